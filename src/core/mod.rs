@@ -1,0 +1,1 @@
+//! The pure core: everything Attune decides, with no knowledge of the browser.

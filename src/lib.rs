@@ -1,0 +1,19 @@
+//! Attune: client-side personalization compiled to WebAssembly.
+//!
+//! The crate is split in two, and the split is visible in the tree:
+//!
+//! * [`core`] — the pure engine (profile, rules, decisions, event model, delivery
+//!   policy). It never touches `wasm_bindgen`, `web_sys` or `js_sys`; time, storage
+//!   and randomness arrive through the small traits in [`core::platform`], so it is
+//!   tested natively with a fake clock. `tests/core_boundary.rs` fails the build if
+//!   it ever imports a web crate.
+//! * `web` (wasm32 only) — the thin layer that binds the core to the browser (and to
+//!   Node for server-side use): the `#[wasm_bindgen]` API, `localStorage`,
+//!   `fetch`/`sendBeacon`, timers and the DOM.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![warn(missing_docs)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+mod web;
