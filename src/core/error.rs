@@ -1,0 +1,135 @@
+//! Typed errors of the core. The web layer turns each into a JS `Error` whose
+//! `name` is `AttuneError`, whose `code` is [`AttuneError::code`] and whose `path`
+//! is [`AttuneError::path`] (a JSON path into the offending config or input).
+
+use thiserror::Error;
+
+/// Every failure the core can report. None of them is ever a panic.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum AttuneError {
+    /// The configuration is invalid at `path` (e.g. `segments.vip.when.$and[1].visits.$gt`).
+    #[error("{path}: {message}")]
+    Config {
+        /// JSON path of the offending value.
+        path: String,
+        /// What is wrong there.
+        message: String,
+    },
+    /// An argument passed to the API is invalid at `path` (e.g. `track.event`).
+    #[error("{path}: {message}")]
+    Input {
+        /// JSON path of the offending argument.
+        path: String,
+        /// What is wrong there.
+        message: String,
+    },
+    /// An event serialized to more bytes than the limit; it was not queued.
+    #[error("{path}: event is {size} bytes, over the {limit}-byte limit")]
+    EventTooLarge {
+        /// Which call produced the event (e.g. `track`).
+        path: String,
+        /// Serialized size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Storage failed (blocked, full or corrupt); the engine fell back to memory.
+    #[error("{path}: storage unavailable: {message}")]
+    Storage {
+        /// Storage key concerned.
+        path: String,
+        /// What happened.
+        message: String,
+    },
+    /// A stored record could not be read and was replaced by a fresh one.
+    #[error("{path}: stored record is corrupt and was reset: {message}")]
+    Corrupt {
+        /// Storage key concerned.
+        path: String,
+        /// Parse error.
+        message: String,
+    },
+    /// The collector rejected a batch permanently (a 4xx other than 408/429).
+    #[error("{path}: collector rejected the batch with HTTP {status}")]
+    Rejected {
+        /// Collector URL.
+        path: String,
+        /// HTTP status.
+        status: u16,
+    },
+}
+
+impl AttuneError {
+    /// Shorthand for a [`AttuneError::Config`] error.
+    pub fn config(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Config {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for an [`AttuneError::Input`] error.
+    pub fn input(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Input {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Stable machine-readable code, exposed to JS as `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Config { .. } => "invalid_config",
+            Self::Input { .. } => "invalid_input",
+            Self::EventTooLarge { .. } => "event_too_large",
+            Self::Storage { .. } => "storage_unavailable",
+            Self::Corrupt { .. } => "storage_corrupt",
+            Self::Rejected { .. } => "collector_rejected",
+        }
+    }
+
+    /// The JSON path (or storage key / URL) the error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            Self::Config { path, .. }
+            | Self::Input { path, .. }
+            | Self::EventTooLarge { path, .. }
+            | Self::Storage { path, .. }
+            | Self::Corrupt { path, .. }
+            | Self::Rejected { path, .. } => path,
+        }
+    }
+}
+
+/// Result type of the core.
+pub type Result<T, E = AttuneError> = std::result::Result<T, E>;
+
+/// Joins a JSON path and a child key the way error paths are written:
+/// `a.b` for object keys, `a[3]` for array indices.
+pub fn join_path(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// Appends an array index to a JSON path: `a` + 3 → `a[3]`.
+pub fn index_path(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_paths_are_exposed() {
+        let e = AttuneError::config("segments.vip.when.$gt", "expected number");
+        assert_eq!(e.code(), "invalid_config");
+        assert_eq!(e.path(), "segments.vip.when.$gt");
+        assert_eq!(e.to_string(), "segments.vip.when.$gt: expected number");
+        assert_eq!(join_path("", "a"), "a");
+        assert_eq!(index_path(&join_path("a", "$and"), 1), "a.$and[1]");
+    }
+}

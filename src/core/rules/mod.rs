@@ -1,0 +1,1 @@
+//! The rule engine: GrowthBook-compatible conditions, hashing and bucketing.
