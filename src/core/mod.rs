@@ -1,9 +1,24 @@
 //! The pure core: everything Attune decides, with no knowledge of the browser.
 //!
-//! Nothing under `core` may import `wasm_bindgen`, `web_sys`, `js_sys` or `gloo`
-//! (checked by `tests/core_boundary.rs`).
+//! Nothing under `core` may import the web crates (checked by
+//! `tests/core_boundary.rs`): time, randomness and storage come in through
+//! [`platform`], and delivery is sans-IO ([`outbox`] hands out batches and is
+//! told the outcome).
 
+pub mod attributes;
+pub mod config;
+pub mod decide;
+pub mod engine;
 pub mod error;
+pub mod event;
+pub mod ids;
+pub mod outbox;
+pub mod platform;
+pub mod profile;
+pub mod resilient_storage;
 pub mod rules;
+pub mod segments;
+pub mod time;
 
+pub use engine::{Engine, Platform};
 pub use error::{AttuneError, Result};

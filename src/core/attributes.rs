@@ -1,0 +1,98 @@
+//! The attribute document the rules read: one JSON object built from the
+//! profile and the current page. Its fields are documented in the README
+//! ("The attribute document").
+
+use crate::core::event::PageContext;
+use crate::core::profile::Profile;
+use serde_json::{json, Map, Value};
+
+/// Builds the document for `profile` on `page` at time `now` (epoch ms).
+/// `segments` is filled in afterwards by segment evaluation.
+pub fn build(profile: &Profile, page: &PageContext, now: f64) -> Value {
+    let mut events = Map::with_capacity(profile.events.len());
+    for (name, s) in &profile.events {
+        events.insert(
+            name.clone(),
+            json!({"count": s.count, "first": s.first, "last": s.last}),
+        );
+    }
+    json!({
+        "anonymousId": profile.anonymous_id,
+        "userId": profile.user_id,
+        "traits": profile.traits,
+        "events": events,
+        "page": {
+            "url": page.url,
+            "path": page.path,
+            "search": page.search,
+            "referrer": page.referrer,
+            "title": page.title,
+            "query": parse_query(&page.search),
+        },
+        "segments": {},
+        "now": now,
+    })
+}
+
+/// Parses `?a=1&b=x%20y` into `{"a":"1","b":"x y"}` (first value wins).
+pub fn parse_query(search: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    for pair in search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode(k);
+        if !out.contains_key(&key) {
+            out.insert(key, Value::String(percent_decode(v)));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes and `+` as space; invalid escapes are kept as they are.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parsing_decodes_and_keeps_first() {
+        let q = parse_query("?utm_source=news%20letter&a=1&a=2&flag&bad=%zz&t=%4");
+        assert_eq!(q["utm_source"], "news letter");
+        assert_eq!(q["a"], "1");
+        assert_eq!(q["flag"], "");
+        assert_eq!(q["bad"], "%zz");
+        assert_eq!(q["t"], "%4");
+    }
+}

@@ -1,0 +1,198 @@
+//! The on-device visitor profile: identity, traits and per-event statistics.
+//! It is what the rules read, persisted as one versioned JSON record.
+
+use crate::core::event::{Event, EventType};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Version of the persisted record; older records are migrated on load.
+pub const PROFILE_VERSION: u32 = 1;
+/// Most distinct event names kept; the least recently seen is evicted beyond it.
+pub const MAX_EVENT_NAMES: usize = 200;
+
+/// Count, first and last time of one event name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventStats {
+    /// How many times it happened.
+    pub count: u64,
+    /// First time, epoch ms.
+    pub first: f64,
+    /// Last time, epoch ms.
+    pub last: f64,
+}
+
+/// The visitor profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// Record version ([`PROFILE_VERSION`]).
+    pub version: u32,
+    /// Anonymous id, generated once.
+    pub anonymous_id: String,
+    /// User id, once identified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Merged traits (later wins, `null` deletes).
+    #[serde(default)]
+    pub traits: Map<String, Value>,
+    /// Per event name statistics (`Page Viewed` for pages).
+    #[serde(default)]
+    pub events: BTreeMap<String, EventStats>,
+    /// When the profile was created, epoch ms.
+    pub created_at: f64,
+    /// Last change, epoch ms.
+    pub updated_at: f64,
+}
+
+impl Profile {
+    /// A fresh profile for `anonymous_id`.
+    pub fn new(anonymous_id: String, now: f64) -> Self {
+        Self {
+            version: PROFILE_VERSION,
+            anonymous_id,
+            user_id: None,
+            traits: Map::new(),
+            events: BTreeMap::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Parses a stored record; `Err` carries the parse error text.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let profile: Profile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if profile.version > PROFILE_VERSION {
+            return Err(format!(
+                "record version {} is newer than {PROFILE_VERSION}",
+                profile.version
+            ));
+        }
+        Ok(profile)
+    }
+
+    /// Serializes the record for storage.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Folds one event into the profile.
+    pub fn record(&mut self, event: &Event, now: f64) {
+        if event.kind == EventType::Identify {
+            if let Some(uid) = &event.user_id {
+                self.user_id = Some(uid.clone());
+            }
+            if let Some(traits) = &event.traits {
+                merge_traits(&mut self.traits, traits);
+            }
+        }
+        let name = event.profile_name();
+        if !name.is_empty() {
+            if !self.events.contains_key(name) && self.events.len() >= MAX_EVENT_NAMES {
+                self.evict_oldest_event();
+            }
+            let stats = self.events.entry(name.to_string()).or_insert(EventStats {
+                count: 0,
+                first: now,
+                last: now,
+            });
+            stats.count += 1;
+            stats.last = now;
+        }
+        self.updated_at = now;
+    }
+
+    fn evict_oldest_event(&mut self) {
+        let oldest = self
+            .events
+            .iter()
+            .min_by(|a, b| a.1.last.total_cmp(&b.1.last))
+            .map(|(k, _)| k.clone());
+        if let Some(k) = oldest {
+            self.events.remove(&k);
+        }
+    }
+}
+
+/// Merges `incoming` into `traits`: later values win, `null` deletes the key.
+pub fn merge_traits(traits: &mut Map<String, Value>, incoming: &Map<String, Value>) {
+    for (k, v) in incoming {
+        if v.is_null() {
+            traits.remove(k);
+        } else {
+            traits.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::event::Context;
+
+    fn ev(kind: EventType, name: Option<&str>) -> Event {
+        Event {
+            kind,
+            message_id: "m".into(),
+            anonymous_id: "a".into(),
+            user_id: None,
+            timestamp: String::new(),
+            event: name.map(String::from),
+            name: None,
+            properties: None,
+            traits: None,
+            group_id: None,
+            previous_id: None,
+            context: Context::default(),
+        }
+    }
+
+    #[test]
+    fn counts_pages_and_tracks_with_first_and_last() {
+        let mut p = Profile::new("a".into(), 0.0);
+        p.record(&ev(EventType::Page, None), 10.0);
+        p.record(&ev(EventType::Page, None), 20.0);
+        p.record(&ev(EventType::Track, Some("Added")), 30.0);
+        let pv = p.events["Page Viewed"];
+        assert_eq!((pv.count, pv.first, pv.last), (2, 10.0, 20.0));
+        assert_eq!(p.events["Added"].count, 1);
+        let back = Profile::from_json(&p.to_json());
+        assert_eq!(back, Ok(p));
+    }
+
+    #[test]
+    fn identify_merges_traits_and_null_deletes() {
+        let mut p = Profile::new("a".into(), 0.0);
+        let mut e = ev(EventType::Identify, None);
+        e.user_id = Some("u1".into());
+        e.traits = serde_json::from_str(r#"{"plan":"gold","name":"Ann"}"#).ok();
+        p.record(&e, 1.0);
+        e.traits = serde_json::from_str(r#"{"plan":"silver","name":null}"#).ok();
+        p.record(&e, 2.0);
+        assert_eq!(p.user_id.as_deref(), Some("u1"));
+        assert_eq!(
+            Value::Object(p.traits.clone()),
+            serde_json::json!({"plan":"silver"})
+        );
+    }
+
+    #[test]
+    fn event_names_are_bounded() {
+        let mut p = Profile::new("a".into(), 0.0);
+        for i in 0..(MAX_EVENT_NAMES + 50) {
+            let name = format!("E{i}");
+            p.record(&ev(EventType::Track, Some(&name)), i as f64);
+        }
+        assert_eq!(p.events.len(), MAX_EVENT_NAMES);
+        assert!(!p.events.contains_key("E0"));
+        assert!(p.events.contains_key(&format!("E{}", MAX_EVENT_NAMES + 49)));
+    }
+
+    #[test]
+    fn rejects_garbage_and_future_versions() {
+        assert!(Profile::from_json("{not json").is_err());
+        let mut p = Profile::new("a".into(), 0.0);
+        p.version = PROFILE_VERSION + 1;
+        assert!(Profile::from_json(&p.to_json()).is_err());
+    }
+}
