@@ -6,6 +6,7 @@
 //! told the outcome).
 
 pub mod attributes;
+pub mod auth;
 pub mod config;
 pub mod decide;
 pub mod engine;

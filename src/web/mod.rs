@@ -1,1 +1,11 @@
-//! The thin web layer: binds the pure core to the browser and Node.
+//! The thin web layer: binds the pure core to the browser (and to Node for
+//! server-side use). Few, coarse calls cross the boundary: the engine does the
+//! work, this layer only reads the page, stores, sends and paints.
+
+mod api;
+mod convert;
+mod delivery;
+mod dom;
+mod host;
+mod page;
+mod transport;

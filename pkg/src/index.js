@@ -1,0 +1,7 @@
+// Browser ESM entry of the `attune` package: instantiates the wasm once, then
+// re-exports the engine's API. `init(config)` resolves to an SDK instance.
+import initWasm from '../web/attune_wasm.js';
+
+await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
+
+export { init, evalCondition, Attune } from '../web/attune_wasm.js';

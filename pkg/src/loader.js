@@ -1,0 +1,84 @@
+// Classic-script facade of Attune. The build appends this file to the
+// wasm-bindgen `no-modules` glue and wraps both in one function, so the page
+// gains exactly one global: `window.attune`. It replays the snippet's queue,
+// and once `init` has resolved every method is the SDK's own.
+var METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
+  'flush', 'on', 'off', 'render', 'debug', 'segments', 'decide', 'explain', 'profile', 'attributes'];
+var win = window;
+var stub = win.attune;
+if (stub && stub.__attune) return; // loaded twice: keep the first
+var queued = stub && Array.isArray(stub.q) ? stub.q.slice() : [];
+var script = document.currentScript;
+var wasmUrl = new URL('attune_bg.wasm', (script && script.src) || document.baseURI);
+var loaded = null; // promise of the instantiated wasm module
+var sdk = null; // the SDK instance once init resolved
+var initing = null;
+var deferred = []; // calls made after load but before init resolved
+var readyCallbacks = [];
+
+function warn(err) {
+  try { console.warn('[attune]', err); } catch (_) { /* no console */ }
+}
+function load() {
+  if (!loaded) loaded = wasm_bindgen({ module_or_path: wasmUrl });
+  return loaded;
+}
+function call(name, args) {
+  var fn = sdk[name];
+  if (typeof fn !== 'function') throw new TypeError('attune.' + name + ' is not available in this build');
+  return fn.apply(sdk, args);
+}
+function callSafely(name, args) {
+  try { return Promise.resolve(call(name, args)); } catch (e) { warn(e); return Promise.reject(e); }
+}
+
+var api = {
+  __attune: true,
+  version: '',
+  init: function (config) {
+    if (initing) return initing;
+    initing = load()
+      .then(function () { return wasm_bindgen.init(config); })
+      .then(function (instance) {
+        sdk = instance;
+        api.ready = true;
+        var pending = deferred;
+        deferred = [];
+        pending.forEach(function (d) { callSafely(d[0], d[1]).then(d[2], d[3]); });
+        readyCallbacks.splice(0).forEach(function (cb) {
+          try { cb(api); } catch (e) { warn(e); }
+        });
+        return api;
+      });
+    initing.catch(warn);
+    return initing;
+  },
+  onReady: function (cb) {
+    if (sdk) { try { cb(api); } catch (e) { warn(e); } } else readyCallbacks.push(cb);
+    return api;
+  },
+  evalCondition: function (condition, attributes, savedGroups) {
+    return wasm_bindgen.evalCondition(condition, attributes, savedGroups);
+  },
+  ready: false,
+};
+METHODS.forEach(function (name) {
+  api[name] = function () {
+    var args = [].slice.call(arguments);
+    if (sdk) return call(name, args);
+    return new Promise(function (resolve, reject) { deferred.push([name, args, resolve, reject]); });
+  };
+});
+win.attune = api;
+load().catch(warn);
+// Replay the snippet's queue in order: `init` first starts the engine, the
+// other calls wait for it; `ready(cb)` from the snippet maps to `onReady`.
+queued.forEach(function (item) {
+  var name = item[0];
+  var args = item[1] || [];
+  try {
+    if (name === 'ready') api.onReady(args[0]);
+    else if (name === 'init') api.init(args[0]).catch(function () {});
+    else api[name].apply(api, args).catch(function () {});
+  } catch (e) { warn(e); }
+});

@@ -1,0 +1,212 @@
+//! The JavaScript API: `init(config)` → an [`Attune`] instance, plus the pure
+//! exports `evalCondition` and `hash`. Every method returns or throws a real JS
+//! `Error` on bad input and never lets a Rust panic reach the page.
+
+use crate::core::engine::{Engine, Platform};
+use crate::core::rules::{Condition, RegexEngine};
+use crate::core::AttuneError;
+use crate::web::convert::{js_error, to_js, to_json, to_map, to_opt_string};
+use crate::web::host::{JsClock, JsRandom, JsRegexEngine, LocalStorage};
+use crate::web::{delivery, dom, page};
+use gloo_timers::callback::Timeout;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Shared state behind an [`Attune`] instance.
+pub struct Sdk {
+    /// The core engine.
+    pub engine: RefCell<Engine>,
+    /// Pending interval flush.
+    pub timer: RefCell<Option<Timeout>>,
+    /// A flush is in progress.
+    pub flushing: Cell<bool>,
+    listeners: RefCell<Vec<(String, js_sys::Function)>>,
+}
+
+impl Sdk {
+    /// Reports errors to `on("error")` listeners, or to the console when there are none.
+    pub fn report(&self, errors: Vec<AttuneError>) {
+        for err in errors {
+            let js = js_error(&err);
+            if self.emit("error", &js) == 0 {
+                web_sys::console::warn_2(&"[attune]".into(), &js);
+            }
+        }
+    }
+
+    /// Calls every listener of `name` with `arg`; returns how many there were.
+    fn emit(&self, name: &str, arg: &JsValue) -> usize {
+        let fns: Vec<js_sys::Function> = match self.listeners.try_borrow() {
+            Ok(l) => l.iter().filter(|(n, _)| n == name).map(|(_, f)| f.clone()).collect(),
+            Err(_) => return 0,
+        };
+        for f in &fns {
+            // A throwing listener must not break the SDK or the page.
+            let _ = f.call1(&JsValue::NULL, arg);
+        }
+        fns.len()
+    }
+}
+
+fn busy() -> JsValue {
+    js_error(&AttuneError::input("attune", "called re-entrantly from one of its own callbacks"))
+}
+
+/// Starts Attune with a JSON config and resolves to the SDK instance.
+#[wasm_bindgen(js_name = init)]
+pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
+    let json = to_json(&config, "config").map_err(|e| js_error(&e))?;
+    let platform = Platform {
+        clock: Rc::new(JsClock),
+        random: Rc::new(JsRandom::new()),
+        storage: Rc::new(LocalStorage::open()),
+        regex: Box::new(JsRegexEngine),
+    };
+    let mut engine = Engine::new(&json, platform).map_err(|e| js_error(&e))?;
+    engine.set_environment(page::read_environment());
+    engine.set_page(page::read_page());
+    if engine.config().autocapture_pages {
+        engine.page(None, None).map_err(|e| js_error(&e))?;
+    }
+    let sdk = Rc::new(Sdk {
+        engine: RefCell::new(engine),
+        timer: RefCell::new(None),
+        flushing: Cell::new(false),
+        listeners: RefCell::new(Vec::new()),
+    });
+    let attune = Attune { sdk };
+    attune.after_change(&[]);
+    Ok(attune)
+}
+
+/// One running SDK instance.
+#[wasm_bindgen]
+pub struct Attune {
+    sdk: Rc<Sdk>,
+}
+
+#[wasm_bindgen]
+impl Attune {
+    /// Records a page view: `page()`, `page(name)`, `page(props)` or `page(name, props)`.
+    pub fn page(&self, name: JsValue, props: JsValue) -> Result<(), JsValue> {
+        let (name, props) = if name.is_object() { (JsValue::UNDEFINED, name) } else { (name, props) };
+        let name = to_opt_string(&name, "page.name").map_err(|e| js_error(&e))?;
+        let props = to_map(&props, "page.properties").map_err(|e| js_error(&e))?;
+        self.change(|e| {
+            e.set_page(page::read_page());
+            e.page(name, props)
+        })
+    }
+
+    /// Records a named action with optional properties.
+    pub fn track(&self, event: JsValue, props: JsValue) -> Result<(), JsValue> {
+        let event = event.as_string().ok_or_else(|| js_error(&AttuneError::input("track.event", "expected a string")))?;
+        let props = to_map(&props, "track.properties").map_err(|e| js_error(&e))?;
+        self.change(|e| e.track(&event, props))
+    }
+
+    /// Identifies the visitor: `identify(userId, traits?)` or `identify(traits)`.
+    pub fn identify(&self, user_id: JsValue, traits: JsValue) -> Result<(), JsValue> {
+        let (user_id, traits) = if user_id.is_object() { (JsValue::UNDEFINED, user_id) } else { (user_id, traits) };
+        let user_id = to_opt_string(&user_id, "identify.userId").map_err(|e| js_error(&e))?;
+        let traits = to_map(&traits, "identify.traits").map_err(|e| js_error(&e))?;
+        self.change(|e| e.identify(user_id, traits))
+    }
+
+    /// Names of the segments the visitor is in now.
+    pub fn segments(&self) -> Result<JsValue, JsValue> {
+        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        Ok(to_js(e.segments()))
+    }
+
+    /// The decision for one slot (`{slot, variant, content, reason}`), or `null`.
+    pub fn decide(&self, slot: &str) -> Result<JsValue, JsValue> {
+        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        Ok(e.decide(slot).map_or(JsValue::NULL, |d| to_js(&d)))
+    }
+
+    /// A plain JSON snapshot of the visitor profile.
+    pub fn profile(&self) -> Result<JsValue, JsValue> {
+        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        Ok(to_js(e.profile()))
+    }
+
+    /// The attribute document the rules read (for debugging rules).
+    pub fn attributes(&self) -> Result<JsValue, JsValue> {
+        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        Ok(to_js(e.attributes()))
+    }
+
+    /// Sends everything queued; resolves to `{sent, pending}`.
+    pub fn flush(&self) -> js_sys::Promise {
+        let sdk = self.sdk.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (sent, pending) = delivery::flush(&sdk).await;
+            Ok(to_js(&serde_json::json!({"sent": sent, "pending": pending})))
+        })
+    }
+
+    /// Re-applies every slot's decision to the page (after it added slots).
+    pub fn render(&self) -> Result<(), JsValue> {
+        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        dom::apply(&e.decisions());
+        Ok(())
+    }
+
+    /// Adds a listener: `error`, `segment:enter`, `segment:exit`.
+    pub fn on(&self, name: &str, callback: js_sys::Function) -> Result<(), JsValue> {
+        let mut l = self.sdk.listeners.try_borrow_mut().map_err(|_| busy())?;
+        l.push((name.to_string(), callback));
+        Ok(())
+    }
+
+    /// Removes a listener added with `on`.
+    pub fn off(&self, name: &str, callback: &js_sys::Function) -> Result<(), JsValue> {
+        let mut l = self.sdk.listeners.try_borrow_mut().map_err(|_| busy())?;
+        l.retain(|(n, f)| !(n == name && f == callback));
+        Ok(())
+    }
+}
+
+impl Attune {
+    /// Runs one engine call, then reports errors, fires segment changes,
+    /// repaints and schedules delivery — with the engine released first.
+    fn change(&self, f: impl FnOnce(&mut Engine) -> crate::core::Result<()>) -> Result<(), JsValue> {
+        let before = {
+            let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
+            let before = e.segments().to_vec();
+            f(&mut e).map_err(|err| js_error(&err))?;
+            before
+        };
+        self.after_change(&before);
+        Ok(())
+    }
+
+    fn after_change(&self, before: &[String]) {
+        let (errors, now, decisions) = match self.sdk.engine.try_borrow_mut() {
+            Ok(mut e) => (e.take_errors(), e.segments().to_vec(), e.decisions()),
+            Err(_) => return,
+        };
+        self.sdk.report(errors);
+        for s in now.iter().filter(|s| !before.contains(s)) {
+            self.sdk.emit("segment:enter", &JsValue::from_str(s));
+        }
+        for s in before.iter().filter(|s| !now.contains(s)) {
+            self.sdk.emit("segment:exit", &JsValue::from_str(s));
+        }
+        dom::apply(&decisions);
+        delivery::schedule(&self.sdk);
+    }
+}
+
+/// Evaluates a GrowthBook-compatible condition against attributes (pure; no `init` needed).
+#[wasm_bindgen(js_name = evalCondition)]
+pub fn eval_condition(condition: JsValue, attributes: JsValue, saved_groups: JsValue) -> Result<bool, JsValue> {
+    let cond = to_json(&condition, "condition").map_err(|e| js_error(&e))?;
+    let attrs = to_json(&attributes, "attributes").map_err(|e| js_error(&e))?;
+    let groups = to_json(&saved_groups, "savedGroups").map_err(|e| js_error(&e))?;
+    let regex: &dyn RegexEngine = &JsRegexEngine;
+    let compiled = Condition::compile(&cond, "condition", regex).map_err(|e| js_error(&e))?;
+    Ok(compiled.eval(&attrs, groups.as_object()))
+}

@@ -1,0 +1,74 @@
+//! Conversions across the JS boundary: JS values to JSON and back, and core
+//! errors to real JS `Error` objects (`name`, `code`, `path`), never strings.
+
+use crate::core::AttuneError;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Turns a core error into a JS `Error` with `name = "AttuneError"`, `code` and `path`.
+pub fn js_error(err: &AttuneError) -> JsValue {
+    let e = js_sys::Error::new(&err.to_string());
+    e.set_name("AttuneError");
+    let obj: &JsValue = e.as_ref();
+    let _ = js_sys::Reflect::set(obj, &"code".into(), &err.code().into());
+    let _ = js_sys::Reflect::set(obj, &"path".into(), &err.path().into());
+    e.into()
+}
+
+/// Reads a JS value as JSON. `undefined` and `null` become `Value::Null`;
+/// functions and symbols at the top level of an object are skipped.
+pub fn to_json(value: &JsValue, path: &str) -> Result<Value, AttuneError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    let value = without_functions(value);
+    serde_wasm_bindgen::from_value::<Value>(value).map_err(|e| AttuneError::input(path, format!("not JSON-compatible: {e}")))
+}
+
+/// Reads an optional JS object (properties, traits) as a JSON map.
+pub fn to_map(value: &JsValue, path: &str) -> Result<Option<Map<String, Value>>, AttuneError> {
+    match to_json(value, path)? {
+        Value::Null => Ok(None),
+        Value::Object(m) => Ok(Some(m)),
+        _ => Err(AttuneError::input(path, "expected an object")),
+    }
+}
+
+/// Reads an optional JS string.
+pub fn to_opt_string(value: &JsValue, path: &str) -> Result<Option<String>, AttuneError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| AttuneError::input(path, "expected a string"))
+}
+
+/// Writes a serializable value as a plain JS value (objects, not Maps).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// A shallow copy of a plain object without function- or symbol-valued keys.
+fn without_functions(value: &JsValue) -> JsValue {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return value.clone();
+    }
+    let obj: &js_sys::Object = value.unchecked_ref();
+    let entries = js_sys::Object::entries(obj);
+    let has_fn = entries.iter().any(|e| {
+        let v = js_sys::Reflect::get(&e, &1.into()).unwrap_or(JsValue::UNDEFINED);
+        v.is_function() || v.is_symbol()
+    });
+    if !has_fn {
+        return value.clone();
+    }
+    let copy = js_sys::Object::new();
+    for e in entries.iter() {
+        let k = js_sys::Reflect::get(&e, &0.into()).unwrap_or(JsValue::UNDEFINED);
+        let v = js_sys::Reflect::get(&e, &1.into()).unwrap_or(JsValue::UNDEFINED);
+        if !v.is_function() && !v.is_symbol() {
+            let _ = js_sys::Reflect::set(&copy, &k, &v);
+        }
+    }
+    copy.into()
+}

@@ -1,0 +1,119 @@
+//! Host capabilities for the core: the JS clock, `crypto.getRandomValues`,
+//! `localStorage` (or memory where it is missing or blocked) and ECMAScript
+//! regular expressions.
+
+use crate::core::platform::{Clock, MemoryStorage, Random, Storage};
+use crate::core::rules::{CompiledRegex, RegexEngine};
+use crate::core::AttuneError;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = RegExp)]
+    fn new_regexp(pattern: &str, flags: &str) -> Result<js_sys::RegExp, JsValue>;
+}
+
+/// `Date.now()`.
+pub struct JsClock;
+
+impl Clock for JsClock {
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+}
+
+/// `crypto.getRandomValues`, or `Math.random` where no Web Crypto exists.
+pub struct JsRandom {
+    crypto: Option<web_sys::Crypto>,
+}
+
+impl JsRandom {
+    /// Finds `globalThis.crypto`.
+    pub fn new() -> Self {
+        let c = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
+        let crypto = c.filter(|c| c.is_object()).map(|c| c.unchecked_into::<web_sys::Crypto>());
+        Self { crypto }
+    }
+}
+
+impl Random for JsRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        if let Some(c) = &self.crypto {
+            if c.get_random_values_with_u8_array(buf).is_ok() {
+                return;
+            }
+        }
+        for b in buf.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+}
+
+/// `window.localStorage`; every failure surfaces as an error the core falls back from.
+pub struct LocalStorage {
+    inner: Option<web_sys::Storage>,
+    memory: MemoryStorage,
+}
+
+impl LocalStorage {
+    /// Opens `localStorage` if the page may use it (not in Node, not when blocked).
+    pub fn open() -> Self {
+        let inner = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        Self { inner, memory: MemoryStorage::new() }
+    }
+
+    fn fail(key: &str, err: JsValue) -> AttuneError {
+        let message = err
+            .dyn_ref::<web_sys::DomException>()
+            .map(|d| format!("{}: {}", d.name(), d.message()))
+            .or_else(|| err.as_string())
+            .unwrap_or_else(|| "storage error".into());
+        AttuneError::Storage { path: key.into(), message }
+    }
+}
+
+impl Storage for LocalStorage {
+    fn get(&self, key: &str) -> crate::core::Result<Option<String>> {
+        match &self.inner {
+            Some(s) => s.get_item(key).map_err(|e| Self::fail(key, e)),
+            None => self.memory.get(key),
+        }
+    }
+    fn set(&self, key: &str, value: &str) -> crate::core::Result<()> {
+        match &self.inner {
+            Some(s) => s.set_item(key, value).map_err(|e| Self::fail(key, e)),
+            None => self.memory.set(key, value),
+        }
+    }
+    fn remove(&self, key: &str) -> crate::core::Result<()> {
+        match &self.inner {
+            Some(s) => s.remove_item(key).map_err(|e| Self::fail(key, e)),
+            None => self.memory.remove(key),
+        }
+    }
+    fn keys(&self) -> crate::core::Result<Vec<String>> {
+        let Some(s) = &self.inner else { return self.memory.keys() };
+        let n = s.length().map_err(|e| Self::fail("*", e))?;
+        Ok((0..n).filter_map(|i| s.key(i).ok().flatten()).collect())
+    }
+}
+
+/// ECMAScript `RegExp`, so `$regex` behaves in the browser exactly as in GrowthBook's JS SDK.
+pub struct JsRegexEngine;
+
+struct JsRegex(js_sys::RegExp);
+
+impl CompiledRegex for JsRegex {
+    fn is_match(&self, s: &str) -> bool {
+        self.0.set_last_index(0);
+        self.0.test(s)
+    }
+}
+
+impl RegexEngine for JsRegexEngine {
+    fn compile(&self, pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>> {
+        let flags = if case_insensitive { "i" } else { "" };
+        new_regexp(pattern, flags).ok().map(|r| Box::new(JsRegex(r)) as Box<dyn CompiledRegex>)
+    }
+}
