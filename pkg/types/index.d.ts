@@ -1,0 +1,113 @@
+/**
+ * Attune — client-side personalization in Rust compiled to WebAssembly.
+ *
+ * `init(config)` starts the engine for this visitor and resolves to an {@link Attune}
+ * instance. Every error thrown or rejected is an {@link AttuneError}.
+ */
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A GrowthBook-compatible condition (MongoDB-like operators such as `$gte`, `$in`, `$regex`). */
+export type Condition = { [path: string]: Json };
+
+/** Where events are delivered. */
+export interface CollectorConfig {
+  /** Batch endpoint, e.g. `https://collect.example.com/v1/batch`. */
+  url: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** Segment-style write key, sent as HTTP Basic auth. */
+  writeKey?: string;
+  /** `segment` (default): `{"batch":[...],"sentAt":"..."}`; `json`: a bare array. */
+  format?: 'segment' | 'json';
+}
+
+/** One variant of a placement: the first eligible one wins. */
+export interface VariantConfig {
+  /** Variant id, reported in decisions and exposures. */
+  id: string;
+  /** Eligibility condition over the attribute document; absent = always eligible. */
+  when?: Condition;
+  /** What the slot shows, e.g. `{ text: "Welcome back!" }`. */
+  content: { [key: string]: Json };
+}
+
+/** A page slot (`data-attune-slot="…"` or a CSS selector) and its variants in priority order. */
+export interface PlacementConfig {
+  slot: string;
+  selector?: string;
+  variants: VariantConfig[];
+}
+
+/** The SDK configuration. Unknown keys are ignored. */
+export interface AttuneConfig {
+  collector?: CollectorConfig;
+  /** Named segments: `name → condition` (or `name → { when: condition }`). */
+  segments?: Record<string, Condition | { when: Condition }>;
+  placements?: PlacementConfig[];
+  /** Prefix of every storage key Attune writes (default `attune`). */
+  storagePrefix?: string;
+  /** Send when this many events are queued (default 20). */
+  flushAt?: number;
+  /** Send queued events at least this often, in ms (default 2000). */
+  flushInterval?: number;
+  /** Automatic page views (default on) and `[data-attune-track]` clicks (default on). */
+  autocapture?: boolean | { pageViews?: boolean; clicks?: boolean };
+  [key: string]: unknown;
+}
+
+/** The decision for one slot. */
+export interface Decision {
+  slot: string;
+  selector?: string;
+  /** The chosen variant id, or `null` when the slot keeps its default markup. */
+  variant: string | null;
+  content: { [key: string]: Json } | null;
+  reason: string;
+}
+
+/** Every error Attune throws or rejects with. */
+export interface AttuneError extends Error {
+  name: 'AttuneError';
+  /** Stable machine-readable code, e.g. `invalid_config`, `invalid_input`, `event_too_large`. */
+  code: string;
+  /** JSON path of the offending value, e.g. `segments.vip.when.$and[1].visits.$gt`. */
+  path: string;
+}
+
+/** A running SDK instance. */
+export declare class Attune {
+  private constructor();
+  /** Records a page view. */
+  page(name?: string | Record<string, Json>, properties?: Record<string, Json>): void;
+  /** Records a named action. */
+  track(event: string, properties?: Record<string, Json>): void;
+  /** Identifies the visitor and merges traits (later wins, `null` deletes). */
+  identify(userId?: string | Record<string, Json>, traits?: Record<string, Json>): void;
+  /** Names of the segments the visitor is in now. */
+  segments(): string[];
+  /** The decision for one slot, without touching the DOM; `null` if no placement names it. */
+  decide(slot: string): Decision | null;
+  /** A plain JSON snapshot of the visitor profile. */
+  profile(): Record<string, Json>;
+  /** The attribute document the rules read. */
+  attributes(): Record<string, Json>;
+  /** Sends everything queued. */
+  flush(): Promise<{ sent: number; pending: number }>;
+  /** Re-applies every slot's decision to the page. */
+  render(): void;
+  /** Adds a listener for `error`, `segment:enter` or `segment:exit`. */
+  on(event: 'error', callback: (error: AttuneError) => void): void;
+  on(event: 'segment:enter' | 'segment:exit', callback: (segment: string) => void): void;
+  /** Removes a listener. */
+  off(event: string, callback: (...args: any[]) => void): void;
+  /** Frees the wasm-side state. */
+  free(): void;
+}
+
+/** Starts Attune for this visitor. Rejects with an {@link AttuneError} on an invalid config. */
+export declare function init(config: AttuneConfig): Promise<Attune>;
+
+/** Evaluates a GrowthBook-compatible condition against attributes (no `init` needed). */
+export declare function evalCondition(condition: Condition, attributes: Record<string, Json>, savedGroups?: Record<string, Json[]>): boolean;
