@@ -38,7 +38,11 @@ impl Sdk {
     /// Calls every listener of `name` with `arg`; returns how many there were.
     fn emit(&self, name: &str, arg: &JsValue) -> usize {
         let fns: Vec<js_sys::Function> = match self.listeners.try_borrow() {
-            Ok(l) => l.iter().filter(|(n, _)| n == name).map(|(_, f)| f.clone()).collect(),
+            Ok(l) => l
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, f)| f.clone())
+                .collect(),
             Err(_) => return 0,
         };
         for f in &fns {
@@ -50,7 +54,10 @@ impl Sdk {
 }
 
 fn busy() -> JsValue {
-    js_error(&AttuneError::input("attune", "called re-entrantly from one of its own callbacks"))
+    js_error(&AttuneError::input(
+        "attune",
+        "called re-entrantly from one of its own callbacks",
+    ))
 }
 
 /// Starts Attune with a JSON config and resolves to the SDK instance.
@@ -90,7 +97,11 @@ pub struct Attune {
 impl Attune {
     /// Records a page view: `page()`, `page(name)`, `page(props)` or `page(name, props)`.
     pub fn page(&self, name: JsValue, props: JsValue) -> Result<(), JsValue> {
-        let (name, props) = if name.is_object() { (JsValue::UNDEFINED, name) } else { (name, props) };
+        let (name, props) = if name.is_object() {
+            (JsValue::UNDEFINED, name)
+        } else {
+            (name, props)
+        };
         let name = to_opt_string(&name, "page.name").map_err(|e| js_error(&e))?;
         let props = to_map(&props, "page.properties").map_err(|e| js_error(&e))?;
         self.change(|e| {
@@ -101,14 +112,20 @@ impl Attune {
 
     /// Records a named action with optional properties.
     pub fn track(&self, event: JsValue, props: JsValue) -> Result<(), JsValue> {
-        let event = event.as_string().ok_or_else(|| js_error(&AttuneError::input("track.event", "expected a string")))?;
+        let event = event
+            .as_string()
+            .ok_or_else(|| js_error(&AttuneError::input("track.event", "expected a string")))?;
         let props = to_map(&props, "track.properties").map_err(|e| js_error(&e))?;
         self.change(|e| e.track(&event, props))
     }
 
     /// Identifies the visitor: `identify(userId, traits?)` or `identify(traits)`.
     pub fn identify(&self, user_id: JsValue, traits: JsValue) -> Result<(), JsValue> {
-        let (user_id, traits) = if user_id.is_object() { (JsValue::UNDEFINED, user_id) } else { (user_id, traits) };
+        let (user_id, traits) = if user_id.is_object() {
+            (JsValue::UNDEFINED, user_id)
+        } else {
+            (user_id, traits)
+        };
         let user_id = to_opt_string(&user_id, "identify.userId").map_err(|e| js_error(&e))?;
         let traits = to_map(&traits, "identify.traits").map_err(|e| js_error(&e))?;
         self.change(|e| e.identify(user_id, traits))
@@ -143,7 +160,9 @@ impl Attune {
         let sdk = self.sdk.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let (sent, pending) = delivery::flush(&sdk).await;
-            Ok(to_js(&serde_json::json!({"sent": sent, "pending": pending})))
+            Ok(to_js(
+                &serde_json::json!({"sent": sent, "pending": pending}),
+            ))
         })
     }
 
@@ -172,7 +191,10 @@ impl Attune {
 impl Attune {
     /// Runs one engine call, then reports errors, fires segment changes,
     /// repaints and schedules delivery — with the engine released first.
-    fn change(&self, f: impl FnOnce(&mut Engine) -> crate::core::Result<()>) -> Result<(), JsValue> {
+    fn change(
+        &self,
+        f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
+    ) -> Result<(), JsValue> {
         let before = {
             let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
             let before = e.segments().to_vec();
@@ -202,7 +224,11 @@ impl Attune {
 
 /// Evaluates a GrowthBook-compatible condition against attributes (pure; no `init` needed).
 #[wasm_bindgen(js_name = evalCondition)]
-pub fn eval_condition(condition: JsValue, attributes: JsValue, saved_groups: JsValue) -> Result<bool, JsValue> {
+pub fn eval_condition(
+    condition: JsValue,
+    attributes: JsValue,
+    saved_groups: JsValue,
+) -> Result<bool, JsValue> {
     let cond = to_json(&condition, "condition").map_err(|e| js_error(&e))?;
     let attrs = to_json(&attributes, "attributes").map_err(|e| js_error(&e))?;
     let groups = to_json(&saved_groups, "savedGroups").map_err(|e| js_error(&e))?;

@@ -23,7 +23,8 @@ pub fn to_json(value: &JsValue, path: &str) -> Result<Value, AttuneError> {
         return Ok(Value::Null);
     }
     let value = without_functions(value);
-    serde_wasm_bindgen::from_value::<Value>(value).map_err(|e| AttuneError::input(path, format!("not JSON-compatible: {e}")))
+    serde_wasm_bindgen::from_value::<Value>(value)
+        .map_err(|e| AttuneError::input(path, format!("not JSON-compatible: {e}")))
 }
 
 /// Reads an optional JS object (properties, traits) as a JSON map.
@@ -40,12 +41,17 @@ pub fn to_opt_string(value: &JsValue, path: &str) -> Result<Option<String>, Attu
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.as_string().map(Some).ok_or_else(|| AttuneError::input(path, "expected a string"))
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| AttuneError::input(path, "expected a string"))
 }
 
 /// Writes a serializable value as a plain JS value (objects, not Maps).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
 }
 
 /// A shallow copy of a plain object without function- or symbol-valued keys.

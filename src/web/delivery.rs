@@ -11,11 +11,17 @@ use std::rc::Rc;
 
 /// Sends now if the batch size is reached, else makes sure a timer will.
 pub fn schedule(sdk: &Rc<Sdk>) {
-    let Ok(engine) = sdk.engine.try_borrow() else { return };
+    let Ok(engine) = sdk.engine.try_borrow() else {
+        return;
+    };
     if engine.collector().is_none() || engine.queued() == 0 {
         return;
     }
-    let (queued, flush_at, interval) = (engine.queued(), engine.config().flush_at, engine.config().flush_interval_ms);
+    let (queued, flush_at, interval) = (
+        engine.queued(),
+        engine.config().flush_at,
+        engine.config().flush_interval_ms,
+    );
     drop(engine);
     if queued >= flush_at {
         let sdk = sdk.clone();
@@ -24,7 +30,9 @@ pub fn schedule(sdk: &Rc<Sdk>) {
         });
         return;
     }
-    let Ok(mut timer) = sdk.timer.try_borrow_mut() else { return };
+    let Ok(mut timer) = sdk.timer.try_borrow_mut() else {
+        return;
+    };
     if timer.is_none() {
         let weak = Rc::downgrade(sdk);
         *timer = Some(Timeout::new(interval as u32, move || {
@@ -58,22 +66,33 @@ pub async fn flush(sdk: &Rc<Sdk>) -> (usize, usize) {
             Ok(mut e) => e.next_batch().zip(e.collector().cloned()),
             Err(_) => None,
         };
-        let Some((batch, collector)) = next else { break };
+        let Some((batch, collector)) = next else {
+            break;
+        };
         let mut headers = collector.headers.clone();
         if let Some(key) = &collector.write_key {
             headers.push(("Authorization".into(), basic_auth(key)));
         }
         let outcome = post(&collector.url, &headers, &batch.body, false).await;
-        let Ok(mut engine) = sdk.engine.try_borrow_mut() else { break };
+        let Ok(mut engine) = sdk.engine.try_borrow_mut() else {
+            break;
+        };
         match outcome {
-            Outcome::Status { code: 200..=299, .. } => {
+            Outcome::Status {
+                code: 200..=299, ..
+            } => {
                 sent += batch.ids.len();
                 engine.batch_sent(&batch);
             }
-            Outcome::Status { code, .. } if (400..500).contains(&code) && code != 408 && code != 429 => {
+            Outcome::Status { code, .. }
+                if (400..500).contains(&code) && code != 408 && code != 429 =>
+            {
                 engine.batch_sent(&batch);
                 drop(engine);
-                sdk.report(vec![AttuneError::Rejected { path: collector.url.clone(), status: code }]);
+                sdk.report(vec![AttuneError::Rejected {
+                    path: collector.url.clone(),
+                    status: code,
+                }]);
             }
             _ => {
                 engine.batch_failed(&batch);

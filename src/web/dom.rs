@@ -8,17 +8,29 @@ use wasm_bindgen::JsCast;
 fn selector(d: &Decision) -> String {
     match &d.selector {
         Some(s) => s.clone(),
-        None => format!("[data-attune-slot=\"{}\"]", d.slot.replace('\\', "\\\\").replace('"', "\\\"")),
+        None => format!(
+            "[data-attune-slot=\"{}\"]",
+            d.slot.replace('\\', "\\\\").replace('"', "\\\"")
+        ),
     }
 }
 
 /// Applies every decision to the current document (no-op outside a browser).
 pub fn apply(decisions: &[Decision]) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     for d in decisions {
-        let Ok(nodes) = doc.query_selector_all(&selector(d)) else { continue };
+        let Ok(nodes) = doc.query_selector_all(&selector(d)) else {
+            continue;
+        };
         for i in 0..nodes.length() {
-            let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+            let Some(el) = nodes
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
             apply_one(&el, d);
         }
     }

@@ -32,7 +32,9 @@ impl JsRandom {
     /// Finds `globalThis.crypto`.
     pub fn new() -> Self {
         let c = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
-        let crypto = c.filter(|c| c.is_object()).map(|c| c.unchecked_into::<web_sys::Crypto>());
+        let crypto = c
+            .filter(|c| c.is_object())
+            .map(|c| c.unchecked_into::<web_sys::Crypto>());
         Self { crypto }
     }
 }
@@ -60,7 +62,10 @@ impl LocalStorage {
     /// Opens `localStorage` if the page may use it (not in Node, not when blocked).
     pub fn open() -> Self {
         let inner = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        Self { inner, memory: MemoryStorage::new() }
+        Self {
+            inner,
+            memory: MemoryStorage::new(),
+        }
     }
 
     fn fail(key: &str, err: JsValue) -> AttuneError {
@@ -69,7 +74,10 @@ impl LocalStorage {
             .map(|d| format!("{}: {}", d.name(), d.message()))
             .or_else(|| err.as_string())
             .unwrap_or_else(|| "storage error".into());
-        AttuneError::Storage { path: key.into(), message }
+        AttuneError::Storage {
+            path: key.into(),
+            message,
+        }
     }
 }
 
@@ -93,7 +101,9 @@ impl Storage for LocalStorage {
         }
     }
     fn keys(&self) -> crate::core::Result<Vec<String>> {
-        let Some(s) = &self.inner else { return self.memory.keys() };
+        let Some(s) = &self.inner else {
+            return self.memory.keys();
+        };
         let n = s.length().map_err(|e| Self::fail("*", e))?;
         Ok((0..n).filter_map(|i| s.key(i).ok().flatten()).collect())
     }
@@ -114,6 +124,8 @@ impl CompiledRegex for JsRegex {
 impl RegexEngine for JsRegexEngine {
     fn compile(&self, pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>> {
         let flags = if case_insensitive { "i" } else { "" };
-        new_regexp(pattern, flags).ok().map(|r| Box::new(JsRegex(r)) as Box<dyn CompiledRegex>)
+        new_regexp(pattern, flags)
+            .ok()
+            .map(|r| Box::new(JsRegex(r)) as Box<dyn CompiledRegex>)
     }
 }

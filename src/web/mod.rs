@@ -2,7 +2,7 @@
 //! server-side use). Few, coarse calls cross the boundary: the engine does the
 //! work, this layer only reads the page, stores, sends and paints.
 
-mod api;
+pub mod api;
 mod convert;
 mod delivery;
 mod dom;

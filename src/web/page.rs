@@ -5,7 +5,9 @@ use serde_json::json;
 
 /// `context.page` for the current document.
 pub fn read_page() -> PageContext {
-    let Some(w) = web_sys::window() else { return PageContext::default() };
+    let Some(w) = web_sys::window() else {
+        return PageContext::default();
+    };
     let loc = w.location();
     let doc = w.document();
     PageContext {
@@ -20,15 +22,21 @@ pub fn read_page() -> PageContext {
 /// Locale, time zone, user agent and screen, read once at start.
 pub fn read_environment() -> Context {
     let mut ctx = Context::default();
-    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
-    ctx.timezone = js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|v| v.as_string());
-    let Some(w) = web_sys::window() else { return ctx };
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    ctx.timezone = js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    let Some(w) = web_sys::window() else {
+        return ctx;
+    };
     let nav = w.navigator();
     ctx.locale = nav.language();
     ctx.user_agent = nav.user_agent().ok();
     if let Ok(s) = w.screen() {
         let (width, height) = (s.width().unwrap_or(0), s.height().unwrap_or(0));
-        ctx.screen = Some(json!({"width": width, "height": height, "density": w.device_pixel_ratio()}));
+        ctx.screen =
+            Some(json!({"width": width, "height": height, "density": w.device_pixel_ratio()}));
     }
     ctx
 }

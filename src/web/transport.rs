@@ -48,13 +48,23 @@ pub async fn post(url: &str, headers: &[(String, String)], body: &str, keepalive
     match JsFuture::from(promise).await {
         Ok(resp) => {
             let resp: web_sys::Response = resp.unchecked_into();
-            let retry_after = resp.headers().get("Retry-After").ok().flatten().and_then(|s| s.trim().parse::<f64>().ok());
-            Outcome::Status { code: resp.status(), retry_after }
+            let retry_after = resp
+                .headers()
+                .get("Retry-After")
+                .ok()
+                .flatten()
+                .and_then(|s| s.trim().parse::<f64>().ok());
+            Outcome::Status {
+                code: resp.status(),
+                retry_after,
+            }
         }
         Err(e) => Outcome::Network(describe(&e)),
     }
 }
 
 fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| "network error".into())
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| "network error".into())
 }

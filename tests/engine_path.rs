@@ -1,0 +1,132 @@
+//! The skeleton path through the pure core, natively with a fake clock:
+//! config → page views → profile → segment → decision → outbox batch.
+
+use attune::core::engine::{Engine, Platform};
+use attune::core::ids::is_uuid_v4;
+use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom, Storage};
+use attune::core::rules::NoRegex;
+use serde_json::{json, Value};
+use std::rc::Rc;
+
+fn config() -> Value {
+    json!({
+        "collector": {"url": "http://127.0.0.1:1/v1/batch"},
+        "flushAt": 10,
+        "segments": {"returning": {"events.Page Viewed.count": {"$gte": 2}}},
+        "placements": [{"slot": "hero", "variants": [
+            {"id": "welcome-back", "when": {"segments.returning": true}, "content": {"text": "Welcome back!"}}
+        ]}]
+    })
+}
+
+fn engine(storage: Rc<MemoryStorage>, clock: Rc<FakeClock>, seed: u64) -> Engine {
+    let platform = Platform {
+        clock,
+        random: Rc::new(SeededRandom::new(seed)),
+        storage,
+        regex: Box::new(NoRegex),
+    };
+    Engine::new(&config(), platform).unwrap_or_else(|e| panic!("init failed: {e}"))
+}
+
+#[test]
+fn second_page_view_enters_the_segment_and_changes_the_slot() {
+    let storage = Rc::new(MemoryStorage::new());
+    let clock = Rc::new(FakeClock::new(1_795_000_000_000.0));
+    let mut first = engine(storage.clone(), clock.clone(), 1);
+    assert!(first.page(None, None).is_ok());
+    assert!(first.segments().is_empty());
+    let d = first
+        .decide("hero")
+        .unwrap_or_else(|| panic!("hero is configured"));
+    assert_eq!(
+        (d.variant, d.reason.as_str()),
+        (None, "no eligible variant")
+    );
+
+    // A reload: a new engine on the same storage keeps the identity and counts.
+    clock.advance(60_000.0);
+    let mut second = engine(storage.clone(), clock.clone(), 2);
+    assert_eq!(second.profile().anonymous_id, first.profile().anonymous_id);
+    assert!(second.page(None, None).is_ok());
+    assert_eq!(second.segments(), ["returning".to_string()]);
+    let d = second
+        .decide("hero")
+        .unwrap_or_else(|| panic!("hero is configured"));
+    assert_eq!(d.variant.as_deref(), Some("welcome-back"));
+    assert_eq!(d.content, Some(json!({"text": "Welcome back!"})));
+    assert!(second.decide("nope").is_none());
+
+    // Both page views are in the persisted outbox, with valid ids and Segment fields.
+    let batch = second
+        .next_batch()
+        .unwrap_or_else(|| panic!("events are queued"));
+    let body: Value = serde_json::from_str(&batch.body).unwrap_or_else(|e| panic!("{e}"));
+    let events = body["batch"].as_array().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 2);
+    for e in &events {
+        assert_eq!(e["type"], "page");
+        assert!(is_uuid_v4(e["messageId"].as_str().unwrap_or("")), "{e}");
+        assert_eq!(e["anonymousId"], json!(second.profile().anonymous_id));
+        assert_eq!(e["context"]["library"]["name"], "attune");
+        assert!(e["timestamp"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2026-11-18T")));
+    }
+    assert!(body["sentAt"].is_string());
+    second.batch_sent(&batch);
+    assert_eq!(second.queued(), 0);
+    assert!(
+        storage.get("attune:outbox").ok().flatten().is_none(),
+        "acknowledged events leave storage"
+    );
+}
+
+#[test]
+fn bad_input_is_a_typed_error_and_oversized_events_are_not_queued() {
+    let storage = Rc::new(MemoryStorage::new());
+    let mut e = engine(storage, Rc::new(FakeClock::new(0.0)), 3);
+    let err = e
+        .track("  ", None)
+        .err()
+        .map(|e| (e.code(), e.path().to_string()));
+    assert_eq!(err, Some(("invalid_input", "track.event".to_string())));
+    let mut props = serde_json::Map::new();
+    props.insert("blob".into(), Value::String("x".repeat(40_000)));
+    let err = e.track("Big", Some(props)).err().map(|e| e.code());
+    assert_eq!(err, Some("event_too_large"));
+    assert_eq!(e.queued(), 0);
+    assert!(!e.profile().events.contains_key("Big"));
+}
+
+#[test]
+fn blocked_storage_falls_back_to_memory_and_is_reported() {
+    let storage = Rc::new(MemoryStorage::new());
+    storage.set_failing(true);
+    let mut e = engine(storage.clone(), Rc::new(FakeClock::new(0.0)), 4);
+    assert!(e.page(None, None).is_ok());
+    assert!(e.page(None, None).is_ok());
+    assert_eq!(
+        e.segments(),
+        ["returning".to_string()],
+        "the profile still works in memory"
+    );
+    let codes: Vec<_> = e.take_errors().iter().map(|x| x.code()).collect();
+    assert_eq!(codes, vec!["storage_unavailable"]);
+    assert!(storage.keys().unwrap_or_default().is_empty());
+}
+
+#[test]
+fn corrupt_profile_is_replaced_and_reported() {
+    let storage = Rc::new(MemoryStorage::new());
+    let _ = storage.set("attune:profile", "{not json");
+    let mut e = engine(storage, Rc::new(FakeClock::new(0.0)), 5);
+    let errs = e.take_errors();
+    assert_eq!(
+        errs.iter()
+            .map(|x| (x.code(), x.path()))
+            .collect::<Vec<_>>(),
+        vec![("storage_corrupt", "attune:profile")]
+    );
+    assert!(e.profile().events.is_empty());
+}
