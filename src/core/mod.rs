@@ -8,6 +8,7 @@
 pub mod attributes;
 pub mod auth;
 pub mod config;
+pub mod consent;
 pub mod decide;
 pub mod engine;
 pub mod error;
