@@ -35,6 +35,35 @@ impl RegexEngine for NoRegex {
     }
 }
 
+/// Rust `regex-lite` (native builds).
+#[cfg(feature = "native-regex")]
+#[derive(Debug, Default)]
+pub struct NativeRegex;
+
+#[cfg(feature = "native-regex")]
+struct NativeCompiled(regex_lite::Regex);
+
+#[cfg(feature = "native-regex")]
+impl CompiledRegex for NativeCompiled {
+    fn is_match(&self, s: &str) -> bool {
+        self.0.is_match(s)
+    }
+}
+
+#[cfg(feature = "native-regex")]
+impl RegexEngine for NativeRegex {
+    fn compile(&self, pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>> {
+        let p = if case_insensitive {
+            format!("(?i){pattern}")
+        } else {
+            pattern.to_string()
+        };
+        regex_lite::Regex::new(&p)
+            .ok()
+            .map(|r| Box::new(NativeCompiled(r)) as Box<dyn CompiledRegex>)
+    }
+}
+
 /// A condition (placeholder: keeps the JSON and interprets it).
 #[derive(Debug, Clone)]
 pub struct Condition {

@@ -2,4 +2,6 @@
 
 mod condition;
 
+#[cfg(feature = "native-regex")]
+pub use condition::NativeRegex;
 pub use condition::{CompileMode, CompiledRegex, Condition, NoRegex, RegexEngine};
