@@ -14,12 +14,14 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod minimize;
 pub mod outbox;
 pub mod platform;
 pub mod profile;
 pub mod resilient_storage;
 pub mod rules;
 pub mod segments;
+pub mod sha256;
 pub mod time;
 
 pub use engine::{Engine, Platform};
