@@ -116,7 +116,7 @@ pub fn looks_like_email(s: &str) -> bool {
         let Some((local, domain)) = word.split_once('@') else {
             return false;
         };
-        let domain = domain.trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ')' | '>'));
+        let domain = domain.trim_end_matches(['.', ',', ';', ')', '>']);
         !local.is_empty()
             && domain.contains('.')
             && !domain.starts_with('.')
@@ -131,7 +131,7 @@ pub fn looks_like_email(s: &str) -> bool {
 }
 
 /// 8 to 15 digits, optionally with `+`, spaces, dots, dashes and parentheses, and
-/// nothing else; ISO dates are not phone numbers.
+/// nothing else; ISO dates and dotted sequences of single digits (versions) are not.
 pub fn looks_like_phone(s: &str) -> bool {
     let t = s.trim();
     let digits = t.chars().filter(char::is_ascii_digit).count();
@@ -142,6 +142,10 @@ pub fn looks_like_phone(s: &str) -> bool {
         && !t.contains("..")
         && !is_plain_number_like(t)
         && crate::core::time::parse_iso8601(t).is_none()
+        && t.split(|c: char| !c.is_ascii_digit())
+            .filter(|g| g.len() == 1)
+            .count()
+            <= 1
 }
 
 /// A bare integer or decimal (prices, ids) is not a phone number unless it has a `+` or separators.
