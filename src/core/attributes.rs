@@ -13,7 +13,7 @@ pub fn build(profile: &Profile, page: &PageContext, now: f64) -> Value {
     for (name, s) in &profile.events {
         events.insert(
             name.clone(),
-            json!({"count": s.count, "first": s.first, "last": s.last}),
+            json!({"count": s.count, "first": s.first, "last": s.last, "ago": now - s.last}),
         );
     }
     json!({
