@@ -3,6 +3,7 @@
 //! for ordinary operators, allocates nothing.
 
 use super::js;
+use super::literal::Literal;
 use super::regex::{CompiledRegex, RegexEngine};
 use super::version;
 use crate::core::error::{index_path, join_path, AttuneError, Result};
@@ -75,6 +76,7 @@ enum Op {
     Size(Box<Test>),
     ElemMatch(Box<Elem>),
     All(Vec<Test>, bool),
+    Literal(Literal),
     Regex(Option<Box<dyn CompiledRegex>>),
     Type(String),
     Const(bool),
@@ -297,7 +299,10 @@ impl Compiler<'_> {
             }
             "$regex" | "$regexi" => match arg {
                 // An invalid pattern makes the operator false, as in GrowthBook.
-                Value::String(p) => Op::Regex(self.regex.compile(p, op == "$regexi")),
+                Value::String(p) => match Literal::parse(p, op == "$regexi") {
+                    Some(lit) => Op::Literal(lit),
+                    None => Op::Regex(self.regex.compile(p, op == "$regexi")),
+                },
                 _ => return bad("expected a pattern string"),
             },
             "$type" => match arg {
@@ -416,6 +421,10 @@ fn eval_op(o: &Op, v: &Value, g: Option<&Map<String, Value>>) -> bool {
                 .iter()
                 .all(|t| a.iter().any(|x| eval_test(t, x, g, *ci))),
             _ => false,
+        },
+        Op::Literal(lit) => match v {
+            Value::String(s) => lit.is_match(s),
+            other => lit.is_match(&js::to_js_string(other)),
         },
         Op::Regex(re) => match re {
             None => false,

@@ -8,6 +8,7 @@ mod bucket;
 mod condition;
 mod hash;
 pub mod js;
+mod literal;
 mod regex;
 mod version;
 
