@@ -152,7 +152,10 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
   };
 }
 
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+/**
+ * Polls `fn` until it returns a truthy value or `timeoutMs` passes, then throws
+ * with `what` (a string, or a function called at that moment for fresh details).
+ */
 export async function waitFor(what, fn, { timeoutMs = 10_000, intervalMs = 100 } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last;
@@ -161,7 +164,8 @@ export async function waitFor(what, fn, { timeoutMs = 10_000, intervalMs = 100 }
     if (last) return last;
     await sleep(intervalMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+  const label = typeof what === 'function' ? what() : what;
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${label} (last: ${JSON.stringify(last)})`);
 }
 
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

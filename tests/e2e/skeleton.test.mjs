@@ -3,8 +3,11 @@
 //   1st visit: the hero keeps its default; the snippet's queued calls are replayed.
 //   2nd visit: the visitor is `returning`, the hero says "Welcome back!".
 //   After flush(): the collector has both page views, Segment-shaped, one anonymousId.
+// attune.js is async, so it may run before or after the page's own scripts; each
+// order has its own test (forced by delaying one response), both must give the same page.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { launchBrowser, startCollector, UUID_V4, waitFor } from './helpers.mjs';
 
@@ -13,26 +16,49 @@ let browser;
 
 before(async () => {
   collector = await startCollector();
-  browser = await launchBrowser();
+});
+
+beforeEach(async () => {
+  await collector.fetchJson('/v1/reset', { method: 'POST' });
+  browser = await launchBrowser(); // fresh profile: a new visitor
+});
+
+afterEach(async () => {
+  await browser?.close();
 });
 
 after(async () => {
-  await browser?.close();
   await collector?.close();
 });
 
-// The loader replaces the snippet's queue object and sets `ready` once init resolved.
-const sdkReady = (page) => page.waitForFunction(
-  () => window.attune && window.attune.__attune === true && window.attune.ready === true,
-  null,
-  { timeout: 15_000 },
-);
+// Holds back every response whose URL ends with `suffix` by `ms` (routing also
+// turns the HTTP cache off, so each visit really fetches it).
+const delay = (page, suffix, ms) => page.route((url) => url.pathname.endsWith(suffix), async (route) => {
+  await sleep(ms);
+  await route.continue();
+});
+
+// Resolves once the loader has replaced the snippet's queue object and `init`
+// has resolved: through the loader's ready-callback API (`onReady(cb)`, or
+// `ready(cb)` should `ready` become that function), bounded in time.
+const sdkReady = async (page) => {
+  await page.waitForFunction(() => window.attune && window.attune.__attune === true, null, { timeout: 15_000 });
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const a = window.attune;
+    const register = typeof a.onReady === 'function' ? a.onReady : a.ready;
+    if (typeof register !== 'function') reject(new Error('window.attune has no onReady/ready(cb)'));
+    setTimeout(() => reject(new Error('attune not ready within 15 s')), 15_000);
+    register.call(a, () => resolve());
+  }));
+};
 const hero = (page) => page.locator('[data-attune-slot="hero"]').textContent();
 // Problems a page reported, minus the browser's own favicon probe.
 const problems = (page) => page.problems.filter((p) => !p.includes('favicon.ico'));
 
 test('skeleton: snippet queue, returning-visitor hero, events at the collector', { timeout: 120_000 }, async () => {
   const page = await browser.newPage();
+  // The contract's order: the page's calls are queued before attune.js arrives.
+  await delay(page, '/pkg/attune.js', 300);
   const wasmResponses = [];
   page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasmResponses.push(r); });
 
@@ -79,5 +105,29 @@ test('skeleton: snippet queue, returning-visitor hero, events at the collector',
   const opened = events.filter((e) => e.type === 'track' && e.event === 'Demo Opened');
   assert.equal(opened.length, 2, `two "Demo Opened" track events (got ${opened.length})`);
 
+  assert.deepEqual(problems(page), [], 'no page errors or console errors');
+});
+
+test('same page when attune.js arrives before the page has queued its calls', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  // A returning visitor has attune.js cached: it runs while the parser still waits
+  // for demo.js, so demo.js then talks to the loaded SDK directly, and init may
+  // resolve before <body> (and the slot) has been parsed.
+  await delay(page, '/demo.js', 500);
+  for (const visit of [1, 2]) {
+    if (visit === 1) await page.goto(`${collector.origin}/`, { waitUntil: 'load' });
+    else await page.reload({ waitUntil: 'load' });
+    await sdkReady(page);
+    const want = visit === 1 ? 'Hello, new visitor' : 'Welcome back!';
+    await waitFor(() => `visit ${visit}: hero "${want}" (page problems: ${JSON.stringify(problems(page))})`, async () => (await hero(page)) === want);
+    await waitFor(() => `visit ${visit}: demo.js's ready() callback (page problems: ${JSON.stringify(problems(page))})`, async () => {
+      const text = await page.locator('#segments').textContent();
+      return text === (visit === 1 ? '[]' : '["returning"]');
+    }, { timeoutMs: 5_000 });
+  }
+  await page.evaluate(() => window.attune.flush());
+  const events = await collector.fetchJson('/v1/events');
+  assert.equal(events.filter((e) => e.type === 'page').length, 2, 'two page events');
+  assert.equal(events.filter((e) => e.event === 'Demo Opened').length, 2, 'two "Demo Opened" events');
   assert.deepEqual(problems(page), [], 'no page errors or console errors');
 });
