@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Everything, in order, failing fast: formatting, clippy (native and wasm32), native
+# tests, wasm-bindgen tests in Node and in headless Chromium, the package build, the
+# Node-side package tests and the browser end-to-end tests against the real collector.
+# Each stage is bounded in time; the timings are printed at the end and written to
+# target/test-timings.txt. Run `make setup` (or `make test`, which does) first.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+# wasm-bindgen-test-runner: chromedriver from Debian; the browser binary and its flags
+# come from webdriver.json (chromedriver gives every session a fresh temp profile).
+export CHROMEDRIVER="${CHROMEDRIVER:-$CHROMEDRIVER_BIN}"
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-30}"
+
+mkdir -p target
+timings=()
+t_all=$(now)
+
+summary() {
+  {
+    printf '%-16s %8s\n' stage seconds
+    printf '%s\n' "${timings[@]}"
+    printf '%-16s %8s\n' total "$(elapsed "$t_all")"
+  } | tee target/test-timings.txt >&2
+}
+
+# stage NAME LIMIT_SECONDS CMD...
+stage() {
+  local name=$1 limit=$2
+  shift 2
+  log "[$name] $*"
+  local t0 rc=0
+  t0=$(now)
+  timeout --kill-after=30 "$limit" "$@" || rc=$?
+  timings+=("$(printf '%-16s %8s' "$name" "$(elapsed "$t0")")")
+  if [[ $rc -ne 0 ]]; then
+    [[ $rc -eq 124 ]] && printf 'stage %s timed out after %ss\n' "$name" "$limit" >&2
+    summary
+    die "stage '$name' failed (exit $rc)"
+  fi
+}
+
+WASM=(--target wasm32-unknown-unknown)
+
+stage fmt            120 cargo fmt --all -- --check
+stage clippy-native 1800 cargo clippy --workspace --all-targets -- -D warnings
+stage clippy-wasm   1200 cargo clippy -p attune "${WASM[@]}" --lib -- -D warnings
+stage test-native   1800 cargo test --workspace
+stage wasm-node     1200 cargo test -p attune "${WASM[@]}" --lib --test 'wasm_*'
+stage wasm-chromium 1200 cargo test -p attune "${WASM[@]}" --test 'browser_*'
+stage collector      900 cargo build -p attune-collector
+stage build         1200 scripts/build.sh
+stage js-tests       300 node --test --test-timeout=60000 tests/js/
+stage e2e            600 node --test --test-timeout=180000 tests/e2e/
+
+summary
+log "all tests passed"
