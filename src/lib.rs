@@ -19,4 +19,4 @@ pub mod core;
 pub mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::api::{eval_condition, init, Attune};
+pub use web::api::{eval_condition, hash_value, init, Attune};

@@ -242,3 +242,38 @@ fn group_alias_and_reset() {
         "{body}"
     );
 }
+
+#[test]
+fn segment_changes_can_be_tracked_for_other_channels() {
+    let cfg = json!({"collector": {"url": "http://x/"}, "segmentEvents": true,
+        "segments": {"engaged": {"events.Page Viewed.count": {"$gte": 2}}, "fresh": {"events.Page Viewed.count": {"$lt": 2}}}});
+    let mut e = engine_with(
+        cfg,
+        Rc::new(MemoryStorage::new()),
+        Rc::new(FakeClock::new(0.0)),
+    );
+    assert!(e.page(None, None).is_ok());
+    assert!(e.page(None, None).is_ok());
+    let body = e.next_batch().map(|b| b.body).unwrap_or_default();
+    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    let names: Vec<String> = v["batch"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    x["event"].as_str().map(|n| {
+                        format!("{n}:{}", x["properties"]["segment"].as_str().unwrap_or(""))
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        vec![
+            "Segment Entered:fresh",
+            "Segment Entered:engaged",
+            "Segment Exited:fresh"
+        ]
+    );
+}

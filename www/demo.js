@@ -14,15 +14,20 @@ attune.init({
 });
 attune.track('Demo Opened', { page: location.pathname });
 attune.ready(function (sdk) {
-  var out = document.getElementById('segments');
-  if (out) out.textContent = JSON.stringify(sdk.segments());
-  var reset = document.getElementById('reset');
-  if (reset) {
-    reset.addEventListener('click', function () {
-      Object.keys(localStorage)
-        .filter(function (k) { return k.indexOf('attune:') === 0; })
-        .forEach(function (k) { localStorage.removeItem(k); });
-      location.reload();
-    });
+  // attune.js may be cached and ready before <body> is parsed.
+  function show() {
+    var out = document.getElementById('segments');
+    if (out) out.textContent = JSON.stringify(sdk.segments());
+    var reset = document.getElementById('reset');
+    if (reset) {
+      reset.addEventListener('click', function () {
+        Object.keys(localStorage)
+          .filter(function (k) { return k.indexOf('attune:') === 0; })
+          .forEach(function (k) { localStorage.removeItem(k); });
+        location.reload();
+      });
+    }
   }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', show);
+  else show();
 });

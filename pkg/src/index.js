@@ -4,4 +4,4 @@ import initWasm from '../web/attune_wasm.js';
 
 await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
 
-export { init, evalCondition, Attune } from '../web/attune_wasm.js';
+export { init, evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';

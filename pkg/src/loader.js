@@ -41,7 +41,7 @@ var api = {
       .then(function () { return wasm_bindgen.init(config); })
       .then(function (instance) {
         sdk = instance;
-        api.ready = true;
+        api.isReady = true;
         var pending = deferred;
         deferred = [];
         pending.forEach(function (d) { callSafely(d[0], d[1]).then(d[2], d[3]); });
@@ -53,15 +53,18 @@ var api = {
     initing.catch(warn);
     return initing;
   },
-  onReady: function (cb) {
+  // `ready(cb)` runs cb(attune) once init has resolved (at once if it has).
+  ready: function (cb) {
+    if (typeof cb !== 'function') return api;
     if (sdk) { try { cb(api); } catch (e) { warn(e); } } else readyCallbacks.push(cb);
     return api;
   },
   evalCondition: function (condition, attributes, savedGroups) {
     return wasm_bindgen.evalCondition(condition, attributes, savedGroups);
   },
-  ready: false,
+  isReady: false,
 };
+api.onReady = api.ready;
 METHODS.forEach(function (name) {
   api[name] = function () {
     var args = [].slice.call(arguments);
@@ -77,7 +80,7 @@ queued.forEach(function (item) {
   var name = item[0];
   var args = item[1] || [];
   try {
-    if (name === 'ready') api.onReady(args[0]);
+    if (name === 'ready') api.ready(args[0]);
     else if (name === 'init') api.init(args[0]).catch(function () {});
     else api[name].apply(api, args).catch(function () {});
   } catch (e) { warn(e); }

@@ -3,4 +3,4 @@
 // `fetch` delivers events; useful for server-side rendering and tests.
 import wasm from '../node/attune_wasm.js';
 
-export const { init, evalCondition, Attune } = wasm;
+export const { init, evalCondition, hash, Attune, ConditionSet } = wasm;

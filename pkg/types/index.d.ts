@@ -111,3 +111,18 @@ export declare function init(config: AttuneConfig): Promise<Attune>;
 
 /** Evaluates a GrowthBook-compatible condition against attributes (no `init` needed). */
 export declare function evalCondition(condition: Condition, attributes: Record<string, Json>, savedGroups?: Record<string, Json[]>): boolean;
+
+/** Many conditions compiled once and evaluated together (what segments do internally). */
+export declare class ConditionSet {
+  constructor(conditions: Condition[], savedGroups?: Record<string, Json[]>);
+  /** Number of conditions. */
+  readonly length: number;
+  /** How many conditions hold for `attributes`. */
+  countMatching(attributes: Record<string, Json>): number;
+  /** One 0/1 per condition, in order. */
+  evaluate(attributes: Record<string, Json>): Uint8Array;
+  free(): void;
+}
+
+/** GrowthBook's deterministic hash (FNV-1a 32-bit over UTF-16): a number in `[0, 1)` for versions 1 and 2, else `null`. */
+export declare function hash(seed: string, value: string, version: number): number | null;

@@ -83,6 +83,8 @@ pub struct Config {
     pub session_timeout_ms: f64,
     /// Query parameter carrying an e-mail campaign id (`campaign.emailParam`, default `ecid`).
     pub email_campaign_param: String,
+    /// Track `Segment Entered` / `Segment Exited` events when membership changes.
+    pub segment_events: bool,
     /// The whole config as given, for sections other modules read themselves.
     pub raw: Value,
 }
@@ -138,6 +140,7 @@ impl Config {
             autocapture_clicks,
             session_timeout_ms,
             email_campaign_param,
+            segment_events: opt_bool(root, "segmentEvents", "")?.unwrap_or(false),
             raw: json.clone(),
         };
         Ok((config, warnings))

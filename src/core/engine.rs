@@ -310,7 +310,21 @@ impl Engine {
         }
         let now = self.clock.now_ms();
         self.advance_session(&event, now);
-        self.profile.record(&event, now);
+        self.store(&event, json, now);
+        self.refresh();
+        if self.profile.segments != self.members {
+            let before = std::mem::replace(&mut self.profile.segments, self.members.clone());
+            if self.config.segment_events {
+                self.track_segment_changes(&before, now);
+            }
+            self.save_profile();
+        }
+        Ok(())
+    }
+
+    /// Folds an event into the profile and queues it for delivery.
+    fn store(&mut self, event: &Event, json: String, now: f64) {
+        self.profile.record(event, now);
         self.save_profile();
         if self.config.collector.is_some() {
             if let Err(e) = self
@@ -320,8 +334,31 @@ impl Engine {
                 self.errors.push(e);
             }
         }
-        self.refresh();
-        Ok(())
+    }
+
+    /// Records `Segment Entered`/`Segment Exited` for membership changes, so
+    /// other channels learn them; these events do not re-trigger evaluation.
+    fn track_segment_changes(&mut self, before: &[String], now: f64) {
+        let entered = self
+            .members
+            .iter()
+            .filter(|s| !before.contains(s))
+            .map(|s| ("Segment Entered", s.clone()));
+        let exited = before
+            .iter()
+            .filter(|s| !self.members.contains(s))
+            .map(|s| ("Segment Exited", s.clone()));
+        let changes: Vec<(&str, String)> = entered.chain(exited).collect();
+        for (name, segment) in changes {
+            let mut e = self.new_event(EventType::Track);
+            e.event = Some(name.into());
+            let mut props = Map::new();
+            props.insert("segment".into(), Value::String(segment));
+            e.properties = Some(props);
+            if let Ok(json) = serde_json::to_string(&e) {
+                self.store(&e, json, now);
+            }
+        }
     }
 
     /// Moves the session on for `event`; a page view arriving through a new

@@ -52,6 +52,9 @@ pub struct Profile {
     /// The arrival that started the current (or last) session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_touch: Option<Touch>,
+    /// Segment membership as last evaluated (to report entries and exits once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<String>,
     /// Previous ids linked by `alias` (most recent last, bounded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
@@ -74,6 +77,7 @@ impl Profile {
             first_touch: None,
             last_touch: None,
             aliases: Vec::new(),
+            segments: Vec::new(),
             created_at: now,
             updated_at: now,
         }

@@ -85,6 +85,14 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     });
     let attune = Attune { sdk };
     attune.after_change(&[]);
+    let weak = Rc::downgrade(&attune.sdk);
+    dom::when_parsed(move || {
+        if let Some(sdk) = weak.upgrade() {
+            if let Ok(e) = sdk.engine.try_borrow() {
+                dom::apply(&e.decisions());
+            }
+        }
+    });
     Ok(attune)
 }
 
@@ -260,6 +268,13 @@ pub fn eval_condition(
     let attrs = to_json(&attributes, "attributes").map_err(|e| js_error(&e))?;
     let groups = to_json(&saved_groups, "savedGroups").map_err(|e| js_error(&e))?;
     let regex: &dyn RegexEngine = &JsRegexEngine;
-    let compiled = Condition::compile(&cond, "condition", regex).map_err(|e| js_error(&e))?;
-    Ok(compiled.eval(&attrs, groups.as_object()))
+    // Like GrowthBook's evalCondition, malformed conditions never throw: they
+    // evaluate as GrowthBook's JS SDK would.
+    Ok(Condition::lenient(&cond, regex).eval(&attrs, groups.as_object()))
+}
+
+/// GrowthBook's hash: a number in `[0, 1)` for versions 1 and 2, else `null`.
+#[wasm_bindgen(js_name = hash)]
+pub fn hash_value(seed: &str, value: &str, version: f64) -> JsValue {
+    crate::core::rules::hash(seed, value, version as i64).map_or(JsValue::NULL, JsValue::from_f64)
 }

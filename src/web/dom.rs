@@ -48,3 +48,17 @@ fn apply_one(el: &web_sys::Element, d: &Decision) {
     }
     let _ = el.set_attribute("data-attune-variant", variant);
 }
+
+/// Runs `f` once the document is parsed: now if it already is, else on
+/// `DOMContentLoaded` (slots below the script tag do not exist before that).
+pub fn when_parsed(f: impl FnOnce() + 'static) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if doc.ready_state() != "loading" {
+        f();
+        return;
+    }
+    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
+    let _ = doc.add_event_listener_with_callback("DOMContentLoaded", cb.unchecked_ref());
+}

@@ -8,4 +8,5 @@ mod delivery;
 mod dom;
 mod host;
 mod page;
+pub mod rules_api;
 mod transport;

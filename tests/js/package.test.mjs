@@ -92,7 +92,8 @@ test('attune.js is one classic script that defines only window.attune', async ()
   assert.deepEqual(Object.keys(context).sort(), globalsBefore, 'no new globals (wasm_bindgen stays private)');
   assert.equal(window.attune?.__attune, true, 'window.attune is the loader');
   assert.equal(typeof window.attune.init, 'function');
-  assert.equal(window.attune.ready, false, 'not ready without the wasm');
+  assert.equal(window.attune.isReady, false, 'not ready without the wasm');
+  assert.equal(typeof window.attune.ready, 'function', 'ready(cb) is callable on the loaded facade');
   assert.ok(warnings.length >= 1, 'the failed wasm load is reported with console.warn');
 });
 
