@@ -23,7 +23,15 @@ pub fn to_json(value: &JsValue, path: &str) -> Result<Value, AttuneError> {
         return Ok(Value::Null);
     }
     let value = without_functions(value);
-    serde_wasm_bindgen::from_value::<Value>(value)
+    // One crossing and one string beat a boundary call per field
+    // (serde_wasm_bindgen) by an order of magnitude for nested objects.
+    let text = js_sys::JSON::stringify(&value)
+        .map_err(|_| AttuneError::input(path, "not JSON-compatible (a cycle or a BigInt?)"))?;
+    let text = text.as_string().unwrap_or_default();
+    if text.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text)
         .map_err(|e| AttuneError::input(path, format!("not JSON-compatible: {e}")))
 }
 
