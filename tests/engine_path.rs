@@ -130,3 +130,115 @@ fn corrupt_profile_is_replaced_and_reported() {
     );
     assert!(e.profile().events.is_empty());
 }
+
+fn engine_with(config: Value, storage: Rc<MemoryStorage>, clock: Rc<FakeClock>) -> Engine {
+    let platform = Platform {
+        clock,
+        random: Rc::new(SeededRandom::new(9)),
+        storage,
+        regex: Box::new(NoRegex),
+    };
+    Engine::new(&config, platform).unwrap_or_else(|e| panic!("init failed: {e}"))
+}
+
+fn page_at(url: &str, referrer: &str) -> attune::core::event::PageContext {
+    let (path_and_query, search) = match url.split_once('?') {
+        Some((a, q)) => (a.to_string(), format!("?{q}")),
+        None => (url.to_string(), String::new()),
+    };
+    attune::core::event::PageContext {
+        path: path_and_query
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .unwrap_or_else(|| "/".into()),
+        referrer: referrer.into(),
+        search,
+        title: String::new(),
+        url: url.into(),
+    }
+}
+
+#[test]
+fn sessions_touches_and_channels_follow_arrivals() {
+    let storage = Rc::new(MemoryStorage::new());
+    let clock = Rc::new(FakeClock::new(1_795_000_000_000.0));
+    let cfg = json!({"segments": {"from_email": {"channel": "email"}, "cart_mail": {"lastTouch.campaign": "cart_reminder"}}});
+    let mut e = engine_with(cfg.clone(), storage.clone(), clock.clone());
+    e.set_page(page_at("https://shop.example/", "https://www.google.com/"));
+    assert!(e.page(None, None).is_ok());
+    let attrs = e.attributes().clone();
+    assert_eq!(attrs["channel"], "search");
+    assert_eq!(attrs["session"]["number"], 1);
+    assert_eq!(attrs["isNewVisitor"], true);
+    assert_eq!(attrs["firstTouch"]["source"], "www.google.com");
+
+    // An internal navigation a minute later: same session, no new touch.
+    clock.advance(60_000.0);
+    e.set_page(page_at("https://shop.example/p/1", "https://shop.example/"));
+    assert!(e.page(None, None).is_ok());
+    assert_eq!(e.attributes()["session"]["pageViews"], 2);
+
+    // The abandoned-cart e-mail, a day later, in a new page load.
+    clock.advance(86_400_000.0);
+    let mut e = engine_with(cfg, storage, clock.clone());
+    e.set_page(page_at(
+        "https://shop.example/cart?utm_source=crm&utm_medium=email&utm_campaign=cart_reminder",
+        "",
+    ));
+    assert!(e.page(None, None).is_ok());
+    let a = e.attributes();
+    assert_eq!(
+        (
+            a["channel"].clone(),
+            a["session"]["number"].clone(),
+            a["isNewVisitor"].clone()
+        ),
+        (json!("email"), json!(2), json!(false))
+    );
+    assert_eq!(a["firstTouch"]["channel"], "search", "first touch is kept");
+    assert_eq!(
+        a["campaign"],
+        json!({"source": "crm", "medium": "email", "name": "cart_reminder"})
+    );
+    assert_eq!(
+        e.segments(),
+        ["cart_mail".to_string(), "from_email".to_string()]
+    );
+    assert!(e.track("Cart Viewed", None).is_ok());
+    let batch = e.next_batch();
+    assert!(batch.is_none(), "no collector configured: nothing queued");
+}
+
+#[test]
+fn group_alias_and_reset() {
+    let storage = Rc::new(MemoryStorage::new());
+    let mut e = engine_with(
+        json!({"collector": {"url": "http://x/"}}),
+        storage,
+        Rc::new(FakeClock::new(0.0)),
+    );
+    let anon = e.profile().anonymous_id.clone();
+    assert!(e.identify(Some("u1".into()), None).is_ok());
+    assert!(e.alias("u2", None).is_ok());
+    assert_eq!(e.profile().aliases, vec!["u1".to_string()]);
+    assert_eq!(e.profile().user_id.as_deref(), Some("u2"));
+    assert!(e.group("acme", Some(serde_json::Map::new())).is_ok());
+    assert_eq!(
+        e.group("", None)
+            .err()
+            .map(|x| x.path().to_string())
+            .as_deref(),
+        Some("group.groupId")
+    );
+    e.reset();
+    assert_ne!(e.profile().anonymous_id, anon);
+    assert!(e.profile().user_id.is_none() && e.profile().events.is_empty());
+    let body = e.next_batch().map(|b| b.body).unwrap_or_default();
+    assert!(
+        body.contains("\"type\":\"alias\"")
+            && body.contains("\"previousId\":\"u1\"")
+            && body.contains("\"groupId\":\"acme\""),
+        "{body}"
+    );
+}

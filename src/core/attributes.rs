@@ -2,25 +2,49 @@
 //! profile and the current page. Its fields are documented in the README
 //! ("The attribute document").
 
-use crate::core::event::PageContext;
+use crate::core::device;
+use crate::core::event::{Context, PageContext};
 use crate::core::profile::Profile;
 use serde_json::{json, Map, Value};
 
-/// Builds the document for `profile` on `page` at time `now` (epoch ms).
+/// Builds the document for `profile` on `page` at time `now` (epoch ms);
+/// `offset_min` is the local time zone's offset from UTC (east positive).
 /// `segments` is filled in afterwards by segment evaluation.
-pub fn build(profile: &Profile, page: &PageContext, now: f64) -> Value {
+pub fn build(
+    profile: &Profile,
+    page: &PageContext,
+    env: &Context,
+    now: f64,
+    offset_min: f64,
+) -> Value {
     let mut events = Map::with_capacity(profile.events.len());
     for (name, s) in &profile.events {
         events.insert(
             name.clone(),
-            json!({"count": s.count, "first": s.first, "last": s.last}),
+            json!({"count": s.count, "first": s.first, "last": s.last, "ago": now - s.last}),
         );
     }
+    let session = profile.session.as_ref().map_or(Value::Null, |s| {
+        json!({
+            "id": s.id, "number": s.number, "start": s.start, "pageViews": s.page_views,
+            "events": s.events, "durationMs": s.last_activity - s.start,
+        })
+    });
+    let local = now + offset_min * 60_000.0;
+    let days = (local / 86_400_000.0).floor();
+    let hour = ((local - days * 86_400_000.0) / 3_600_000.0).floor();
+    // 1970-01-01 was a Thursday; 0 = Sunday as in JavaScript's getDay().
+    let weekday = (days + 4.0).rem_euclid(7.0);
     json!({
         "anonymousId": profile.anonymous_id,
         "userId": profile.user_id,
         "traits": profile.traits,
         "events": events,
+        "session": session,
+        "isNewVisitor": profile.session.as_ref().is_none_or(|s| s.number <= 1),
+        "channel": profile.last_touch.as_ref().map(|t| t.channel.clone()),
+        "firstTouch": profile.first_touch,
+        "lastTouch": profile.last_touch,
         "page": {
             "url": page.url,
             "path": page.path,
@@ -29,8 +53,11 @@ pub fn build(profile: &Profile, page: &PageContext, now: f64) -> Value {
             "title": page.title,
             "query": parse_query(&page.search),
         },
+        "device": device::describe(env.user_agent.as_deref().unwrap_or(""), env.locale.as_deref()),
         "segments": {},
         "now": now,
+        "hour": hour,
+        "weekday": weekday,
     })
 }
 

@@ -79,6 +79,12 @@ pub struct Config {
     pub autocapture_pages: bool,
     /// Track clicks on `[data-attune-track]` elements.
     pub autocapture_clicks: bool,
+    /// Inactivity after which a session ends, ms (`session.timeoutMinutes`, default 30).
+    pub session_timeout_ms: f64,
+    /// Query parameter carrying an e-mail campaign id (`campaign.emailParam`, default `ecid`).
+    pub email_campaign_param: String,
+    /// The whole config as given, for sections other modules read themselves.
+    pub raw: Value,
 }
 
 impl Config {
@@ -114,6 +120,13 @@ impl Config {
         };
         let autocapture_pages = opt_bool(&auto, "pageViews", "autocapture")?.unwrap_or(true);
         let autocapture_clicks = opt_bool(&auto, "clicks", "autocapture")?.unwrap_or(true);
+        let session = section(root, "session")?;
+        let session_timeout_ms = opt_num(&session, "timeoutMinutes", "session")?
+            .map_or(30.0 * 60_000.0, |m| m.max(1.0) * 60_000.0);
+        let campaign = section(root, "campaign")?;
+        let email_campaign_param = opt_str(&campaign, "emailParam", "campaign")?
+            .unwrap_or("ecid")
+            .to_string();
         let config = Config {
             collector,
             segments,
@@ -123,8 +136,20 @@ impl Config {
             flush_interval_ms,
             autocapture_pages,
             autocapture_clicks,
+            session_timeout_ms,
+            email_campaign_param,
+            raw: json.clone(),
         };
         Ok((config, warnings))
+    }
+}
+
+/// An optional object section (`{}` when absent).
+fn section(root: &Map<String, Value>, key: &str) -> Result<Map<String, Value>> {
+    match root.get(key) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(AttuneError::config(key, "expected an object")),
     }
 }
 

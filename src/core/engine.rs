@@ -3,6 +3,7 @@
 //! in the outbox. Every host capability comes in through [`Platform`].
 
 use crate::core::attributes;
+use crate::core::attribution::{campaign_from_query, classify, Touch};
 use crate::core::config::{CollectorConfig, Config};
 use crate::core::decide::{Decision, Placements};
 use crate::core::error::{AttuneError, Result};
@@ -14,6 +15,7 @@ use crate::core::profile::Profile;
 use crate::core::resilient_storage::ResilientStorage;
 use crate::core::rules::RegexEngine;
 use crate::core::segments::Segments;
+use crate::core::session;
 use crate::core::time::iso8601;
 use serde_json::{Map, Value};
 use std::rc::Rc;
@@ -44,6 +46,7 @@ pub struct Engine {
     environment: Context,
     members: Vec<String>,
     doc: Value,
+    local_offset_min: f64,
     errors: Vec<AttuneError>,
 }
 
@@ -85,6 +88,7 @@ impl Engine {
             environment: Context::default(),
             members: Vec::new(),
             doc: Value::Null,
+            local_offset_min: 0.0,
             errors,
         };
         engine.refresh();
@@ -106,6 +110,13 @@ impl Engine {
     /// (locale, timezone, user agent, screen).
     pub fn set_environment(&mut self, context: Context) {
         self.environment = context;
+    }
+
+    /// Sets the local time zone's offset from UTC in minutes (east positive),
+    /// for the `hour` and `weekday` attributes.
+    pub fn set_local_offset(&mut self, minutes: f64) {
+        self.local_offset_min = minutes;
+        self.refresh();
     }
 
     /// Records a page view.
@@ -160,6 +171,49 @@ impl Engine {
         }
         e.traits = Some(traits.unwrap_or_default());
         self.record(e, "identify")
+    }
+
+    /// Associates the visitor with a group (company, account) and its traits.
+    pub fn group(&mut self, group_id: &str, traits: Option<Map<String, Value>>) -> Result<()> {
+        if group_id.is_empty() {
+            return Err(AttuneError::input(
+                "group.groupId",
+                "expected a non-empty string",
+            ));
+        }
+        let mut e = self.new_event(EventType::Group);
+        e.group_id = Some(group_id.to_string());
+        e.traits = Some(traits.unwrap_or_default());
+        self.record(e, "group")
+    }
+
+    /// Links `previous_id` (default: the current user or anonymous id) to `user_id`.
+    pub fn alias(&mut self, user_id: &str, previous_id: Option<String>) -> Result<()> {
+        if user_id.is_empty() {
+            return Err(AttuneError::input(
+                "alias.userId",
+                "expected a non-empty string",
+            ));
+        }
+        let previous = previous_id.unwrap_or_else(|| {
+            self.profile
+                .user_id
+                .clone()
+                .unwrap_or_else(|| self.profile.anonymous_id.clone())
+        });
+        let mut e = self.new_event(EventType::Alias);
+        e.user_id = Some(user_id.to_string());
+        e.previous_id = Some(previous);
+        self.record(e, "alias")
+    }
+
+    /// Starts a new anonymous identity with an empty profile (a shared device's
+    /// log-out). Queued events keep the ids they were recorded with.
+    pub fn reset(&mut self) {
+        let now = self.clock.now_ms();
+        self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
+        self.save_profile();
+        self.refresh();
     }
 
     /// Current segment names.
@@ -226,6 +280,8 @@ impl Engine {
     fn new_event(&self, kind: EventType) -> Event {
         let mut context = self.environment.clone();
         context.page = Some(self.page.clone());
+        context.campaign =
+            campaign_from_query(&self.page.search, &self.config.email_campaign_param);
         Event {
             kind,
             message_id: uuid_v4(self.random.as_ref()),
@@ -253,6 +309,7 @@ impl Engine {
             });
         }
         let now = self.clock.now_ms();
+        self.advance_session(&event, now);
         self.profile.record(&event, now);
         self.save_profile();
         if self.config.collector.is_some() {
@@ -267,6 +324,60 @@ impl Engine {
         Ok(())
     }
 
+    /// Moves the session on for `event`; a page view arriving through a new
+    /// campaign (or after the idle timeout) starts a new session and a new touch.
+    fn advance_session(&mut self, event: &Event, now: f64) {
+        let is_page = event.kind == EventType::Page;
+        let arrival = if is_page {
+            classify(
+                event.context.campaign.as_ref(),
+                &self.page.referrer,
+                &self.page.url,
+            )
+        } else {
+            None
+        };
+        let campaign_name = |c: Option<&Map<String, Value>>| {
+            c.and_then(|c| c.get("name").or_else(|| c.get("emailCampaign")))
+                .and_then(Value::as_str)
+                .map(String::from)
+        };
+        let name = campaign_name(event.context.campaign.as_ref());
+        let key = arrival
+            .as_ref()
+            .filter(|(channel, _)| channel != "direct")
+            .map(|(channel, source)| {
+                format!(
+                    "{channel}/{}/{}",
+                    source.as_deref().unwrap_or(""),
+                    name.as_deref().unwrap_or("")
+                )
+            });
+        let random = self.random.clone();
+        let started = session::advance(
+            &mut self.profile.session,
+            now,
+            self.config.session_timeout_ms,
+            key.as_deref(),
+            is_page,
+            || uuid_v4(random.as_ref()),
+        );
+        if started {
+            let (channel, source) = arrival.unwrap_or_else(|| ("direct".into(), None));
+            let touch = Touch {
+                channel,
+                source,
+                campaign: name,
+                landing: self.page.url.clone(),
+                at: now,
+            };
+            if self.profile.first_touch.is_none() {
+                self.profile.first_touch = Some(touch.clone());
+            }
+            self.profile.last_touch = Some(touch);
+        }
+    }
+
     fn save_profile(&mut self) {
         let key = format!("{}:profile", self.config.storage_prefix);
         if let Err(e) = self.storage.set(&key, &self.profile.to_json()) {
@@ -275,7 +386,21 @@ impl Engine {
     }
 
     fn refresh(&mut self) {
-        self.doc = attributes::build(&self.profile, &self.page, self.clock.now_ms());
+        self.doc = attributes::build(
+            &self.profile,
+            &self.page,
+            &self.environment,
+            self.clock.now_ms(),
+            self.local_offset_min,
+        );
+        if let Some(root) = self.doc.as_object_mut() {
+            let campaign =
+                campaign_from_query(&self.page.search, &self.config.email_campaign_param);
+            root.insert(
+                "campaign".into(),
+                campaign.map_or(Value::Null, Value::Object),
+            );
+        }
         self.members = self.segments.evaluate(&mut self.doc);
     }
 }

@@ -6,10 +6,12 @@
 //! told the outcome).
 
 pub mod attributes;
+pub mod attribution;
 pub mod auth;
 pub mod config;
 pub mod consent;
 pub mod decide;
+pub mod device;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -21,6 +23,7 @@ pub mod profile;
 pub mod resilient_storage;
 pub mod rules;
 pub mod segments;
+pub mod session;
 pub mod sha256;
 pub mod time;
 

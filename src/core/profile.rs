@@ -1,7 +1,9 @@
 //! The on-device visitor profile: identity, traits and per-event statistics.
 //! It is what the rules read, persisted as one versioned JSON record.
 
+use crate::core::attribution::Touch;
 use crate::core::event::{Event, EventType};
+use crate::core::session::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -10,6 +12,8 @@ use std::collections::BTreeMap;
 pub const PROFILE_VERSION: u32 = 1;
 /// Most distinct event names kept; the least recently seen is evicted beyond it.
 pub const MAX_EVENT_NAMES: usize = 200;
+/// Most previous ids kept from `alias` calls.
+pub const MAX_ALIASES: usize = 10;
 
 /// Count, first and last time of one event name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -39,6 +43,18 @@ pub struct Profile {
     /// Per event name statistics (`Page Viewed` for pages).
     #[serde(default)]
     pub events: BTreeMap<String, EventStats>,
+    /// The current session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Session>,
+    /// The visitor's first arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_touch: Option<Touch>,
+    /// The arrival that started the current (or last) session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_touch: Option<Touch>,
+    /// Previous ids linked by `alias` (most recent last, bounded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// When the profile was created, epoch ms.
     pub created_at: f64,
     /// Last change, epoch ms.
@@ -54,6 +70,10 @@ impl Profile {
             user_id: None,
             traits: Map::new(),
             events: BTreeMap::new(),
+            session: None,
+            first_touch: None,
+            last_touch: None,
+            aliases: Vec::new(),
             created_at: now,
             updated_at: now,
         }
@@ -78,6 +98,19 @@ impl Profile {
 
     /// Folds one event into the profile.
     pub fn record(&mut self, event: &Event, now: f64) {
+        if event.kind == EventType::Alias {
+            if let Some(prev) = &event.previous_id {
+                if !self.aliases.contains(prev) {
+                    self.aliases.push(prev.clone());
+                    if self.aliases.len() > MAX_ALIASES {
+                        self.aliases.remove(0);
+                    }
+                }
+            }
+            if let Some(uid) = &event.user_id {
+                self.user_id = Some(uid.clone());
+            }
+        }
         if event.kind == EventType::Identify {
             if let Some(uid) = &event.user_id {
                 self.user_id = Some(uid.clone());

@@ -72,6 +72,7 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     };
     let mut engine = Engine::new(&json, platform).map_err(|e| js_error(&e))?;
     engine.set_environment(page::read_environment());
+    engine.set_local_offset(-js_sys::Date::new_0().get_timezone_offset());
     engine.set_page(page::read_page());
     if engine.config().autocapture_pages {
         engine.page(None, None).map_err(|e| js_error(&e))?;
@@ -129,6 +130,32 @@ impl Attune {
         let user_id = to_opt_string(&user_id, "identify.userId").map_err(|e| js_error(&e))?;
         let traits = to_map(&traits, "identify.traits").map_err(|e| js_error(&e))?;
         self.change(|e| e.identify(user_id, traits))
+    }
+
+    /// Associates the visitor with a group: `group(groupId, traits?)`.
+    pub fn group(&self, group_id: JsValue, traits: JsValue) -> Result<(), JsValue> {
+        let id = group_id
+            .as_string()
+            .ok_or_else(|| js_error(&AttuneError::input("group.groupId", "expected a string")))?;
+        let traits = to_map(&traits, "group.traits").map_err(|e| js_error(&e))?;
+        self.change(|e| e.group(&id, traits))
+    }
+
+    /// Links ids: `alias(userId, previousId?)`.
+    pub fn alias(&self, user_id: JsValue, previous_id: JsValue) -> Result<(), JsValue> {
+        let id = user_id
+            .as_string()
+            .ok_or_else(|| js_error(&AttuneError::input("alias.userId", "expected a string")))?;
+        let prev = to_opt_string(&previous_id, "alias.previousId").map_err(|e| js_error(&e))?;
+        self.change(|e| e.alias(&id, prev))
+    }
+
+    /// Starts a new anonymous identity with an empty profile.
+    pub fn reset(&self) -> Result<(), JsValue> {
+        self.change(|e| {
+            e.reset();
+            Ok(())
+        })
     }
 
     /// Names of the segments the visitor is in now.
