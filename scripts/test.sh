@@ -33,7 +33,7 @@ stage() {
   log "[$name] $*"
   local t0 rc=0
   t0=$(now)
-  timeout --kill-after=30 "$limit" "$@" || rc=$?
+  timeout "${TIMEOUT_OPTS[@]}" "$limit" "$@" || rc=$?
   timings+=("$(printf '%-16s %8s' "$name" "$(elapsed "$t0")")")
   if [[ $rc -ne 0 ]]; then
     [[ $rc -eq 124 ]] && printf 'stage %s timed out after %ss\n' "$name" "$limit" >&2
@@ -43,6 +43,10 @@ stage() {
 }
 
 WASM=(--target wasm32-unknown-unknown)
+# Interactively, keep stages in the terminal's process group so Ctrl-C reaches them
+# (timeout's own group would leave them running); unattended (CI), kill the whole group.
+TIMEOUT_OPTS=(--kill-after=30)
+if [[ -t 0 ]]; then TIMEOUT_OPTS+=(--foreground); fi
 
 stage fmt            120 cargo fmt --all -- --check
 stage clippy-native 1800 cargo clippy --workspace --all-targets -- -D warnings
