@@ -106,6 +106,11 @@ impl Engine {
         self.refresh();
     }
 
+    /// The current page context.
+    pub fn page_context(&self) -> &PageContext {
+        &self.page
+    }
+
     /// Sets the environment fields copied into every event's context
     /// (locale, timezone, user agent, screen).
     pub fn set_environment(&mut self, context: Context) {

@@ -22,6 +22,9 @@ pub struct Sdk {
     /// A flush is in progress.
     pub flushing: Cell<bool>,
     listeners: RefCell<Vec<(String, js_sys::Function)>>,
+    /// Errors reported while no `error` listener existed (bounded), handed to
+    /// the first one that subscribes: init-time problems are not lost.
+    unheard_errors: RefCell<Vec<JsValue>>,
 }
 
 impl Sdk {
@@ -31,6 +34,11 @@ impl Sdk {
             let js = js_error(&err);
             if self.emit("error", &js) == 0 {
                 web_sys::console::warn_2(&"[attune]".into(), &js);
+                if let Ok(mut q) = self.unheard_errors.try_borrow_mut() {
+                    if q.len() < 20 {
+                        q.push(js);
+                    }
+                }
             }
         }
     }
@@ -82,9 +90,15 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         timer: RefCell::new(None),
         flushing: Cell::new(false),
         listeners: RefCell::new(Vec::new()),
+        unheard_errors: RefCell::new(Vec::new()),
     });
     let attune = Attune { sdk };
     attune.after_change(&[]);
+    if let Ok(e) = attune.sdk.engine.try_borrow() {
+        let (pages, clicks) = (e.config().autocapture_pages, e.config().autocapture_clicks);
+        drop(e);
+        crate::web::autocapture::install(&attune.sdk, pages, clicks);
+    }
     let weak = Rc::downgrade(&attune.sdk);
     dom::when_parsed(move || {
         if let Some(sdk) = weak.upgrade() {
@@ -208,10 +222,23 @@ impl Attune {
         Ok(())
     }
 
-    /// Adds a listener: `error`, `segment:enter`, `segment:exit`.
+    /// Adds a listener: `error`, `segment:enter`, `segment:exit`. The first
+    /// `error` listener also receives the errors reported before it existed.
     pub fn on(&self, name: &str, callback: js_sys::Function) -> Result<(), JsValue> {
         let mut l = self.sdk.listeners.try_borrow_mut().map_err(|_| busy())?;
-        l.push((name.to_string(), callback));
+        l.push((name.to_string(), callback.clone()));
+        drop(l);
+        if name == "error" {
+            let unheard = self
+                .sdk
+                .unheard_errors
+                .try_borrow_mut()
+                .map(|mut q| std::mem::take(&mut *q))
+                .unwrap_or_default();
+            for err in unheard {
+                let _ = callback.call1(&JsValue::NULL, &err);
+            }
+        }
         Ok(())
     }
 
@@ -224,6 +251,20 @@ impl Attune {
 }
 
 impl Attune {
+    /// A handle on an existing instance (used by the page hooks).
+    pub(crate) fn from_sdk(sdk: Rc<Sdk>) -> Attune {
+        Attune { sdk }
+    }
+
+    /// The URL of the last recorded page.
+    pub(crate) fn current_url(&self) -> Option<String> {
+        self.sdk
+            .engine
+            .try_borrow()
+            .ok()
+            .map(|e| e.page_context().url.clone())
+    }
+
     /// Runs one engine call, then reports errors, fires segment changes,
     /// repaints and schedules delivery — with the engine released first.
     fn change(

@@ -3,6 +3,7 @@
 //! work, this layer only reads the page, stores, sends and paints.
 
 pub mod api;
+mod autocapture;
 mod convert;
 mod delivery;
 mod dom;
