@@ -38,7 +38,9 @@ pub fn build(
     json!({
         "anonymousId": profile.anonymous_id,
         "userId": profile.user_id,
-        "traits": profile.traits,
+        "traits": profile.server.as_ref().map_or_else(|| profile.traits.clone(), |sp| sp.merged_traits(&profile.traits)),
+        "audiences": profile.server.as_ref().map(|sp| sp.audiences()).unwrap_or_default(),
+        "server": profile.server,
         "events": events,
         "session": session,
         "isNewVisitor": profile.session.as_ref().is_none_or(|s| s.number <= 1),

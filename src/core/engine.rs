@@ -221,6 +221,26 @@ impl Engine {
         self.refresh();
     }
 
+    /// Where to fetch server-seeded profile data from, if configured.
+    pub fn seed_request(&self) -> Result<Option<(String, f64)>> {
+        let cfg = crate::core::seed::SeedConfig::parse(self.config.raw.get("profile"))?;
+        Ok(cfg.map(|c| {
+            (
+                c.request_url(&self.profile.anonymous_id, self.profile.user_id.as_deref()),
+                c.timeout_ms,
+            )
+        }))
+    }
+
+    /// Merges the profile endpoint's answer and re-evaluates.
+    pub fn apply_seed(&mut self, response: &Value) -> Result<()> {
+        let sp = crate::core::seed::ServerProfile::parse(response, self.clock.now_ms())?;
+        self.profile.server = Some(sp);
+        self.save_profile();
+        self.refresh();
+        Ok(())
+    }
+
     /// Current segment names.
     pub fn segments(&self) -> &[String] {
         &self.members

@@ -49,6 +49,14 @@ pub enum AttuneError {
         /// Parse error.
         message: String,
     },
+    /// A remote endpoint (e.g. `profile.url`) failed or timed out; nothing was blocked.
+    #[error("{path}: {message}")]
+    Remote {
+        /// The URL.
+        path: String,
+        /// What happened.
+        message: String,
+    },
     /// The collector rejected a batch permanently (a 4xx other than 408/429).
     #[error("{path}: collector rejected the batch with HTTP {status}")]
     Rejected {
@@ -85,6 +93,7 @@ impl AttuneError {
             Self::Storage { .. } => "storage_unavailable",
             Self::Corrupt { .. } => "storage_corrupt",
             Self::Rejected { .. } => "collector_rejected",
+            Self::Remote { .. } => "remote_failed",
         }
     }
 
@@ -96,7 +105,8 @@ impl AttuneError {
             | Self::EventTooLarge { path, .. }
             | Self::Storage { path, .. }
             | Self::Corrupt { path, .. }
-            | Self::Rejected { path, .. } => path,
+            | Self::Rejected { path, .. }
+            | Self::Remote { path, .. } => path,
         }
     }
 }

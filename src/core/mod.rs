@@ -22,6 +22,7 @@ pub mod platform;
 pub mod profile;
 pub mod resilient_storage;
 pub mod rules;
+pub mod seed;
 pub mod segments;
 pub mod session;
 pub mod sha256;

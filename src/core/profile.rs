@@ -52,6 +52,9 @@ pub struct Profile {
     /// The arrival that started the current (or last) session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_touch: Option<Touch>,
+    /// What other channels know (from `profile.url`), if fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<crate::core::seed::ServerProfile>,
     /// Segment membership as last evaluated (to report entries and exits once).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<String>,
@@ -78,6 +81,7 @@ impl Profile {
             last_touch: None,
             aliases: Vec::new(),
             segments: Vec::new(),
+            server: None,
             created_at: now,
             updated_at: now,
         }

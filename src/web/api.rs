@@ -99,6 +99,7 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         drop(e);
         crate::web::autocapture::install(&attune.sdk, pages, clicks);
     }
+    crate::web::seed::start(&attune.sdk);
     let weak = Rc::downgrade(&attune.sdk);
     dom::when_parsed(move || {
         if let Some(sdk) = weak.upgrade() {
@@ -254,6 +255,12 @@ impl Attune {
     /// A handle on an existing instance (used by the page hooks).
     pub(crate) fn from_sdk(sdk: Rc<Sdk>) -> Attune {
         Attune { sdk }
+    }
+
+    /// Repaints and notifies after data arrived from outside; `before` is the
+    /// segment membership before it arrived.
+    pub(crate) fn refresh_page(&self, before: &[String]) {
+        self.after_change(before);
     }
 
     /// The URL of the last recorded page.

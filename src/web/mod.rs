@@ -10,4 +10,5 @@ mod dom;
 mod host;
 mod page;
 pub mod rules_api;
+mod seed;
 mod transport;
