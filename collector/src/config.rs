@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::chaos::ChaosConfig;
 
@@ -28,6 +29,9 @@ pub struct Config {
     pub log: bool,
     /// Most connections served at once; further ones get a 503.
     pub max_connections: usize,
+    /// Deadline for a request head (and for a new connection's first byte);
+    /// bodies get three times as long.
+    pub request_timeout: Duration,
 }
 
 impl Default for Config {
@@ -43,6 +47,7 @@ impl Default for Config {
             chaos: ChaosConfig::default(),
             log: false,
             max_connections: 128,
+            request_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -64,6 +69,7 @@ FLAGS:
     --profiles FILE      seed profiles from a JSON array of profile bodies
     --quiet              do not log requests on stderr
     --max-connections N  concurrent connections before answering 503 (default 128)
+    --request-timeout-ms MS  deadline for a request head; bodies get 3x (default 10000)
 
 CHAOS (applies to POST /v1/batch only; also settable at runtime via /v1/chaos):
     --fail-rate P        probability of answering --fail-status without storing
@@ -136,6 +142,13 @@ where
                 if config.max_connections == 0 {
                     return Err(ArgError("--max-connections must be at least 1".into()));
                 }
+            }
+            "--request-timeout-ms" => {
+                let ms: u64 = parse_num(&value(&flag)?, &flag)?;
+                if ms == 0 {
+                    return Err(ArgError("--request-timeout-ms must be at least 1".into()));
+                }
+                config.request_timeout = Duration::from_millis(ms);
             }
             "--fail-rate" => config.chaos.fail_rate = parse_num(&value(&flag)?, &flag)?,
             "--fail-status" => config.chaos.status = parse_num(&value(&flag)?, &flag)?,

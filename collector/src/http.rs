@@ -13,10 +13,30 @@ pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 pub const MAX_HEADERS: usize = 100;
 /// Largest request body in bytes (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Time allowed to receive a whole request head once it has started.
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed to receive a whole body once the head is in.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Deadlines for receiving a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Time allowed to receive a whole request head once it has started.
+    pub head: Duration,
+    /// Time allowed to receive a whole body once the head is in.
+    pub body: Duration,
+}
+
+impl Timeouts {
+    /// Head deadline `request`, body deadline three times that.
+    pub fn from_request_timeout(request: Duration) -> Self {
+        Self {
+            head: request,
+            body: request.saturating_mul(3),
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self::from_request_timeout(Duration::from_secs(10))
+    }
+}
 
 /// One parsed request.
 #[derive(Debug, Clone)]
@@ -84,6 +104,8 @@ pub struct HttpError {
     pub method: Option<String>,
     /// Raw path, when the request line was parsed.
     pub path: Option<String>,
+    /// `Origin` header, when the head was parsed (for CORS on the answer).
+    pub origin: Option<String>,
     /// Unread body bytes may still be arriving: drain before closing so the
     /// peer sees the answer instead of a reset.
     pub drain: bool,
@@ -97,6 +119,7 @@ impl HttpError {
             message: message.into(),
             method: None,
             path: None,
+            origin: None,
             drain: false,
         }
     }
@@ -108,6 +131,7 @@ impl HttpError {
             message: message.into(),
             method: None,
             path: None,
+            origin: None,
             drain: false,
         }
     }
@@ -119,14 +143,16 @@ impl HttpError {
 pub struct Connection {
     stream: TcpStream,
     buf: Vec<u8>,
+    timeouts: Timeouts,
 }
 
 impl Connection {
     /// Wraps an accepted stream.
-    pub fn new(stream: TcpStream) -> Self {
+    pub fn new(stream: TcpStream, timeouts: Timeouts) -> Self {
         Self {
             stream,
             buf: Vec::new(),
+            timeouts,
         }
     }
 
@@ -179,7 +205,7 @@ impl Connection {
                 Err(_) => return Ok(None),
             }
         }
-        let head_deadline = Instant::now() + HEAD_TIMEOUT;
+        let head_deadline = Instant::now() + self.timeouts.head;
         let head_end = loop {
             if let Some(end) = find_head_end(&self.buf) {
                 break end;
@@ -217,6 +243,7 @@ impl Connection {
         let with_context = |mut e: HttpError, request: &Request| {
             e.method = Some(request.method.clone());
             e.path = Some(request.path.clone());
+            e.origin = request.header("origin").map(str::to_string);
             e
         };
         match self.read_body(&request) {
@@ -234,7 +261,7 @@ impl Connection {
             .filter(|(n, _)| n == "content-length")
             .map(|(_, v)| v.as_str())
             .collect::<Vec<_>>();
-        let deadline = Instant::now() + BODY_TIMEOUT;
+        let deadline = Instant::now() + self.timeouts.body;
         if let Some(te) = transfer_encoding {
             if !content_length.is_empty() {
                 return Err(HttpError::new(

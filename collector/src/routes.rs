@@ -99,7 +99,7 @@ impl App {
             lock(&self.store).stats_mut().rejected += 1;
         }
         let response = Response::error(status, error.code, &error.message);
-        Some(self.finish(response, None, is_api(path)))
+        Some(self.finish(response, error.origin.as_deref(), is_api(path)))
     }
 
     fn finish(&self, mut response: Response, origin: Option<&str>, api: bool) -> Response {
@@ -285,7 +285,14 @@ impl App {
         let config: ChaosConfig = if req.body.iter().all(u8::is_ascii_whitespace) {
             ChaosConfig::default()
         } else {
-            match serde_json::from_slice(&req.body) {
+            // Parse as a value first: serde would also accept a JSON array
+            // (fields by position), which is never what a caller means.
+            let parsed = match serde_json::from_slice::<Value>(&req.body) {
+                Ok(v @ Value::Object(_)) => serde_json::from_value(v),
+                Ok(_) => return Response::error(400, "invalid_chaos", "expected a JSON object"),
+                Err(e) => return Response::error(400, "invalid_chaos", &e.to_string()),
+            };
+            match parsed {
                 Ok(c) => c,
                 Err(e) => return Response::error(400, "invalid_chaos", &e.to_string()),
             }
@@ -313,8 +320,12 @@ impl App {
     }
 
     fn post_profile(&self, req: &Request) -> Response {
-        let update: ProfileUpdate = match serde_json::from_slice(&req.body) {
-            Ok(u) => u,
+        let update: ProfileUpdate = match serde_json::from_slice::<Value>(&req.body) {
+            Ok(v @ Value::Object(_)) => match serde_json::from_value(v) {
+                Ok(u) => u,
+                Err(e) => return Response::error(400, "invalid_profile", &e.to_string()),
+            },
+            Ok(_) => return Response::error(400, "invalid_profile", "expected a JSON object"),
             Err(e) => return Response::error(400, "invalid_profile", &e.to_string()),
         };
         match lock(&self.profiles).apply(update) {

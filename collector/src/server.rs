@@ -10,12 +10,10 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::http::{Connection, Response};
+use crate::http::{Connection, Response, Timeouts};
 use crate::routes::{App, Reply};
 
-/// Wait for the first byte of a connection's first request.
-const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Wait for the next request on a kept-alive connection.
+/// Longest wait for the next request on a kept-alive connection.
 const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(5);
 /// Requests served on one connection before closing it.
 const MAX_REQUESTS_PER_CONNECTION: usize = 1000;
@@ -32,6 +30,7 @@ struct Shared {
     connections: Mutex<HashMap<u64, TcpStream>>,
     max_connections: usize,
     log: bool,
+    timeouts: Timeouts,
 }
 
 impl Shared {
@@ -69,6 +68,7 @@ pub fn start(config: Config) -> io::Result<RunningServer> {
         connections: Mutex::new(HashMap::new()),
         max_connections: config.max_connections.max(1),
         log: config.log,
+        timeouts: Timeouts::from_request_timeout(config.request_timeout),
     });
     let accept_shared = Arc::clone(&shared);
     let accept = thread::Builder::new()
@@ -194,16 +194,16 @@ fn refuse(mut stream: TcpStream) {
 fn serve_connection(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let mut conn = Connection::new(stream);
+    let mut conn = Connection::new(stream, shared.timeouts);
     let mut served = 0usize;
     loop {
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
         let idle = if served == 0 {
-            FIRST_REQUEST_TIMEOUT
+            shared.timeouts.head
         } else {
-            KEEP_ALIVE_IDLE
+            KEEP_ALIVE_IDLE.min(shared.timeouts.head)
         };
         match conn.read_request(idle) {
             Ok(None) => break,
