@@ -7,13 +7,19 @@
 
 pub mod attributes;
 pub mod auth;
+pub mod backoff;
+pub mod batcher;
 pub mod config;
 pub mod consent;
 pub mod decide;
+pub mod delivery;
+pub mod delivery_config;
+pub mod delivery_policy;
 pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod lease;
 pub mod minimize;
 pub mod outbox;
 pub mod platform;

@@ -3,9 +3,12 @@
 //! work, this layer only reads the page, stores, sends and paints.
 
 pub mod api;
+mod beacon;
 mod convert;
 mod delivery;
 mod dom;
 mod host;
+mod lifecycle;
+mod lock;
 mod page;
 mod transport;
