@@ -32,7 +32,8 @@ if ! grep -q '__attuneP' "$DIR/sdks.mjs"; then
 SDKS.attune = {
   module: true,
   scripts: ['/dist/attune/attune-bench.js'],
-  init: ({ origin }) => `window.__attuneP.then(function (init) { return init({ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' } }); })
+  // `attune@nocollector=1` runs the same engine with delivery off, to isolate delivery's cost.
+  init: ({ origin, params }) => `window.__attuneP.then(function (init) { return init(${params.nocollector ? '{}' : `{ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' } }`}); })
     .then(function (sdk) { window.at = sdk; __B.ready(); }, __B.fail);`,
   track: () => `at.track('Product Viewed', { sku: 'A1', price: 10 });`,
 };

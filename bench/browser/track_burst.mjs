@@ -49,7 +49,8 @@ const taskSeconds = async (cdp) => {
 
 const rows = [];
 for (const mode of MODES) {
-  for (const name of ONLY) {
+  for (const spec of ONLY) {
+    const [name, qs] = spec.split('@');
     if (!SDKS[name] || !SDKS[name].track) { console.log(`skip ${name}: no adapter with track`); continue; }
     for (let run = 0; run < RUNS; run++) {
       const ctx = await browser.newContext();
@@ -57,7 +58,7 @@ for (const mode of MODES) {
       const cdp = await ctx.newCDPSession(page);
       await cdp.send('Performance.enable');
       try {
-        await page.goto(`${ORIGIN}/pages/${name}.html`);
+        await page.goto(`${ORIGIN}/pages/${name}.html${qs ? '?' + qs : ''}`);
         await page.waitForFunction(() => window.__B && window.__B.marks.ready, null, { timeout: 30_000 });
         await sleep(2000);
         await page.evaluate(() => {
@@ -81,7 +82,7 @@ for (const mode of MODES) {
         const lt = await page.evaluate(() => window.__lt);
         const errors = await page.evaluate(() => window.__B.errors.slice(0, 3));
         const row = {
-          sdk: name, mode, run, calls: r.calls,
+          sdk: spec, mode, run, calls: r.calls,
           syncUsPerCall: (r.total * 1000) / r.calls,
           mainUsPerCall: ((t1 - t0) * 1e6) / r.calls,
           longestTaskMs: lt.length ? Math.max(...lt) : 0,
@@ -89,11 +90,11 @@ for (const mode of MODES) {
           delivered: s.events, posts: s.posts, errors,
         };
         rows.push(row);
-        console.log(`${mode.padEnd(6)} ${name.padEnd(12)} calls=${row.calls} sync=${row.syncUsPerCall.toFixed(2)}µs main=${row.mainUsPerCall.toFixed(2)}µs ` +
+        console.log(`${mode.padEnd(6)} ${spec.padEnd(22)} calls=${row.calls} sync=${row.syncUsPerCall.toFixed(2)}µs main=${row.mainUsPerCall.toFixed(2)}µs ` +
           `longest=${row.longestTaskMs.toFixed(0)}ms longTasks=${row.longTasks} delivered=${row.delivered} posts=${row.posts}${errors.length ? ' ERR ' + errors[0] : ''}`);
       } catch (e) {
-        rows.push({ sdk: name, mode, run, error: String(e).slice(0, 300) });
-        console.log(`${mode} ${name}: ${String(e).slice(0, 200)}`);
+        rows.push({ sdk: spec, mode, run, error: String(e).slice(0, 300) });
+        console.log(`${mode} ${spec}: ${String(e).slice(0, 200)}`);
       }
       await ctx.close();
     }

@@ -90,6 +90,8 @@ pub struct Delivery {
     ids: Vec<String>,
     lanes: Vec<Lane>,
     drops_key: String,
+    /// Unreported drop counts as last read or written (re-read at each reload).
+    drops: Map<String, Value>,
     totals: Totals,
 }
 
@@ -107,6 +109,7 @@ impl Delivery {
             ids: cfg.collectors.iter().map(|c| c.id.clone()).collect(),
             lanes: cfg.collectors.iter().map(|_| Lane::default()).collect(),
             drops_key: format!("{storage_prefix}:obm:dropped"),
+            drops: Map::new(),
             cfg,
             totals: Totals::default(),
         }
@@ -152,6 +155,7 @@ impl Delivery {
     /// drops what is too old or over the caps and what every collector is done with.
     pub fn reload(&mut self, env: &Env) -> Vec<AttuneError> {
         let mut errors = self.outbox.reload(env.storage);
+        self.drops = self.drops(env.storage);
         let dropped = self.outbox.enforce(env.storage, env.now);
         self.add_drops(env.storage, dropped);
         if let Err(e) = self.outbox.prune_complete(env.storage, &self.ids) {
@@ -338,15 +342,12 @@ impl Delivery {
         let candidates = self
             .eligible(i)
             .filter(|r| !skip.contains(&r.id) && seen.insert(r.id.as_str()));
-        let chosen = batcher::select(candidates, self.cfg.batch_size.max(1), max_body);
+        let chosen = batcher::select(candidates, self.cfg.max_batch_events.max(1), max_body);
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
         let dropped = if chosen.is_empty() {
             0
         } else {
-            self.drops(env.storage)
-                .get(id)
-                .and_then(Value::as_u64)
-                .unwrap_or(0)
+            self.drops.get(id).and_then(Value::as_u64).unwrap_or(0)
         };
         let events = batcher::events_array(&chosen, dropped);
         let collector = self.cfg.collectors.get(i);
@@ -366,6 +367,7 @@ impl Delivery {
         }
     }
 
+    /// The counts in storage (every tab adds to them, so re-read before a change).
     fn drops(&self, storage: &dyn Storage) -> Map<String, Value> {
         storage
             .get(&self.drops_key)
@@ -385,7 +387,8 @@ impl Delivery {
             let now = map.get(id).and_then(Value::as_u64).unwrap_or(0);
             map.insert(id.clone(), Value::from(now.saturating_add(n)));
         }
-        let _ = storage.set(&self.drops_key, &Value::Object(map).to_string());
+        let _ = storage.set(&self.drops_key, &Value::Object(map.clone()).to_string());
+        self.drops = map;
     }
 
     fn sub_drops(&mut self, storage: &dyn Storage, id: &str, n: u64) {
@@ -403,8 +406,9 @@ impl Delivery {
         let _ = if map.is_empty() {
             storage.remove(&self.drops_key)
         } else {
-            storage.set(&self.drops_key, &Value::Object(map).to_string())
+            storage.set(&self.drops_key, &Value::Object(map.clone()).to_string())
         };
+        self.drops = map;
     }
 }
 

@@ -4,7 +4,7 @@
 //! { "collector": {"url": "/v1/batch"},
 //!   "collectors": [{"url": "https://other.example/v1/batch", "format": "json"}],
 //!   "delivery": {"maxEvents": 1000, "maxBytes": 1000000, "maxAgeMs": 604800000,
-//!                "batchSize": 20, "batchBytes": 500000, "flushInterval": 2000,
+//!                "batchSize": 20, "maxBatchEvents": 100, "batchBytes": 500000, "flushInterval": 2000,
 //!                "beaconBytes": 65536, "retryBaseMs": 1000, "retryMaxMs": 60000,
 //!                "maxRetryAfterMs": 600000} }
 //! ```
@@ -40,6 +40,9 @@ pub struct DeliveryConfig {
     pub max_age_ms: f64,
     /// Send as soon as this many events wait for a collector.
     pub batch_size: usize,
+    /// Most events in one request (at least `batch_size`): a burst goes out in
+    /// fewer, larger requests.
+    pub max_batch_events: usize,
     /// Largest request body, and send as soon as this many bytes wait.
     pub batch_bytes: usize,
     /// Send an event at the latest this long (ms) after it was queued.
@@ -62,6 +65,7 @@ impl Default for DeliveryConfig {
             max_bytes: DEFAULT_MAX_BYTES,
             max_age_ms: DEFAULT_MAX_AGE_MS,
             batch_size: 20,
+            max_batch_events: 100,
             batch_bytes: DEFAULT_BATCH_BYTES,
             flush_interval_ms: 2000.0,
             beacon_bytes: DEFAULT_BEACON_BYTES,
@@ -101,6 +105,7 @@ impl DeliveryConfig {
             }
             Some(_) => return Err(AttuneError::config("collectors", "expected an array")),
         }
+        cfg.max_batch_events = cfg.max_batch_events.max(cfg.batch_size);
         let d = match root.get("delivery") {
             None | Some(Value::Null) => return Ok(cfg),
             Some(Value::Object(m)) => m,
@@ -122,6 +127,9 @@ impl DeliveryConfig {
         if let Some(n) = num("batchSize", 1.0, 1000.0)? {
             cfg.batch_size = as_usize(n);
         }
+        if let Some(n) = num("maxBatchEvents", 1.0, 1000.0)? {
+            cfg.max_batch_events = as_usize(n);
+        }
         if let Some(n) = num("batchBytes", 1024.0, 5_000_000.0)? {
             cfg.batch_bytes = as_usize(n);
         }
@@ -141,6 +149,7 @@ impl DeliveryConfig {
             cfg.max_retry_after_ms = n;
         }
         cfg.retry_max_ms = cfg.retry_max_ms.max(cfg.retry_base_ms);
+        cfg.max_batch_events = cfg.max_batch_events.max(cfg.batch_size);
         Ok(cfg)
     }
 }

@@ -50,6 +50,7 @@ fn config(ids: &[&str]) -> DeliveryConfig {
             .map(|i| collector(i, CollectorFormat::Segment))
             .collect(),
         batch_size: 5,
+        max_batch_events: 5,
         ..DeliveryConfig::default()
     }
 }
@@ -153,6 +154,7 @@ fn batches_by_bytes() {
     let w = World::new();
     let mut cfg = config(&["a"]);
     cfg.batch_size = 100;
+    cfg.max_batch_events = 100;
     cfg.batch_bytes = 2000;
     let mut d = Delivery::new(cfg, "attune", "w");
     for i in 0..10 {
@@ -267,7 +269,9 @@ fn each_collector_has_its_own_position_over_one_stored_copy() {
     d.complete(&w.env(), &jb, &status(500));
     assert_eq!((d.waiting(0).count, d.waiting(1).count), (0, 5));
     assert_eq!(stored_events(&w), 5, "b still needs them");
-    // A reload (next visit) keeps each collector's position.
+    // A reload (next visit) keeps each collector's position once the marks are
+    // written (the web layer persists after each send cycle and on page exit).
+    d.persist(&w.env());
     let mut next = Delivery::new(config(&["a", "b"]), "attune", "w2");
     next.reload(&w.env());
     assert_eq!((next.waiting(0).count, next.waiting(1).count), (0, 5));
@@ -358,6 +362,7 @@ fn exit_bodies_fit_the_beacon_budget_and_mark_nothing() {
     let w = World::new();
     let mut cfg = config(&["a", "b"]);
     cfg.batch_size = 1000;
+    cfg.max_batch_events = 1000;
     cfg.beacon_bytes = 4096;
     let mut d = Delivery::new(cfg, "attune", "w");
     for i in 0..40 {
@@ -419,4 +424,31 @@ fn json_format_is_a_bare_array() {
     let v: Value = serde_json::from_str(&job.body).unwrap_or_default();
     assert_eq!(v.as_array().map(Vec::len), Some(2));
     assert_eq!(job.body, job.events);
+}
+
+#[test]
+fn a_due_batch_takes_what_waits_up_to_the_request_limit() {
+    let w = World::new();
+    let mut cfg = config(&["a"]);
+    cfg.max_batch_events = 8;
+    let mut d = Delivery::new(cfg, "attune", "w");
+    push(&mut d, &w, 0..12);
+    d.persist(&w.env());
+    let job = d
+        .next_job(&w.env(), Mode::Scheduled)
+        .unwrap_or_else(|| panic!("count reached"));
+    assert_eq!(
+        job.ids.len(),
+        8,
+        "more than batch_size (5), at most max_batch_events"
+    );
+    d.complete(&w.env(), &job, &status(200));
+    assert!(
+        d.next_job(&w.env(), Mode::Scheduled).is_none(),
+        "4 left: under 5, not due yet"
+    );
+    let job = d
+        .next_job(&w.env(), Mode::Forced)
+        .unwrap_or_else(|| panic!("flush"));
+    assert_eq!(job.ids.len(), 4);
 }

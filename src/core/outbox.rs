@@ -90,6 +90,8 @@ struct Chunk {
     key: String,
     bytes: usize,
     records: Vec<Record>,
+    /// Marks changed in memory, not yet rewritten (done at the next persist).
+    dirty: bool,
 }
 
 #[derive(Deserialize)]
@@ -146,9 +148,9 @@ impl Outbox {
         self.pending.push(record);
     }
 
-    /// True while some events are not written yet.
+    /// True while some events or marks are not written yet.
     pub fn has_unpersisted(&self) -> bool {
-        !self.pending.is_empty()
+        !self.pending.is_empty() || self.chunks.iter().any(|c| c.dirty)
     }
 
     /// Events kept (written or not).
@@ -180,7 +182,10 @@ impl Outbox {
     /// and the oldest beyond the caps. Returns how many events were dropped.
     pub fn persist(&mut self, storage: &dyn Storage, now: f64) -> Result<u64> {
         let dropped = self.enforce(storage, now);
-        let mut result = Ok(dropped);
+        let dirty: Vec<usize> = (0..self.chunks.len())
+            .filter(|&i| self.chunks[i].dirty)
+            .collect();
+        let mut result = self.rewrite(storage, &dirty).map(|()| dropped);
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
         let mut rest = pending.into_iter().peekable();
@@ -235,6 +240,7 @@ impl Outbox {
                             key: key.to_string(),
                             bytes: key.len() + text.len(),
                             records,
+                            dirty: false,
                         });
                         added = true;
                     }
@@ -260,7 +266,10 @@ impl Outbox {
     }
 
     /// Marks `ids` as done for `collector`; events done for every collector in
-    /// `all` leave storage (their chunks are rewritten or removed).
+    /// `all` leave the outbox. A chunk left empty is removed from storage at
+    /// once; a chunk only partly done is rewritten by the next
+    /// [`Outbox::persist`] (until then a reload elsewhere would re-send those
+    /// events: a duplicate, never a loss), which keeps acknowledgements cheap.
     pub fn mark_done(
         &mut self,
         storage: &dyn Storage,
@@ -279,7 +288,11 @@ impl Outbox {
             }
             if hit {
                 chunk.records.retain(|r| !r.is_complete(all));
-                touched.push(i);
+                if chunk.records.is_empty() {
+                    touched.push(i);
+                } else {
+                    chunk.dirty = true;
+                }
             }
         }
         self.rewrite(storage, &touched)
@@ -383,6 +396,7 @@ impl Outbox {
                     bytes: key.len() + text.len(),
                     key,
                     records,
+                    dirty: false,
                 });
                 Ok(())
             }
@@ -411,6 +425,7 @@ impl Outbox {
                 }
                 chunk.bytes = key.len() + text.len();
                 chunk.key = key;
+                chunk.dirty = false;
             }
             if let Err(e) = storage.remove(&old) {
                 result = Err(e);

@@ -154,7 +154,10 @@ fn events_leave_storage_once_every_collector_is_done() {
     let first: HashSet<String> = ["m0".to_string(), "m1".to_string()].into();
     assert!(o.mark_done(&s, "a", &first, &all).is_ok());
     assert_eq!(o.len(), 4, "b still needs them");
-    // The chunk was rewritten under a new key; the old key is gone.
+    // The partly done chunk is rewritten (new key, old one gone) by the next persist.
+    assert_eq!(chunk_keys(&s), ["attune:ob:w.1"]);
+    assert!(o.has_unpersisted());
+    assert!(o.persist(&s, 0.0).is_ok());
     assert_eq!(chunk_keys(&s), ["attune:ob:w.2"]);
     let mut other = Outbox::new("attune", "v", LIMITS);
     other.reload(&s);

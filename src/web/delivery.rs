@@ -26,9 +26,17 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// Persistence is coalesced: after a write, the next one waits this long, so a
+/// burst costs at most one `localStorage` write per window while an isolated
+/// event is written in the same task's microtasks. `pagehide`, `hidden` and
+/// every send cycle write at once.
+const PERSIST_COALESCE_MS: f64 = 50.0;
+
 /// Browser-side delivery state of one SDK instance.
 pub struct Driver {
     timer: RefCell<Option<Timeout>>,
+    persist_timer: RefCell<Option<Timeout>>,
+    last_persist: Cell<f64>,
     timer_at: Cell<f64>,
     persist_queued: Cell<bool>,
     running: Cell<bool>,
@@ -47,6 +55,8 @@ impl Driver {
         let me = format!("{:x}", (js_sys::Math::random() * 4_294_967_296.0) as u64);
         Driver {
             timer: RefCell::new(None),
+            persist_timer: RefCell::new(None),
+            last_persist: Cell::new(0.0),
             timer_at: Cell::new(f64::MAX),
             persist_queued: Cell::new(false),
             running: Cell::new(false),
@@ -129,23 +139,43 @@ pub fn start(sdk: &Rc<Sdk>) {
     queued(sdk);
 }
 
-/// An event was queued: persist (and plan) at the end of the current task's
-/// microtasks — once, however many events the task queued.
+/// An event was queued (or marks changed): persist and plan once, in this
+/// task's microtasks, or — within [`PERSIST_COALESCE_MS`] of the last write —
+/// when that window ends; however many events arrive meanwhile.
 pub fn queued(sdk: &Rc<Sdk>) {
     let d = &sdk.delivery;
     if d.persist_queued.replace(true) {
         return;
     }
-    let sdk = sdk.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        persist_now(&sdk);
-        plan(&sdk);
+    let wait = PERSIST_COALESCE_MS - (js_sys::Date::now() - d.last_persist.get());
+    if wait <= 0.0 {
+        let sdk = sdk.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            persist_now(&sdk);
+            plan(&sdk);
+        });
+        return;
+    }
+    let weak = Rc::downgrade(sdk);
+    let timeout = Timeout::new(wait.ceil() as u32, move || {
+        if let Some(sdk) = weak.upgrade() {
+            persist_now(&sdk);
+            plan(&sdk);
+        }
     });
+    // Replacing an earlier (already fired) timeout is harmless.
+    match d.persist_timer.try_borrow_mut() {
+        Ok(mut slot) => *slot = Some(timeout),
+        Err(_) => {
+            let _ = timeout.forget();
+        }
+    }
 }
 
 /// Writes queued events to storage now.
 fn persist_now(sdk: &Rc<Sdk>) {
     sdk.delivery.persist_queued.set(false);
+    sdk.delivery.last_persist.set(js_sys::Date::now());
     let errors = match sdk.engine.try_borrow_mut() {
         Ok(mut e) => {
             let (delivery, env) = e.delivery();
@@ -222,6 +252,15 @@ async fn cycle(sdk: &Rc<Sdk>, mode: Mode) -> (u64, u64) {
         }
     }
     d.running.set(false);
+    // Acknowledgement marks of partly sent chunks are written coalesced.
+    let marks = sdk
+        .engine
+        .try_borrow_mut()
+        .map(|mut e| e.delivery().0.has_unpersisted())
+        .unwrap_or(false);
+    if marks {
+        queued(sdk);
+    }
     report_totals(sdk);
     plan(sdk);
     counts
