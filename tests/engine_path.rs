@@ -1,6 +1,8 @@
 //! The skeleton path through the pure core, natively with a fake clock:
 //! config → page views → profile → segment → decision → outbox batch.
 
+use attune::core::delivery::Mode;
+use attune::core::delivery_policy::Outcome;
 use attune::core::engine::{Engine, Platform};
 use attune::core::ids::is_uuid_v4;
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom, Storage};
@@ -44,6 +46,10 @@ fn second_page_view_enters_the_segment_and_changes_the_slot() {
         (None, "no eligible variant")
     );
 
+    // The web layer persists queued events once per microtask; do it by hand.
+    let (delivery, env) = first.delivery();
+    assert!(delivery.persist(&env).is_empty());
+
     // A reload: a new engine on the same storage keeps the identity and counts.
     clock.advance(60_000.0);
     let mut second = engine(storage.clone(), clock.clone(), 2);
@@ -58,26 +64,37 @@ fn second_page_view_enters_the_segment_and_changes_the_slot() {
     assert!(second.decide("nope").is_none());
 
     // Both page views are in the persisted outbox, with valid ids and Segment fields.
-    let batch = second
-        .next_batch()
+    let (delivery, env) = second.delivery();
+    assert!(delivery.persist(&env).is_empty());
+    let job = delivery
+        .next_job(&env, Mode::Forced)
         .unwrap_or_else(|| panic!("events are queued"));
-    let body: Value = serde_json::from_str(&batch.body).unwrap_or_else(|e| panic!("{e}"));
+    let body: Value = serde_json::from_str(&job.body).unwrap_or_else(|e| panic!("{e}"));
     let events = body["batch"].as_array().cloned().unwrap_or_default();
     assert_eq!(events.len(), 2);
     for e in &events {
         assert_eq!(e["type"], "page");
         assert!(is_uuid_v4(e["messageId"].as_str().unwrap_or("")), "{e}");
-        assert_eq!(e["anonymousId"], json!(second.profile().anonymous_id));
         assert_eq!(e["context"]["library"]["name"], "attune");
         assert!(e["timestamp"]
             .as_str()
             .is_some_and(|t| t.starts_with("2026-11-18T")));
     }
     assert!(body["sentAt"].is_string());
-    second.batch_sent(&batch);
+    let ok = Outcome::Status {
+        code: 200,
+        retry_after_ms: None,
+    };
+    assert!(delivery.complete(&env, &job, &ok).is_empty());
+    let anon = second.profile().anonymous_id.clone();
+    assert!(events.iter().all(|e| e["anonymousId"] == json!(anon)));
     assert_eq!(second.queued(), 0);
     assert!(
-        storage.get("attune:outbox").ok().flatten().is_none(),
+        storage
+            .keys()
+            .unwrap_or_default()
+            .iter()
+            .all(|k| !k.starts_with("attune:ob:")),
         "acknowledged events leave storage"
     );
 }
@@ -206,8 +223,10 @@ fn sessions_touches_and_channels_follow_arrivals() {
         ["cart_mail".to_string(), "from_email".to_string()]
     );
     assert!(e.track("Cart Viewed", None).is_ok());
-    let batch = e.next_batch();
-    assert!(batch.is_none(), "no collector configured: nothing queued");
+    assert!(
+        next_body(&mut e).is_none(),
+        "no collector configured: nothing queued"
+    );
 }
 
 #[test]
@@ -234,7 +253,7 @@ fn group_alias_and_reset() {
     e.reset();
     assert_ne!(e.profile().anonymous_id, anon);
     assert!(e.profile().user_id.is_none() && e.profile().events.is_empty());
-    let body = e.next_batch().map(|b| b.body).unwrap_or_default();
+    let body = next_body(&mut e).unwrap_or_default();
     assert!(
         body.contains("\"type\":\"alias\"")
             && body.contains("\"previousId\":\"u1\"")
@@ -254,7 +273,7 @@ fn segment_changes_can_be_tracked_for_other_channels() {
     );
     assert!(e.page(None, None).is_ok());
     assert!(e.page(None, None).is_ok());
-    let body = e.next_batch().map(|b| b.body).unwrap_or_default();
+    let body = next_body(&mut e).unwrap_or_default();
     let v: Value = serde_json::from_str(&body).unwrap_or_default();
     let names: Vec<String> = v["batch"]
         .as_array()
@@ -276,4 +295,11 @@ fn segment_changes_can_be_tracked_for_other_channels() {
             "Segment Exited:fresh"
         ]
     );
+}
+
+/// Persists the outbox and takes the next request body, as the web layer would.
+fn next_body(e: &mut Engine) -> Option<String> {
+    let (delivery, env) = e.delivery();
+    let _ = delivery.persist(&env);
+    delivery.next_job(&env, Mode::Forced).map(|j| j.body)
 }

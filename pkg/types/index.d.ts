@@ -21,6 +21,43 @@ export interface CollectorConfig {
   writeKey?: string;
   /** `segment` (default): `{"batch":[...],"sentAt":"..."}`; `json`: a bare array. */
   format?: 'segment' | 'json';
+  /** Name of this collector's delivery marks in the outbox (default: the URL). */
+  id?: string;
+  /** Builds the request body from the batch's events (replaces `format`). */
+  transform?: (events: Json[]) => string | Json;
+}
+
+/** Outbox bounds, batching and retries (see docs/delivery.md). */
+export interface DeliveryConfig {
+  /** Most events kept (default 1000); the oldest are dropped beyond it. */
+  maxEvents?: number;
+  /** Most bytes kept in localStorage (default 1,000,000). */
+  maxBytes?: number;
+  /** Events older than this are dropped unsent (default 7 days, in ms). */
+  maxAgeMs?: number;
+  /** Events per request; send as soon as this many wait (default `flushAt`, 20). */
+  batchSize?: number;
+  /** Largest request body in bytes (default 500,000). */
+  batchBytes?: number;
+  /** Longest wait before an event is sent, ms (default `flushInterval`, 2000). */
+  flushInterval?: number;
+  /** Largest page-exit body (default 65,536). */
+  beaconBytes?: number;
+  /** First retry delay, ms (default 1000). */
+  retryBaseMs?: number;
+  /** Longest retry delay without Retry-After, ms (default 60,000). */
+  retryMaxMs?: number;
+  /** Longest Retry-After honoured, ms (default 600,000). */
+  maxRetryAfterMs?: number;
+}
+
+/** What `on('delivery')` listeners receive: counts since the previous call. */
+export interface DeliveryReport {
+  sent: number;
+  failed: number;
+  dropped: number;
+  rejected: number;
+  pending: number;
 }
 
 /** One variant of a placement: the first eligible one wins. */
@@ -43,6 +80,10 @@ export interface PlacementConfig {
 /** The SDK configuration. Unknown keys are ignored. */
 export interface AttuneConfig {
   collector?: CollectorConfig;
+  /** More collectors; each event is stored once and sent to every one. */
+  collectors?: CollectorConfig[];
+  /** Outbox bounds, batching and retries. */
+  delivery?: DeliveryConfig;
   /** Named segments: `name → condition` (or `name → { when: condition }`). */
   segments?: Record<string, Condition | { when: Condition }>;
   placements?: PlacementConfig[];
@@ -93,8 +134,8 @@ export declare class Attune {
   profile(): Record<string, Json>;
   /** The attribute document the rules read. */
   attributes(): Record<string, Json>;
-  /** Sends everything queued. */
-  flush(): Promise<{ sent: number; pending: number }>;
+  /** Sends everything queued now; `pending` is 0 once every collector acknowledged everything. */
+  flush(): Promise<{ sent: number; pending: number; failed: number }>;
   /** Re-applies every slot's decision to the page. */
   render(): void;
   /** Adds a listener for `error`, `segment:enter` or `segment:exit`. */

@@ -4,6 +4,7 @@
 //! string, …) are fatal and make `init` fail. Problems local to one segment or
 //! placement only disable that item and are returned as warnings.
 
+use crate::core::delivery_config::DeliveryConfig;
 use crate::core::error::{index_path, join_path, AttuneError, Result};
 use serde_json::{Map, Value};
 
@@ -19,6 +20,9 @@ pub enum CollectorFormat {
 /// Where and how events are delivered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectorConfig {
+    /// Stable name of this collector's acknowledgement marks in the outbox
+    /// (`id` in the config, else the URL).
+    pub id: String,
     /// Batch endpoint URL.
     pub url: String,
     /// Extra request headers.
@@ -87,6 +91,8 @@ pub struct Config {
     pub segment_events: bool,
     /// The whole config as given, for sections other modules read themselves.
     pub raw: Value,
+    /// Outbox caps, batching, retries and every collector (`collector` and `collectors`).
+    pub delivery: DeliveryConfig,
 }
 
 impl Config {
@@ -99,7 +105,7 @@ impl Config {
         let mut warnings = Vec::new();
         let collector = match root.get("collector") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(parse_collector(v)?),
+            Some(v) => Some(parse_collector(v, "collector")?),
         };
         let segments = parse_segments(root.get("segments"), &mut warnings)?;
         let placements = parse_placements(root.get("placements"), &mut warnings)?;
@@ -129,6 +135,8 @@ impl Config {
         let email_campaign_param = opt_str(&campaign, "emailParam", "campaign")?
             .unwrap_or("ecid")
             .to_string();
+        let delivery =
+            DeliveryConfig::parse(root, collector.as_ref(), flush_at, flush_interval_ms)?;
         let config = Config {
             collector,
             segments,
@@ -142,6 +150,7 @@ impl Config {
             email_campaign_param,
             segment_events: opt_bool(root, "segmentEvents", "")?.unwrap_or(false),
             raw: json.clone(),
+            delivery,
         };
         Ok((config, warnings))
     }
@@ -163,40 +172,47 @@ fn bool_map(b: bool) -> Map<String, Value> {
     m
 }
 
-fn parse_collector(v: &Value) -> Result<CollectorConfig> {
+/// Parses one collector object found at `path` (`collector`, `collectors[2]`).
+pub(crate) fn parse_collector(v: &Value, path: &str) -> Result<CollectorConfig> {
     let obj = v
         .as_object()
-        .ok_or_else(|| AttuneError::config("collector", "expected an object"))?;
-    let url = opt_str(obj, "url", "collector")?
-        .ok_or_else(|| AttuneError::config("collector.url", "required"))?
+        .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
+    let url = opt_str(obj, "url", path)?
+        .ok_or_else(|| AttuneError::config(join_path(path, "url"), "required"))?
         .to_string();
     if url.is_empty() {
-        return Err(AttuneError::config("collector.url", "must not be empty"));
+        return Err(AttuneError::config(
+            join_path(path, "url"),
+            "must not be empty",
+        ));
     }
+    let hpath = join_path(path, "headers");
     let mut headers = Vec::new();
-    if let Some(h) = obj.get("headers") {
+    if let Some(h) = obj.get("headers").filter(|h| !h.is_null()) {
         let map = h
             .as_object()
-            .ok_or_else(|| AttuneError::config("collector.headers", "expected an object"))?;
+            .ok_or_else(|| AttuneError::config(&hpath, "expected an object"))?;
         for (k, v) in map {
-            let value = v.as_str().ok_or_else(|| {
-                AttuneError::config(join_path("collector.headers", k), "expected a string")
-            })?;
+            let value = v
+                .as_str()
+                .ok_or_else(|| AttuneError::config(join_path(&hpath, k), "expected a string"))?;
             headers.push((k.clone(), value.to_string()));
         }
     }
-    let write_key = opt_str(obj, "writeKey", "collector")?.map(String::from);
-    let format = match opt_str(obj, "format", "collector")? {
+    let write_key = opt_str(obj, "writeKey", path)?.map(String::from);
+    let format = match opt_str(obj, "format", path)? {
         None | Some("segment") => CollectorFormat::Segment,
         Some("json") => CollectorFormat::Json,
         Some(other) => {
             return Err(AttuneError::config(
-                "collector.format",
+                join_path(path, "format"),
                 format!("expected \"segment\" or \"json\", got \"{other}\""),
             ))
         }
     };
+    let id = opt_str(obj, "id", path)?.unwrap_or(&url).to_string();
     Ok(CollectorConfig {
+        id,
         url,
         headers,
         write_key,
@@ -292,7 +308,11 @@ fn parse_placement(v: &Value, path: &str) -> Result<PlacementConfig> {
     })
 }
 
-fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, parent: &str) -> Result<Option<&'a str>> {
+pub(crate) fn opt_str<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+    parent: &str,
+) -> Result<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -303,7 +323,7 @@ fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, parent: &str) -> Result<O
     }
 }
 
-fn opt_num(obj: &Map<String, Value>, key: &str, parent: &str) -> Result<Option<f64>> {
+pub(crate) fn opt_num(obj: &Map<String, Value>, key: &str, parent: &str) -> Result<Option<f64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),

@@ -6,10 +6,12 @@ use crate::core::attributes;
 use crate::core::attribution::{campaign_from_query, classify, Touch};
 use crate::core::config::{CollectorConfig, Config};
 use crate::core::decide::{Decision, Placements};
+use crate::core::delivery::{Delivery, Env};
+use crate::core::delivery_policy::Gate;
 use crate::core::error::{AttuneError, Result};
 use crate::core::event::{Context, Event, EventType, PageContext, MAX_EVENT_BYTES};
 use crate::core::ids::uuid_v4;
-use crate::core::outbox::{Batch, Outbox};
+use crate::core::outbox::Record;
 use crate::core::platform::{Clock, Random, Storage};
 use crate::core::profile::Profile;
 use crate::core::resilient_storage::ResilientStorage;
@@ -41,7 +43,8 @@ pub struct Engine {
     profile: Profile,
     segments: Segments,
     placements: Placements,
-    outbox: Outbox,
+    delivery: Delivery,
+    gate: Gate,
     page: PageContext,
     environment: Context,
     members: Vec<String>,
@@ -71,9 +74,14 @@ impl Engine {
             }),
             _ => Profile::new(uuid_v4(platform.random.as_ref()), now),
         };
-        let (outbox, outbox_err) =
-            Outbox::load(&storage, &format!("{}:outbox", config.storage_prefix));
-        errors.extend(outbox_err);
+        let writer: String = uuid_v4(platform.random.as_ref()).chars().take(8).collect();
+        let mut delivery = Delivery::new(config.delivery.clone(), &config.storage_prefix, &writer);
+        errors.extend(delivery.reload(&Env {
+            storage: &storage,
+            random: platform.random.as_ref(),
+            now,
+            gate: Gate::OPEN,
+        }));
         errors.extend(storage.take_error());
         let mut engine = Engine {
             config,
@@ -83,7 +91,8 @@ impl Engine {
             profile,
             segments,
             placements,
-            outbox,
+            delivery,
+            gate: Gate::OPEN,
             page: PageContext::default(),
             environment: Context::default(),
             members: Vec::new(),
@@ -273,27 +282,30 @@ impl Engine {
 
     /// Number of events waiting in the outbox.
     pub fn queued(&self) -> usize {
-        self.outbox.len()
+        self.delivery.queued()
     }
 
-    /// Next batch to send, if a collector is set, events are queued and none is in flight.
-    pub fn next_batch(&mut self) -> Option<Batch> {
-        let format = self.config.collector.as_ref()?.format;
-        let sent_at = iso8601(self.clock.now_ms());
-        self.outbox
-            .next_batch(self.config.flush_at, format, &sent_at)
+    /// The delivery state machine together with what it needs from the host
+    /// (storage, randomness, the time and the consent gate).
+    pub fn delivery(&mut self) -> (&mut Delivery, Env<'_>) {
+        let env = Env {
+            storage: &self.storage,
+            random: self.random.as_ref(),
+            now: self.clock.now_ms(),
+            gate: self.gate,
+        };
+        (&mut self.delivery, env)
     }
 
-    /// The collector acknowledged `batch`.
-    pub fn batch_sent(&mut self, batch: &Batch) {
-        if let Err(e) = self.outbox.ack(&self.storage, batch) {
-            self.errors.push(e);
-        }
+    /// What consent allows delivery to do: store new events, send queued ones.
+    /// Issue 7 drives this from the consent state; open by default.
+    pub fn set_delivery_gate(&mut self, gate: Gate) {
+        self.gate = gate;
     }
 
-    /// Sending `batch` failed; it stays queued.
-    pub fn batch_failed(&mut self, _batch: &Batch) {
-        self.outbox.fail();
+    /// The current delivery gate.
+    pub fn delivery_gate(&self) -> Gate {
+        self.gate
     }
 
     /// Errors to report to the host (disabled config items, storage fallbacks, …).
@@ -351,13 +363,9 @@ impl Engine {
     fn store(&mut self, event: &Event, json: String, now: f64) {
         self.profile.record(event, now);
         self.save_profile();
-        if self.config.collector.is_some() {
-            if let Err(e) = self
-                .outbox
-                .push(&self.storage, event.message_id.clone(), json)
-            {
-                self.errors.push(e);
-            }
+        if self.gate.store && !self.delivery.collectors().is_empty() {
+            self.delivery
+                .push(Record::new(event.message_id.clone(), now, json));
         }
     }
 

@@ -1,215 +1,494 @@
-//! The outbox: events are persisted here before they are sent, and leave only
-//! when a collector acknowledges them. The outbox is sans-IO — it hands out
-//! batches and is told the outcome; the web layer does the sending.
+//! The persisted outbox: events wait here, in storage, until every collector
+//! acknowledged them.
+//!
+//! Layout (chosen so that tabs sharing one `localStorage` never overwrite each
+//! other and no write re-serializes the whole queue):
+//!
+//! * The outbox is a set of **immutable chunk records**, one storage key each:
+//!   `{prefix}:ob:{writer}.{seq}` → `{"r":[{"m":id,"t":queued_ms,"d":[collector ids done],"e":event}, …]}`.
+//!   `writer` is random per page instance, so keys never collide across tabs.
+//! * New events are buffered in memory (`pending`) and written as new chunks by
+//!   [`Outbox::persist`] — once per microtask in the browser. Only persisted
+//!   events are ever handed out for sending.
+//! * A chunk is never modified in place: acknowledging or evicting some of its
+//!   events writes the remainder under a **new key** and removes the old one.
+//!   A key's content is therefore fixed for its whole life, and
+//!   [`Outbox::reload`] only parses keys it has not seen yet.
+//! * Races between tabs can at worst resurrect a chunk (its events are then
+//!   sent again with the same `messageId`) or over-count a drop; they cannot
+//!   lose an event that was not meant to be dropped.
 
-use crate::core::config::CollectorFormat;
 use crate::core::error::{AttuneError, Result};
 use crate::core::platform::Storage;
-use serde_json::Value;
-use std::collections::VecDeque;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::HashSet;
 
-/// Most events kept; the oldest are dropped beyond it.
-pub const MAX_EVENTS: usize = 1000;
+/// Most events written into one chunk.
+pub const CHUNK_EVENTS: usize = 50;
+/// Most event bytes written into one chunk.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+/// Bytes a record adds around its event JSON and ids (`{"m":…,"t":…,"d":[],"e":…}`).
+const RECORD_OVERHEAD: usize = 48;
 
-/// One queued event: its id and its serialized JSON.
+/// One queued event.
 #[derive(Debug, Clone, PartialEq)]
-struct Queued {
-    id: String,
-    json: String,
+pub struct Record {
+    /// The event's `messageId`.
+    pub id: String,
+    /// When it was queued, ms since the epoch (its age counts from here).
+    pub created: f64,
+    /// Ids of the collectors that acknowledged (or rejected) it.
+    pub done: Vec<String>,
+    /// The serialized event.
+    pub json: String,
 }
 
-/// A batch handed out for sending.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
-    /// Message ids in the batch, to acknowledge later.
-    pub ids: Vec<String>,
-    /// The request body.
-    pub body: String,
+impl Record {
+    /// A fresh record, not yet delivered anywhere.
+    pub fn new(id: String, created: f64, json: String) -> Self {
+        Record {
+            id,
+            created,
+            done: Vec::new(),
+            json,
+        }
+    }
+
+    /// True once `collector` acknowledged or rejected it.
+    pub fn is_done_for(&self, collector: &str) -> bool {
+        self.done.iter().any(|d| d == collector)
+    }
+
+    /// True once every collector in `all` is done with it.
+    pub fn is_complete(&self, all: &[String]) -> bool {
+        all.iter().all(|c| self.is_done_for(c))
+    }
+
+    /// Bytes it takes in a chunk (close estimate).
+    pub fn size(&self) -> usize {
+        RECORD_OVERHEAD
+            + self.json.len()
+            + self.id.len()
+            + self.done.iter().map(|d| d.len() + 3).sum::<usize>()
+    }
 }
 
-/// Persisted, bounded queue of events awaiting acknowledgement.
-#[derive(Debug, Default)]
-pub struct Outbox {
+/// Caps of the outbox.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Most events kept.
+    pub max_events: usize,
+    /// Most bytes kept (keys + values).
+    pub max_bytes: usize,
+    /// Oldest event kept, ms.
+    pub max_age_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Chunk {
     key: String,
-    items: VecDeque<Queued>,
-    in_flight: usize,
-    dropped: u64,
+    bytes: usize,
+    records: Vec<Record>,
+    /// Marks changed in memory, not yet rewritten (done at the next persist).
+    dirty: bool,
+}
+
+#[derive(Deserialize)]
+struct StoredRecord<'a> {
+    m: String,
+    t: f64,
+    #[serde(default)]
+    d: Vec<String>,
+    #[serde(borrow)]
+    e: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct StoredChunk<'a> {
+    #[serde(borrow)]
+    r: Vec<StoredRecord<'a>>,
+}
+
+/// The persisted, bounded outbox of one page instance.
+#[derive(Debug)]
+pub struct Outbox {
+    prefix: String,
+    writer: String,
+    seq: u64,
+    chunks: Vec<Chunk>,
+    pending: Vec<Record>,
+    pending_bytes: usize,
+    limits: Limits,
 }
 
 impl Outbox {
-    /// Loads the outbox stored under `key`. A corrupt record is discarded and reported.
-    pub fn load(storage: &dyn Storage, key: &str) -> (Self, Option<AttuneError>) {
-        let mut outbox = Outbox {
-            key: key.to_string(),
-            ..Outbox::default()
+    /// An empty outbox writing under `{storage_prefix}:ob:` as `writer`.
+    /// Call [`Outbox::reload`] to see what storage already holds.
+    pub fn new(storage_prefix: &str, writer: &str, limits: Limits) -> Self {
+        Outbox {
+            prefix: format!("{storage_prefix}:ob:"),
+            writer: writer.to_string(),
+            seq: 0,
+            chunks: Vec::new(),
+            pending: Vec::new(),
+            pending_bytes: 0,
+            limits,
+        }
+    }
+
+    /// The storage key prefix of every chunk.
+    pub fn key_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Queues an event in memory; it is written by the next [`Outbox::persist`].
+    pub fn push(&mut self, record: Record) {
+        self.pending_bytes += record.size();
+        self.pending.push(record);
+    }
+
+    /// True while some events or marks are not written yet.
+    pub fn has_unpersisted(&self) -> bool {
+        !self.pending.is_empty() || self.chunks.iter().any(|c| c.dirty)
+    }
+
+    /// Events kept (written or not).
+    pub fn len(&self) -> usize {
+        self.persisted_len() + self.pending.len()
+    }
+
+    /// True when nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Events written to storage.
+    pub fn persisted_len(&self) -> usize {
+        self.chunks.iter().map(|c| c.records.len()).sum()
+    }
+
+    /// Bytes kept (storage bytes of the chunks plus the estimate of the unwritten).
+    pub fn bytes(&self) -> usize {
+        self.chunks.iter().map(|c| c.bytes).sum::<usize>() + self.pending_bytes
+    }
+
+    /// The persisted events, oldest first. Only these may be sent.
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.chunks.iter().flat_map(|c| c.records.iter())
+    }
+
+    /// Writes the unwritten events as new chunks, after dropping expired events
+    /// and the oldest beyond the caps. Returns how many events were dropped.
+    pub fn persist(&mut self, storage: &dyn Storage, now: f64) -> Result<u64> {
+        let dropped = self.enforce(storage, now);
+        let dirty: Vec<usize> = (0..self.chunks.len())
+            .filter(|&i| self.chunks[i].dirty)
+            .collect();
+        let mut result = self.rewrite(storage, &dirty).map(|()| dropped);
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let mut rest = pending.into_iter().peekable();
+        while rest.peek().is_some() {
+            let mut part = Vec::new();
+            let mut bytes = 0;
+            while let Some(r) = rest.next_if(|r| {
+                part.is_empty() || (part.len() < CHUNK_EVENTS && bytes + r.size() <= CHUNK_BYTES)
+            }) {
+                bytes += r.size();
+                part.push(r);
+            }
+            match self.write_chunk(storage, part) {
+                Ok(()) => {}
+                Err((e, part)) => {
+                    // Keep them queued in memory: they are retried next time, never sent unwritten.
+                    for r in part {
+                        self.push(r);
+                    }
+                    for r in rest.by_ref() {
+                        self.push(r);
+                    }
+                    result = Err(e);
+                }
+            }
+        }
+        result
+    }
+
+    /// Re-reads which chunks storage holds: chunks removed by another tab are
+    /// forgotten, new ones (from other tabs or earlier visits) are parsed.
+    /// A corrupt chunk is removed and reported.
+    pub fn reload(&mut self, storage: &dyn Storage) -> Vec<AttuneError> {
+        let keys = match storage.keys() {
+            Ok(k) => k,
+            Err(e) => return vec![e],
         };
-        let stored = match storage.get(key) {
-            Ok(s) => s,
-            Err(e) => return (outbox, Some(e)),
-        };
-        let Some(text) = stored else {
-            return (outbox, None);
-        };
-        match serde_json::from_str::<Vec<Value>>(&text) {
-            Ok(events) => {
-                for e in events {
-                    if let Some(id) = e.get("messageId").and_then(Value::as_str) {
-                        let id = id.to_string();
-                        outbox.items.push_back(Queued {
-                            id,
-                            json: e.to_string(),
+        let present: HashSet<&str> = keys
+            .iter()
+            .filter(|k| k.starts_with(&self.prefix))
+            .map(String::as_str)
+            .collect();
+        self.chunks.retain(|c| present.contains(c.key.as_str()));
+        let known: HashSet<String> = self.chunks.iter().map(|c| c.key.clone()).collect();
+        let mut errors = Vec::new();
+        let mut added = false;
+        for key in present.into_iter().filter(|k| !known.contains(*k)) {
+            match storage.get(key) {
+                Ok(Some(text)) => match parse_chunk(&text) {
+                    Ok(records) => {
+                        self.chunks.push(Chunk {
+                            key: key.to_string(),
+                            bytes: key.len() + text.len(),
+                            records,
+                            dirty: false,
+                        });
+                        added = true;
+                    }
+                    Err(message) => {
+                        let _ = storage.remove(key);
+                        errors.push(AttuneError::Corrupt {
+                            path: key.to_string(),
+                            message,
                         });
                     }
-                }
-                (outbox, None)
+                },
+                Ok(None) => {}
+                Err(e) => errors.push(e),
             }
-            Err(err) => (
-                outbox,
-                Some(AttuneError::Corrupt {
-                    path: key.into(),
-                    message: err.to_string(),
-                }),
-            ),
         }
+        if added {
+            self.chunks.sort_by(|a, b| {
+                let (ta, tb) = (first_created(a), first_created(b));
+                ta.total_cmp(&tb).then_with(|| a.key.cmp(&b.key))
+            });
+        }
+        errors
     }
 
-    /// Queues one serialized event and persists the queue before returning.
-    pub fn push(&mut self, storage: &dyn Storage, id: String, json: String) -> Result<()> {
-        self.items.push_back(Queued { id, json });
-        while self.items.len() > MAX_EVENTS {
-            self.items.pop_front();
-            self.dropped += 1;
-            self.in_flight = self.in_flight.saturating_sub(1);
-        }
-        self.persist(storage)
-    }
-
-    /// Hands out the next batch of up to `max` events, unless one is already in flight.
-    pub fn next_batch(
+    /// Marks `ids` as done for `collector`; events done for every collector in
+    /// `all` leave the outbox. A chunk left empty is removed from storage at
+    /// once; a chunk only partly done is rewritten by the next
+    /// [`Outbox::persist`] (until then a reload elsewhere would re-send those
+    /// events: a duplicate, never a loss), which keeps acknowledgements cheap.
+    pub fn mark_done(
         &mut self,
-        max: usize,
-        format: CollectorFormat,
-        sent_at: &str,
-    ) -> Option<Batch> {
-        if self.in_flight > 0 || self.items.is_empty() {
-            return None;
-        }
-        let n = self.items.len().min(max.max(1));
-        let mut ids = Vec::with_capacity(n);
-        let mut events = String::from("[");
-        for (i, q) in self.items.iter().take(n).enumerate() {
-            if i > 0 {
-                events.push(',');
+        storage: &dyn Storage,
+        collector: &str,
+        ids: &HashSet<String>,
+        all: &[String],
+    ) -> Result<()> {
+        let mut touched = Vec::new();
+        for (i, chunk) in self.chunks.iter_mut().enumerate() {
+            let mut hit = false;
+            for r in chunk.records.iter_mut() {
+                if ids.contains(&r.id) && !r.is_done_for(collector) {
+                    r.done.push(collector.to_string());
+                    hit = true;
+                }
             }
-            events.push_str(&q.json);
-            ids.push(q.id.clone());
+            if hit {
+                chunk.records.retain(|r| !r.is_complete(all));
+                if chunk.records.is_empty() {
+                    touched.push(i);
+                } else {
+                    chunk.dirty = true;
+                }
+            }
         }
-        events.push(']');
-        self.in_flight = n;
-        let body = match format {
-            CollectorFormat::Json => events,
-            CollectorFormat::Segment => format!("{{\"batch\":{events},\"sentAt\":\"{sent_at}\"}}"),
+        self.rewrite(storage, &touched)
+    }
+
+    /// Removes events already complete for `all` (e.g. after a collector was
+    /// removed from the config).
+    pub fn prune_complete(&mut self, storage: &dyn Storage, all: &[String]) -> Result<()> {
+        let mut touched = Vec::new();
+        for (i, chunk) in self.chunks.iter_mut().enumerate() {
+            let before = chunk.records.len();
+            chunk.records.retain(|r| !r.is_complete(all));
+            if chunk.records.len() != before {
+                touched.push(i);
+            }
+        }
+        self.rewrite(storage, &touched)
+    }
+
+    /// Drops expired events, then the oldest beyond the count and byte caps
+    /// (written ones first, then unwritten). Returns how many were dropped.
+    pub fn enforce(&mut self, storage: &dyn Storage, now: f64) -> u64 {
+        let oldest_kept = now - self.limits.max_age_ms;
+        let mut touched = Vec::new();
+        let mut dropped = 0u64;
+        for (i, chunk) in self.chunks.iter_mut().enumerate() {
+            let before = chunk.records.len();
+            chunk.records.retain(|r| r.created >= oldest_kept);
+            if chunk.records.len() != before {
+                dropped += (before - chunk.records.len()) as u64;
+                touched.push(i);
+            }
+        }
+        let before = self.pending.len();
+        self.pending.retain(|r| r.created >= oldest_kept);
+        dropped += (before - self.pending.len()) as u64;
+        self.pending_bytes = self.pending.iter().map(Record::size).sum();
+        // How many of the oldest to drop so that count and bytes fit.
+        let mut count = self.len();
+        let mut bytes = self.bytes();
+        let mut drop_in_chunk = vec![0usize; self.chunks.len()];
+        let mut drop_pending = 0usize;
+        'outer: for (i, chunk) in self.chunks.iter().enumerate() {
+            for r in &chunk.records {
+                if count <= self.limits.max_events && bytes <= self.limits.max_bytes {
+                    break 'outer;
+                }
+                count -= 1;
+                bytes = bytes.saturating_sub(r.size());
+                drop_in_chunk[i] += 1;
+            }
+            if drop_in_chunk[i] == chunk.records.len() {
+                // The whole chunk goes, key included.
+                bytes = bytes.saturating_sub(chunk.key.len() + 8);
+            }
+        }
+        for r in &self.pending {
+            if count <= self.limits.max_events && bytes <= self.limits.max_bytes {
+                break;
+            }
+            count -= 1;
+            bytes = bytes.saturating_sub(r.size());
+            drop_pending += 1;
+        }
+        for (i, n) in drop_in_chunk.into_iter().enumerate() {
+            if n > 0 {
+                if let Some(chunk) = self.chunks.get_mut(i) {
+                    chunk.records.drain(..n.min(chunk.records.len()));
+                }
+                dropped += n as u64;
+                touched.push(i);
+            }
+        }
+        if drop_pending > 0 {
+            self.pending.drain(..drop_pending);
+            self.pending_bytes = self.pending.iter().map(Record::size).sum();
+            dropped += drop_pending as u64;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        // Storage errors here only mean the next reload brings a chunk back.
+        let _ = self.rewrite(storage, &touched);
+        dropped
+    }
+
+    fn next_key(&mut self) -> String {
+        self.seq += 1;
+        format!("{}{}.{}", self.prefix, self.writer, self.seq)
+    }
+
+    fn write_chunk(
+        &mut self,
+        storage: &dyn Storage,
+        records: Vec<Record>,
+    ) -> std::result::Result<(), (AttuneError, Vec<Record>)> {
+        let key = self.next_key();
+        let text = encode(&records);
+        match storage.set(&key, &text) {
+            Ok(()) => {
+                self.chunks.push(Chunk {
+                    bytes: key.len() + text.len(),
+                    key,
+                    records,
+                    dirty: false,
+                });
+                Ok(())
+            }
+            Err(e) => Err((e, records)),
+        }
+    }
+
+    /// Writes each touched chunk under a new key (or removes it when empty),
+    /// then removes the old key.
+    fn rewrite(&mut self, storage: &dyn Storage, touched: &[usize]) -> Result<()> {
+        let mut result = Ok(());
+        for &i in touched {
+            let Some(chunk) = self.chunks.get(i) else {
+                continue;
+            };
+            let old = chunk.key.clone();
+            if !chunk.records.is_empty() {
+                let key = self.next_key();
+                let Some(chunk) = self.chunks.get_mut(i) else {
+                    continue;
+                };
+                let text = encode(&chunk.records);
+                if let Err(e) = storage.set(&key, &text) {
+                    result = Err(e);
+                    continue;
+                }
+                chunk.bytes = key.len() + text.len();
+                chunk.key = key;
+                chunk.dirty = false;
+            }
+            if let Err(e) = storage.remove(&old) {
+                result = Err(e);
+            }
+        }
+        self.chunks.retain(|c| !c.records.is_empty());
+        result
+    }
+}
+
+fn first_created(c: &Chunk) -> f64 {
+    c.records.first().map_or(f64::MAX, |r| r.created)
+}
+
+fn parse_chunk(text: &str) -> std::result::Result<Vec<Record>, String> {
+    let chunk: StoredChunk = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(chunk
+        .r
+        .into_iter()
+        .map(|r| Record {
+            id: r.m,
+            created: r.t,
+            done: r.d,
+            json: r.e.get().to_string(),
+        })
+        .collect())
+}
+
+fn encode(records: &[Record]) -> String {
+    let mut s = String::with_capacity(records.iter().map(Record::size).sum::<usize>() + 8);
+    s.push_str("{\"r\":[");
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str("{\"m\":");
+        s.push_str(&json_string(&r.id));
+        s.push_str(",\"t\":");
+        let t = if r.created.is_finite() {
+            r.created.round()
+        } else {
+            0.0
         };
-        Some(Batch { ids, body })
-    }
-
-    /// The collector acknowledged `batch`: its events leave the outbox.
-    pub fn ack(&mut self, storage: &dyn Storage, batch: &Batch) -> Result<()> {
-        self.items.retain(|q| !batch.ids.contains(&q.id));
-        self.in_flight = 0;
-        self.persist(storage)
-    }
-
-    /// Sending `batch` failed; its events stay queued for a retry.
-    pub fn fail(&mut self) {
-        self.in_flight = 0;
-    }
-
-    /// Number of queued events.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// True when nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Events dropped because the outbox was full.
-    pub fn dropped(&self) -> u64 {
-        self.dropped
-    }
-
-    fn persist(&self, storage: &dyn Storage) -> Result<()> {
-        if self.items.is_empty() {
-            return storage.remove(&self.key);
-        }
-        let mut text = String::from("[");
-        for (i, q) in self.items.iter().enumerate() {
-            if i > 0 {
-                text.push(',');
+        s.push_str(&format!("{t}"));
+        s.push_str(",\"d\":[");
+        for (j, d) in r.done.iter().enumerate() {
+            if j > 0 {
+                s.push(',');
             }
-            text.push_str(&q.json);
+            s.push_str(&json_string(d));
         }
-        text.push(']');
-        storage.set(&self.key, &text)
+        s.push_str("],\"e\":");
+        s.push_str(&r.json);
+        s.push('}');
     }
+    s.push_str("]}");
+    s
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::platform::MemoryStorage;
-
-    fn ev(id: &str) -> String {
-        format!("{{\"messageId\":\"{id}\",\"type\":\"track\"}}")
-    }
-
-    #[test]
-    fn persists_before_sending_and_removes_only_on_ack() {
-        let s = MemoryStorage::new();
-        let mut o = Outbox::load(&s, "q").0;
-        for id in ["a", "b", "c"] {
-            assert!(o.push(&s, id.into(), ev(id)).is_ok());
-        }
-        let b = o
-            .next_batch(2, CollectorFormat::Segment, "T")
-            .unwrap_or_else(|| panic!("batch"));
-        assert_eq!(b.ids, vec!["a", "b"]);
-        assert!(b.body.starts_with("{\"batch\":[{\"messageId\":\"a\""));
-        assert!(b.body.ends_with("],\"sentAt\":\"T\"}"));
-        assert!(
-            o.next_batch(2, CollectorFormat::Segment, "T").is_none(),
-            "one batch in flight"
-        );
-        // A reload before the ack still has all three.
-        assert_eq!(Outbox::load(&s, "q").0.len(), 3);
-        assert!(o.ack(&s, &b).is_ok());
-        let reloaded = Outbox::load(&s, "q").0;
-        assert_eq!(reloaded.len(), 1);
-        let b2 = o
-            .next_batch(5, CollectorFormat::Json, "T")
-            .unwrap_or_else(|| panic!("batch"));
-        assert_eq!(b2.body, format!("[{}]", ev("c")));
-        o.fail();
-        assert_eq!(
-            o.next_batch(5, CollectorFormat::Json, "T").map(|b| b.ids),
-            Some(vec!["c".to_string()])
-        );
-    }
-
-    #[test]
-    fn drops_oldest_beyond_cap_and_survives_corruption() {
-        let s = MemoryStorage::new();
-        let mut o = Outbox::load(&s, "q").0;
-        for i in 0..(MAX_EVENTS + 5) {
-            let id = format!("e{i}");
-            let _ = o.push(&s, id.clone(), ev(&id));
-        }
-        assert_eq!((o.len(), o.dropped()), (MAX_EVENTS, 5));
-        let _ = s.set("q", "{broken");
-        let (o2, err) = Outbox::load(&s, "q");
-        assert!(o2.is_empty());
-        assert_eq!(err.map(|e| e.code()), Some("storage_corrupt"));
-    }
-}
+#[path = "outbox_tests.rs"]
+mod tests;

@@ -8,8 +8,7 @@ use crate::core::AttuneError;
 use crate::web::convert::{js_error, to_js, to_json, to_map, to_opt_string};
 use crate::web::host::{JsClock, JsRandom, JsRegexEngine, LocalStorage};
 use crate::web::{delivery, dom, page};
-use gloo_timers::callback::Timeout;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -17,10 +16,8 @@ use wasm_bindgen::prelude::*;
 pub struct Sdk {
     /// The core engine.
     pub engine: RefCell<Engine>,
-    /// Pending interval flush.
-    pub timer: RefCell<Option<Timeout>>,
-    /// A flush is in progress.
-    pub flushing: Cell<bool>,
+    /// Delivery timers, lock and page-exit state.
+    pub delivery: delivery::Driver,
     listeners: RefCell<Vec<(String, js_sys::Function)>>,
     /// Errors reported while no `error` listener existed (bounded), handed to
     /// the first one that subscribes: init-time problems are not lost.
@@ -44,7 +41,7 @@ impl Sdk {
     }
 
     /// Calls every listener of `name` with `arg`; returns how many there were.
-    fn emit(&self, name: &str, arg: &JsValue) -> usize {
+    pub(crate) fn emit(&self, name: &str, arg: &JsValue) -> usize {
         let fns: Vec<js_sys::Function> = match self.listeners.try_borrow() {
             Ok(l) => l
                 .iter()
@@ -71,6 +68,8 @@ fn busy() -> JsValue {
 /// Starts Attune with a JSON config and resolves to the SDK instance.
 #[wasm_bindgen(js_name = init)]
 pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
+    // `transform` functions are read before the config becomes JSON.
+    let (config, transforms) = delivery::take_transforms(&config);
     let json = to_json(&config, "config").map_err(|e| js_error(&e))?;
     let platform = Platform {
         clock: Rc::new(JsClock),
@@ -85,13 +84,14 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     if engine.config().autocapture_pages {
         engine.page(None, None).map_err(|e| js_error(&e))?;
     }
+    let driver = delivery::Driver::new(&engine.config().storage_prefix, transforms);
     let sdk = Rc::new(Sdk {
         engine: RefCell::new(engine),
-        timer: RefCell::new(None),
-        flushing: Cell::new(false),
+        delivery: driver,
         listeners: RefCell::new(Vec::new()),
         unheard_errors: RefCell::new(Vec::new()),
     });
+    delivery::start(&sdk);
     let attune = Attune { sdk };
     attune.after_change(&[]);
     if let Ok(e) = attune.sdk.engine.try_borrow() {
@@ -205,14 +205,13 @@ impl Attune {
         Ok(to_js(e.attributes()))
     }
 
-    /// Sends everything queued; resolves to `{sent, pending}`.
+    /// Sends everything queued now; resolves to `{sent, pending, failed}`
+    /// (`pending` is 0 once every collector acknowledged everything).
     pub fn flush(&self) -> js_sys::Promise {
         let sdk = self.sdk.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let (sent, pending) = delivery::flush(&sdk).await;
-            Ok(to_js(
-                &serde_json::json!({"sent": sent, "pending": pending}),
-            ))
+            let report = delivery::flush(&sdk).await;
+            Ok(to_js(&report))
         })
     }
 
@@ -223,8 +222,9 @@ impl Attune {
         Ok(())
     }
 
-    /// Adds a listener: `error`, `segment:enter`, `segment:exit`. The first
-    /// `error` listener also receives the errors reported before it existed.
+    /// Adds a listener: `error`, `segment:enter`, `segment:exit`, `delivery`
+    /// (`{sent, failed, dropped, rejected, pending}` since the last report).
+    /// The first `error` listener also receives the errors reported before it existed.
     pub fn on(&self, name: &str, callback: js_sys::Function) -> Result<(), JsValue> {
         let mut l = self.sdk.listeners.try_borrow_mut().map_err(|_| busy())?;
         l.push((name.to_string(), callback.clone()));
@@ -301,7 +301,7 @@ impl Attune {
             self.sdk.emit("segment:exit", &JsValue::from_str(s));
         }
         dom::apply(&decisions);
-        delivery::schedule(&self.sdk);
+        delivery::queued(&self.sdk);
     }
 }
 

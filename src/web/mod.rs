@@ -4,10 +4,13 @@
 
 pub mod api;
 mod autocapture;
+mod beacon;
 mod convert;
 mod delivery;
 mod dom;
 mod host;
+mod lifecycle;
+mod lock;
 mod page;
 pub mod rules_api;
 mod seed;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Prepares a writable copy of the read-only peer harness (../shared/bench) with an
+# Attune adapter, so Attune and the peer SDKs are measured in the same run:
+#   bench/browser/setup_peers.sh [BENCH_DIR]      (default /tmp/attune-peer-bench)
+# Needs the web package in pkg/web (docs/delivery.md) and the npm registry.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+SHARED="${SHARED_BENCH:-$ROOT/../shared/bench}"
+[[ -d "$SHARED" ]] || SHARED=/work/shared/bench
+DIR="${1:-/tmp/attune-peer-bench}"
+[[ -f "$ROOT/pkg/web/attune_wasm_bg.wasm" ]] || { echo "pkg/web is not built (see docs/delivery.md)" >&2; exit 1; }
+
+if [[ ! -d "$DIR/node_modules" ]]; then
+  rm -rf "$DIR"
+  cp -r "$SHARED" "$DIR"
+  (cd "$DIR" && npm install --no-audit --no-fund)
+fi
+[[ -f "$DIR/dist/segment.js" ]] || (cd "$DIR" && node build.mjs)
+
+mkdir -p "$DIR/dist/attune"
+cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$DIR/dist/attune/"
+# A module that instantiates the wasm and exposes the promise of `init`.
+cat > "$DIR/dist/attune/attune-bench.js" <<'JS'
+import initWasm, { init } from './attune_wasm.js';
+window.__attuneP = initWasm({ module_or_path: new URL('./attune_wasm_bg.wasm', import.meta.url) }).then(() => init);
+JS
+# The adapter, appended once to the copy's sdks.mjs.
+if ! grep -q '__attuneP' "$DIR/sdks.mjs"; then
+  cat >> "$DIR/sdks.mjs" <<'JS'
+
+// Attune (added by attune's bench/browser/setup_peers.sh)
+SDKS.attune = {
+  module: true,
+  scripts: ['/dist/attune/attune-bench.js'],
+  // `attune@nocollector=1` runs the same engine with delivery off, to isolate delivery's cost.
+  init: ({ origin, params }) => `window.__attuneP.then(function (init) { return init(${params.nocollector ? '{}' : `{ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' } }`}); })
+    .then(function (sdk) { window.at = sdk; __B.ready(); }, __B.fail);`,
+  track: () => `at.track('Product Viewed', { sku: 'A1', price: 10 });`,
+};
+JS
+fi
+echo "peer harness with Attune ready in $DIR"

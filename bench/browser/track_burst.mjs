@@ -1,0 +1,107 @@
+// Burst benchmark: 10,000 track() calls per SDK in headless Chromium, Attune beside
+// the peers, all in one run, on the peer harness's pages and fake collector.
+//
+//   bench/browser/setup_peers.sh                       # once: harness copy + Attune adapter
+//   node bench/browser/track_burst.mjs [--dir /tmp/attune-peer-bench] [--only attune,segment,posthog,amplitude,rudderstack]
+//        [--modes paced,tight] [--n 10000] [--runs 1] [--out bench-results/track_burst.json]
+//
+// Modes: `paced` = 10 calls every 10 ms (a 10 s burst at 1,000 events/s),
+// `tight` = all calls in one synchronous loop. Per SDK and mode it reports:
+//   sync µs/call       time inside track() itself;
+//   main µs/call       main-thread task time (CDP TaskDuration) from the first call
+//                      until delivery settled, divided by calls — includes the
+//                      persistence and sending work that follows the calls;
+//   longest task (ms)  from PerformanceObserver('longtask'), and the count of tasks > 50 ms;
+//   delivered          events the fake collector counted.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, arr) => {
+  if (a.startsWith('--')) acc.push([a.slice(2), arr[i + 1] && !arr[i + 1].startsWith('--') ? arr[i + 1] : 'true']);
+  return acc;
+}, []));
+const DIR = path.resolve(args.dir || '/tmp/attune-peer-bench');
+const ONLY = (args.only || 'noop,attune,segment,posthog,amplitude,rudderstack').split(',');
+const MODES = (args.modes || 'paced,tight').split(',');
+const N = Number(args.n || 10000);
+const RUNS = Number(args.runs || 1);
+const OUT = path.resolve(args.out || 'bench-results/track_burst.json');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const { startServer } = await import(pathToFileURL(path.join(DIR, 'server.mjs')));
+const { SDKS } = await import(pathToFileURL(path.join(DIR, 'sdks.mjs')));
+const { chromium } = createRequire(path.join(DIR, 'package.json'))('playwright-core');
+
+const srv = await startServer(0);
+const ORIGIN = `http://127.0.0.1:${srv.address().port}`;
+const stats = async (reset) => (await fetch(`${ORIGIN}/${reset ? '__reset' : '__stats'}`)).json();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+});
+const taskSeconds = async (cdp) => {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return (metrics.find((m) => m.name === 'TaskDuration') || {}).value || 0;
+};
+
+const rows = [];
+for (const mode of MODES) {
+  for (const spec of ONLY) {
+    const [name, qs] = spec.split('@');
+    if (!SDKS[name] || !SDKS[name].track) { console.log(`skip ${name}: no adapter with track`); continue; }
+    for (let run = 0; run < RUNS; run++) {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      try {
+        await page.goto(`${ORIGIN}/pages/${name}.html${qs ? '?' + qs : ''}`);
+        await page.waitForFunction(() => window.__B && window.__B.marks.ready, null, { timeout: 30_000 });
+        await sleep(2000);
+        await page.evaluate(() => {
+          window.__lt = [];
+          new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__lt.push(e.duration)))
+            .observe({ type: 'longtask' });
+        });
+        await stats(true);
+        const t0 = await taskSeconds(cdp);
+        const r = mode === 'tight'
+          ? await page.evaluate((n) => __B.runTrack(n, 100, 30000), N)
+          : await page.evaluate((n) => __B.runTrackPaced(n, 10, 10, 60000), N);
+        const start = Date.now();
+        let s = await stats(false); let last = Date.now(); let prev = -1;
+        while (s.events < r.calls && Date.now() - start < 60_000 && Date.now() - last < 8000) {
+          await sleep(250);
+          s = await stats(false);
+          if (s.events * 1e6 + s.posts !== prev) { prev = s.events * 1e6 + s.posts; last = Date.now(); }
+        }
+        const t1 = await taskSeconds(cdp);
+        const lt = await page.evaluate(() => window.__lt);
+        const errors = await page.evaluate(() => window.__B.errors.slice(0, 3));
+        const row = {
+          sdk: spec, mode, run, calls: r.calls,
+          syncUsPerCall: (r.total * 1000) / r.calls,
+          mainUsPerCall: ((t1 - t0) * 1e6) / r.calls,
+          longestTaskMs: lt.length ? Math.max(...lt) : 0,
+          longTasks: lt.length,
+          delivered: s.events, posts: s.posts, errors,
+        };
+        rows.push(row);
+        console.log(`${mode.padEnd(6)} ${spec.padEnd(22)} calls=${row.calls} sync=${row.syncUsPerCall.toFixed(2)}µs main=${row.mainUsPerCall.toFixed(2)}µs ` +
+          `longest=${row.longestTaskMs.toFixed(0)}ms longTasks=${row.longTasks} delivered=${row.delivered} posts=${row.posts}${errors.length ? ' ERR ' + errors[0] : ''}`);
+      } catch (e) {
+        rows.push({ sdk: spec, mode, run, error: String(e).slice(0, 300) });
+        console.log(`${mode} ${spec}: ${String(e).slice(0, 200)}`);
+      }
+      await ctx.close();
+    }
+  }
+}
+await browser.close();
+srv.close();
+fs.mkdirSync(path.dirname(OUT), { recursive: true });
+fs.writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), n: N, rows }, null, 2));
+console.log(`wrote ${OUT}`);

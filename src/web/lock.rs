@@ -1,0 +1,120 @@
+//! "One sender across tabs": a tab sends only while it holds the send lock.
+//! With the Web Locks API (`navigator.locks.request`) the browser arbitrates
+//! and releases the lock when the tab dies; elsewhere a storage lease
+//! (`core::lease`) is the best-effort fallback.
+
+use crate::core::lease;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// How long a storage lease lasts; a send cycle is bounded by the request timeout below it.
+const LEASE_MS: f64 = 30_000.0;
+
+/// A held send lock; dropping it releases the lock.
+pub struct Held {
+    release: Option<js_sys::Function>,
+    lease: Option<(String, String)>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(f) = self.release.take() {
+            let _ = f.call0(&JsValue::NULL);
+        }
+        if let Some((key, me)) = self.lease.take() {
+            if let Some(s) = local_storage() {
+                let current = s.get_item(&key).ok().flatten();
+                if lease::holds(current.as_deref(), &me, js_sys::Date::now()) {
+                    let _ = s.remove_item(&key);
+                }
+            }
+        }
+    }
+}
+
+/// Takes the lock `name`. With `wait` it waits for another tab to finish;
+/// without, it gives up at once when the lock is taken (`None`). `me` names
+/// this tab in a storage lease (`lease_key`) where Web Locks are missing.
+pub async fn acquire(name: &str, wait: bool, lease_key: &str, me: &str) -> Option<Held> {
+    match web_locks() {
+        Some(locks) => with_web_locks(&locks, name, wait).await,
+        None => with_lease(lease_key, me),
+    }
+}
+
+fn web_locks() -> Option<JsValue> {
+    let nav = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let locks = js_sys::Reflect::get(&nav, &"locks".into()).ok()?;
+    let request = js_sys::Reflect::get(&locks, &"request".into()).ok()?;
+    request.is_function().then_some(locks)
+}
+
+/// A promise and the function that resolves it.
+fn deferred() -> Option<(js_sys::Promise, js_sys::Function)> {
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |res, _rej| resolve = Some(res));
+    resolve.map(|r| (promise, r))
+}
+
+async fn with_web_locks(locks: &JsValue, name: &str, wait: bool) -> Option<Held> {
+    let (granted, grant) = deferred()?;
+    let (hold, release) = deferred()?;
+    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        let got = !lock.is_null() && !lock.is_undefined();
+        let _ = grant.call1(&JsValue::NULL, &JsValue::from_bool(got));
+        if got {
+            hold.into()
+        } else {
+            JsValue::UNDEFINED
+        }
+    });
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::from_bool(!wait));
+    let request: js_sys::Function = js_sys::Reflect::get(locks, &"request".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args = js_sys::Array::of3(&name.into(), &options, &callback);
+    let pending = request.apply(locks, &args).ok()?;
+    // The request's own promise settles when the lock is released; swallow its errors.
+    crate::web::transport::swallow(&pending);
+    let got = JsFuture::from(granted)
+        .await
+        .ok()?
+        .as_bool()
+        .unwrap_or(false);
+    if !got {
+        let _ = release.call0(&JsValue::NULL);
+        return None;
+    }
+    Some(Held {
+        release: Some(release),
+        lease: None,
+    })
+}
+
+fn with_lease(key: &str, me: &str) -> Option<Held> {
+    let Some(s) = local_storage() else {
+        // No shared storage: no other tab can share the outbox either.
+        return Some(Held {
+            release: None,
+            lease: None,
+        });
+    };
+    let now = js_sys::Date::now();
+    let current = s.get_item(key).ok().flatten();
+    if !lease::may_take(current.as_deref(), me, now) {
+        return None;
+    }
+    s.set_item(key, &lease::record(me, now, LEASE_MS)).ok()?;
+    let after = s.get_item(key).ok().flatten();
+    lease::holds(after.as_deref(), me, now).then(|| Held {
+        release: None,
+        lease: Some((key.to_string(), me.to_string())),
+    })
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
