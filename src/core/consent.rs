@@ -212,6 +212,16 @@ impl ConsentState {
         self.choices[c.index()].unwrap_or(self.config.mode == Mode::OptOut)
     }
 
+    /// Whether the visitor made an explicit choice for `c`.
+    pub fn decided(&self, c: Category) -> bool {
+        c == Category::Necessary || self.choices[c.index()].is_some()
+    }
+
+    /// Whether unset categories are denied (opt-in mode).
+    pub fn is_opt_in(&self) -> bool {
+        self.config.mode == Mode::OptIn
+    }
+
     /// Notes about the privacy signals, for the log: what was honoured or ignored.
     pub fn signal_notes(&self) -> Vec<String> {
         let mut notes = Vec::new();

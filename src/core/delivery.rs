@@ -164,6 +164,17 @@ impl Delivery {
         errors
     }
 
+    /// Drops queued events `keep` rejects, here and in storage (other tabs'
+    /// chunks included, after a reload). Returns how many were dropped.
+    pub fn retain(
+        &mut self,
+        env: &Env,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<usize, AttuneError> {
+        let _ = self.outbox.reload(env.storage);
+        self.outbox.retain(env.storage, keep)
+    }
+
     /// Events kept for some collector (written or not).
     pub fn queued(&self) -> usize {
         self.outbox.len()

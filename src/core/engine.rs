@@ -5,12 +5,14 @@
 use crate::core::attributes;
 use crate::core::attribution::{campaign_from_query, classify, Touch};
 use crate::core::config::{CollectorConfig, Config};
+use crate::core::consent::{Category, ConsentConfig, ConsentState};
 use crate::core::decide::{Decision, Placements};
 use crate::core::delivery::{Delivery, Env};
 use crate::core::delivery_policy::Gate;
 use crate::core::error::{AttuneError, Result};
 use crate::core::event::{Context, Event, EventType, PageContext, MAX_EVENT_BYTES};
 use crate::core::ids::uuid_v4;
+use crate::core::minimize::MinimizeConfig;
 use crate::core::outbox::Record;
 use crate::core::platform::{Clock, Random, Storage};
 use crate::core::profile::Profile;
@@ -21,6 +23,9 @@ use crate::core::session;
 use crate::core::time::iso8601;
 use serde_json::{Map, Value};
 use std::rc::Rc;
+
+mod privacy;
+pub use privacy::ForgetRequest;
 
 /// What the host provides.
 pub struct Platform {
@@ -51,6 +56,12 @@ pub struct Engine {
     doc: Value,
     local_offset_min: f64,
     errors: Vec<AttuneError>,
+    consent: ConsentState,
+    minimize: MinimizeConfig,
+    /// Events recorded before their category was decided (opt-in), bounded.
+    held: Vec<(Category, Record)>,
+    /// What the privacy signals did, for the log (never silent).
+    notes: Vec<String>,
 }
 
 impl Engine {
@@ -58,6 +69,8 @@ impl Engine {
     /// segments or placements are queued in [`Engine::take_errors`].
     pub fn new(config_json: &Value, platform: Platform) -> Result<Self> {
         let (config, mut errors) = Config::parse(config_json)?;
+        let consent_config = ConsentConfig::parse(config.raw.get("consent"))?;
+        let minimize = MinimizeConfig::parse(config.raw.get("privacy"))?;
         let segments = Segments::compile(&config.segments, platform.regex.as_ref(), &mut errors);
         let placements =
             Placements::compile(&config.placements, platform.regex.as_ref(), &mut errors);
@@ -99,7 +112,12 @@ impl Engine {
             doc: Value::Null,
             local_offset_min: 0.0,
             errors,
+            consent: ConsentState::new(consent_config, false, false),
+            minimize,
+            held: Vec::new(),
+            notes: Vec::new(),
         };
+        engine.restore_consent();
         engine.refresh();
         Ok(engine)
     }
@@ -336,8 +354,7 @@ impl Engine {
     }
 
     fn record(&mut self, event: Event, call: &str) -> Result<()> {
-        let json =
-            serde_json::to_string(&event).map_err(|e| AttuneError::input(call, e.to_string()))?;
+        let json = self.outgoing_json(&event, call)?;
         if json.len() > MAX_EVENT_BYTES {
             return Err(AttuneError::EventTooLarge {
                 path: call.into(),
@@ -363,9 +380,8 @@ impl Engine {
     fn store(&mut self, event: &Event, json: String, now: f64) {
         self.profile.record(event, now);
         self.save_profile();
-        if self.gate.store && !self.delivery.collectors().is_empty() {
-            self.delivery
-                .push(Record::new(event.message_id.clone(), now, json));
+        if !self.delivery.collectors().is_empty() {
+            self.queue(Record::new(event.message_id.clone(), now, json));
         }
     }
 
@@ -449,6 +465,9 @@ impl Engine {
     }
 
     fn save_profile(&mut self) {
+        if !self.consent.allows(Category::Personalization) {
+            return;
+        }
         let key = format!("{}:profile", self.config.storage_prefix);
         if let Err(e) = self.storage.set(&key, &self.profile.to_json()) {
             self.errors.push(e);
@@ -456,13 +475,25 @@ impl Engine {
     }
 
     fn refresh(&mut self) {
+        let now = self.clock.now_ms();
+        // Without personalization consent, rules see the page, not the profile.
+        let anonymous;
+        let profile = if self.consent.allows(Category::Personalization) {
+            &self.profile
+        } else {
+            anonymous = Profile::new(self.profile.anonymous_id.clone(), now);
+            &anonymous
+        };
         self.doc = attributes::build(
-            &self.profile,
+            profile,
             &self.page,
             &self.environment,
-            self.clock.now_ms(),
+            now,
             self.local_offset_min,
         );
+        if let Some(root) = self.doc.as_object_mut() {
+            root.insert("consent".into(), self.consent.to_attributes());
+        }
         if let Some(root) = self.doc.as_object_mut() {
             let campaign =
                 campaign_from_query(&self.page.search, &self.config.email_campaign_param);

@@ -215,6 +215,29 @@ impl Outbox {
         result
     }
 
+    /// Drops every event `keep` rejects, in memory and in storage at once
+    /// (consent revoked, `forget()`); returns how many were dropped.
+    pub fn retain(
+        &mut self,
+        storage: &dyn Storage,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<usize> {
+        let before = self.len();
+        self.pending.retain(|r| keep(r));
+        self.pending_bytes = self.pending.iter().map(Record::size).sum();
+        let mut touched = Vec::new();
+        for (i, c) in self.chunks.iter_mut().enumerate() {
+            let n = c.records.len();
+            c.records.retain(|r| keep(r));
+            if c.records.len() != n {
+                c.dirty = true;
+                touched.push(i);
+            }
+        }
+        self.rewrite(storage, &touched)?;
+        Ok(before - self.len())
+    }
+
     /// Re-reads which chunks storage holds: chunks removed by another tab are
     /// forgotten, new ones (from other tabs or earlier visits) are parsed.
     /// A corrupt chunk is removed and reported.

@@ -78,6 +78,11 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         regex: Box::new(JsRegexEngine),
     };
     let mut engine = Engine::new(&json, platform).map_err(|e| js_error(&e))?;
+    let (gpc, dnt) = page::privacy_signals();
+    engine.set_privacy_signals(gpc, dnt);
+    for note in engine.take_notes() {
+        web_sys::console::info_1(&format!("[attune] {note}").into());
+    }
     engine.set_environment(page::read_environment());
     engine.set_local_offset(-js_sys::Date::new_0().get_timezone_offset());
     engine.set_page(page::read_page());
@@ -179,6 +184,55 @@ impl Attune {
             e.reset();
             Ok(())
         })
+    }
+
+    /// Updates consent: `consent({analytics: true, marketing: false})`.
+    /// Granting persists what was held in memory; revoking wipes that
+    /// category's stored data and queued events at once.
+    pub fn consent(&self, changes: JsValue) -> Result<JsValue, JsValue> {
+        let changes = to_map(&changes, "consent")
+            .map_err(|e| js_error(&e))?
+            .unwrap_or_default();
+        let mut state = JsValue::NULL;
+        self.change(|e| {
+            e.consent(&changes)?;
+            state = to_js(&e.consent_state());
+            for note in e.take_notes() {
+                web_sys::console::info_1(&format!("[attune] {note}").into());
+            }
+            Ok(())
+        })?;
+        delivery::queued(&self.sdk);
+        Ok(state)
+    }
+
+    /// The consent state (`{necessary, analytics, personalization, marketing, gpc, doNotTrack, mode}`).
+    #[wasm_bindgen(js_name = consentState)]
+    pub fn consent_state(&self) -> Result<JsValue, JsValue> {
+        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        Ok(to_js(&e.consent_state()))
+    }
+
+    /// Erases everything Attune keeps on this device and starts a fresh
+    /// anonymous identity; with `collector.forgetUrl`, asks the collector to
+    /// delete the old ids too. Resolves when that request was answered (or at once).
+    pub fn forget(&self) -> Result<js_sys::Promise, JsValue> {
+        let mut request = None;
+        self.change(|e| {
+            request = Some(e.forget());
+            Ok(())
+        })?;
+        let Some(request) = request else {
+            return Ok(js_sys::Promise::resolve(&JsValue::UNDEFINED));
+        };
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            if let Some(url) = &request.url {
+                let body = serde_json::to_string(&request).unwrap_or_default();
+                let outcome = crate::web::transport::post(url, &[], &body, true).await;
+                return Ok(JsValue::from_str(&format!("{outcome:?}")));
+            }
+            Ok(JsValue::UNDEFINED)
+        }))
     }
 
     /// Names of the segments the visitor is in now.

@@ -40,3 +40,17 @@ pub fn read_environment() -> Context {
     }
     ctx
 }
+
+/// `(navigator.globalPrivacyControl, navigator.doNotTrack == "1")`.
+pub fn privacy_signals() -> (bool, bool) {
+    let Some(w) = web_sys::window() else {
+        return (false, false);
+    };
+    let nav = w.navigator();
+    let gpc = js_sys::Reflect::get(&nav, &"globalPrivacyControl".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let dnt = nav.do_not_track() == "1";
+    (gpc, dnt)
+}
