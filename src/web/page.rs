@@ -51,6 +51,11 @@ pub fn privacy_signals() -> (bool, bool) {
         .ok()
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
-    let dnt = nav.do_not_track() == "1";
+    // `doNotTrack` is null when unset: web-sys's String binding would throw.
+    let dnt = js_sys::Reflect::get(&nav, &"doNotTrack".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .as_deref()
+        == Some("1");
     (gpc, dnt)
 }
