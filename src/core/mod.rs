@@ -12,6 +12,7 @@ pub mod backoff;
 pub mod batcher;
 pub mod config;
 pub mod consent;
+pub mod cookie;
 pub mod decide;
 pub mod delivery;
 pub mod delivery_config;

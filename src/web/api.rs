@@ -58,6 +58,27 @@ impl Sdk {
     }
 }
 
+/// Adopts the anonymous id of the shared cookie (another subdomain set it) and
+/// refreshes it; deletes it when consent no longer allows it.
+fn sync_cookie(engine: &mut Engine) -> crate::core::Result<()> {
+    match engine.cookie()? {
+        Some(c) => {
+            if let Some(id) = crate::core::cookie::read(&crate::web::cookie::read_all()) {
+                engine.adopt_anonymous_id(&id);
+            }
+            crate::web::cookie::write(&c.set_string(&engine.profile().anonymous_id));
+        }
+        None => {
+            if let Some(c) = engine.cookie_settings() {
+                if crate::core::cookie::read(&crate::web::cookie::read_all()).is_some() {
+                    crate::web::cookie::write(&c.delete_string());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn busy() -> JsValue {
     js_error(&AttuneError::input(
         "attune",
@@ -83,6 +104,7 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     for note in engine.take_notes() {
         web_sys::console::info_1(&format!("[attune] {note}").into());
     }
+    sync_cookie(&mut engine).map_err(|e| js_error(&e))?;
     engine.set_environment(page::read_environment());
     engine.set_local_offset(-js_sys::Date::new_0().get_timezone_offset());
     engine.set_page(page::read_page());
@@ -196,6 +218,7 @@ impl Attune {
         let mut state = JsValue::NULL;
         self.change(|e| {
             e.consent(&changes)?;
+            sync_cookie(e)?;
             state = to_js(&e.consent_state());
             for note in e.take_notes() {
                 web_sys::console::info_1(&format!("[attune] {note}").into());
@@ -219,6 +242,9 @@ impl Attune {
     pub fn forget(&self) -> Result<js_sys::Promise, JsValue> {
         let mut request = None;
         self.change(|e| {
+            if let Some(c) = e.cookie_settings() {
+                crate::web::cookie::write(&c.delete_string());
+            }
             request = Some(e.forget());
             Ok(())
         })?;

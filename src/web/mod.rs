@@ -6,6 +6,7 @@ pub mod api;
 mod autocapture;
 mod beacon;
 mod convert;
+mod cookie;
 mod delivery;
 mod dom;
 mod host;

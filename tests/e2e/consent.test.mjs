@@ -81,3 +81,29 @@ test('Global Privacy Control opts out of marketing; forget() leaves nothing behi
   assert.notEqual(fresh, oldId, 'a fresh anonymous identity');
   assert.deepEqual(page.problems, []);
 });
+
+test('the optional anonymous-id cookie carries the identity; forget() removes it', { timeout: 60_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${collector.origin}/cookie.html`);
+  await ready(page);
+  const id = await page.evaluate(() => window.attune.profile().anonymousId);
+  assert.deepEqual((await traces(page)).cookies, [`attune_aid=${id}`]);
+  const [cookie] = await browser.context.cookies();
+  assert.equal(cookie.sameSite, 'Lax');
+  assert.ok(cookie.expires * 1000 - Date.now() > 29 * 86_400_000, 'lifetime as configured');
+  // Another subdomain (no localStorage of its own) shares the cookie: same identity.
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.evaluate(() => window.attune.profile().anonymousId), id);
+  await page.evaluate(() => window.attune.forget());
+  assert.deepEqual(await traces(page), { local: [], session: [], cookies: [] });
+});
+
+test('without configuration Attune sets no cookie', { timeout: 60_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${collector.origin}/consent.html`);
+  await ready(page);
+  await page.evaluate(() => window.attune.consent({ analytics: true, personalization: true, marketing: true }));
+  assert.deepEqual(await browser.context.cookies(), []);
+});

@@ -79,6 +79,31 @@ impl Engine {
         self.refresh();
     }
 
+    /// The anonymous-id cookie settings, when configured and consent allows
+    /// identity storage (analytics or personalization).
+    pub fn cookie(&self) -> Result<Option<crate::core::cookie::CookieConfig>> {
+        let cfg = crate::core::cookie::CookieConfig::parse(self.config.raw.get("identity"))?;
+        let allowed = self.consent.allows(Category::Analytics)
+            || self.consent.allows(Category::Personalization);
+        Ok(cfg.filter(|_| allowed))
+    }
+
+    /// The cookie settings regardless of consent (to delete the cookie).
+    pub fn cookie_settings(&self) -> Option<crate::core::cookie::CookieConfig> {
+        crate::core::cookie::CookieConfig::parse(self.config.raw.get("identity"))
+            .ok()
+            .flatten()
+    }
+
+    /// Adopts the anonymous id another subdomain set in the shared cookie.
+    pub fn adopt_anonymous_id(&mut self, id: &str) {
+        if crate::core::ids::is_uuid_v4(id) && self.profile.anonymous_id != id {
+            self.profile.anonymous_id = id.to_string();
+            self.save_profile();
+            self.refresh();
+        }
+    }
+
     /// The consent state as rules read it.
     pub fn consent_state(&self) -> Value {
         self.consent.to_attributes()
