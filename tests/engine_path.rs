@@ -52,6 +52,7 @@ fn second_page_view_enters_the_segment_and_changes_the_slot() {
 
     // A reload: a new engine on the same storage keeps the identity and counts.
     clock.advance(60_000.0);
+    first.persist_profile(); // the host does this once per short window and at page exit
     let mut second = engine(storage.clone(), clock.clone(), 2);
     assert_eq!(second.profile().anonymous_id, first.profile().anonymous_id);
     assert!(second.page(None, None).is_ok());
@@ -128,6 +129,7 @@ fn blocked_storage_falls_back_to_memory_and_is_reported() {
         ["returning".to_string()],
         "the profile still works in memory"
     );
+    e.persist_profile();
     let codes: Vec<_> = e.take_errors().iter().map(|x| x.code()).collect();
     assert_eq!(codes, vec!["storage_unavailable"]);
     assert!(storage.keys().unwrap_or_default().is_empty());
@@ -198,6 +200,7 @@ fn sessions_touches_and_channels_follow_arrivals() {
 
     // The abandoned-cart e-mail, a day later, in a new page load.
     clock.advance(86_400_000.0);
+    e.persist_profile();
     let mut e = engine_with(cfg, storage, clock.clone());
     e.set_page(page_at(
         "https://shop.example/cart?utm_source=crm&utm_medium=email&utm_campaign=cart_reminder",

@@ -62,6 +62,10 @@ pub struct Engine {
     held: Vec<(Category, Record)>,
     /// What the privacy signals did, for the log (never silent).
     notes: Vec<String>,
+    /// The profile changed since it was last written.
+    profile_dirty: bool,
+    /// The profile as last read from or written to storage (the merge base).
+    profile_base: Profile,
 }
 
 impl Engine {
@@ -116,7 +120,10 @@ impl Engine {
             minimize,
             held: Vec::new(),
             notes: Vec::new(),
+            profile_dirty: false,
+            profile_base: Profile::new(String::new(), now),
         };
+        engine.profile_base = engine.profile.clone();
         engine.restore_consent();
         engine.refresh();
         Ok(engine)
@@ -464,13 +471,44 @@ impl Engine {
         }
     }
 
+    /// Marks the profile for the next [`Engine::persist_profile`] (writes are
+    /// coalesced by the host: once per short window and at page exit).
     fn save_profile(&mut self) {
-        if !self.consent.allows(Category::Personalization) {
+        if self.consent.allows(Category::Personalization) {
+            self.profile_dirty = true;
+        }
+    }
+
+    /// True while profile changes are not written yet.
+    pub fn profile_dirty(&self) -> bool {
+        self.profile_dirty
+    }
+
+    /// Writes the profile if it changed, first folding in what other tabs
+    /// stored since this one last read or wrote it, so no update is lost.
+    pub fn persist_profile(&mut self) {
+        if !self.profile_dirty || !self.consent.allows(Category::Personalization) {
+            self.profile_dirty = false;
             return;
         }
         let key = format!("{}:profile", self.config.storage_prefix);
-        if let Err(e) = self.storage.set(&key, &self.profile.to_json()) {
-            self.errors.push(e);
+        if let Ok(Some(text)) = self.storage.get(&key) {
+            if let Ok(stored) = Profile::from_json(&text) {
+                if stored != self.profile_base {
+                    self.profile = crate::core::profile_merge::merge(
+                        &self.profile,
+                        &self.profile_base,
+                        &stored,
+                    );
+                }
+            }
+        }
+        match self.storage.set(&key, &self.profile.to_json()) {
+            Ok(()) => {
+                self.profile_dirty = false;
+                self.profile_base = self.profile.clone();
+            }
+            Err(e) => self.errors.push(e),
         }
     }
 

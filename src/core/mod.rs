@@ -27,6 +27,7 @@ pub mod minimize;
 pub mod outbox;
 pub mod platform;
 pub mod profile;
+pub mod profile_merge;
 pub mod resilient_storage;
 pub mod rules;
 pub mod seed;

@@ -39,6 +39,8 @@ pub struct Driver {
     last_persist: Cell<f64>,
     timer_at: Cell<f64>,
     persist_queued: Cell<bool>,
+    /// A locked profile write is under way.
+    profile_persist_running: Cell<bool>,
     running: Cell<bool>,
     transforms: Vec<Option<js_sys::Function>>,
     lock_name: String,
@@ -59,6 +61,7 @@ impl Driver {
             last_persist: Cell::new(0.0),
             timer_at: Cell::new(f64::MAX),
             persist_queued: Cell::new(false),
+            profile_persist_running: Cell::new(false),
             running: Cell::new(false),
             transforms,
             lock_name: format!("attune:{storage_prefix}:send"),
@@ -172,18 +175,59 @@ pub fn queued(sdk: &Rc<Sdk>) {
     }
 }
 
+/// Writes the profile under the cross-tab `attune-profile` Web Lock, so each
+/// tab's read-merge-write sees the previous tab's write (the storage lease is
+/// the fallback where Web Locks are missing).
+fn persist_profile_locked(sdk: &Rc<Sdk>) {
+    if sdk.delivery.profile_persist_running.replace(true) {
+        return;
+    }
+    let sdk = sdk.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let (name, lease) = match sdk.engine.try_borrow() {
+            Ok(e) => {
+                let p = &e.config().storage_prefix;
+                (format!("{p}:profile-lock"), format!("{p}:profile-lease"))
+            }
+            Err(_) => (String::new(), String::new()),
+        };
+        let held = lock::acquire(&name, true, &lease, &sdk.delivery.me).await;
+        let errors = match sdk.engine.try_borrow_mut() {
+            Ok(mut e) => {
+                e.persist_profile();
+                e.take_errors()
+            }
+            Err(_) => Vec::new(),
+        };
+        drop(held);
+        sdk.delivery.profile_persist_running.set(false);
+        sdk.report(errors);
+        let dirty = sdk
+            .engine
+            .try_borrow()
+            .map(|e| e.profile_dirty())
+            .unwrap_or(false);
+        if dirty {
+            queued(&sdk);
+        }
+    });
+}
+
 /// Writes queued events to storage now.
 fn persist_now(sdk: &Rc<Sdk>) {
     sdk.delivery.persist_queued.set(false);
     sdk.delivery.last_persist.set(js_sys::Date::now());
     let errors = match sdk.engine.try_borrow_mut() {
         Ok(mut e) => {
+            if e.profile_dirty() {
+                persist_profile_locked(sdk);
+            }
+            let mut errors = e.take_errors();
             let (delivery, env) = e.delivery();
             if delivery.has_unpersisted() {
-                delivery.persist(&env)
-            } else {
-                Vec::new()
+                errors.extend(delivery.persist(&env));
             }
+            errors
         }
         Err(_) => {
             // Re-entered from a callback: try again on the next microtask.
@@ -400,6 +444,10 @@ pub async fn flush(sdk: &Rc<Sdk>) -> FlushReport {
 /// `visibilitychange` → hidden: persist, then send with `fetch(keepalive)` in
 /// bodies ≤ 64 KB, acknowledged as usual if the page lives on.
 pub fn page_hidden(sdk: &Rc<Sdk>) {
+    // No time for the lock at exit: write the profile now, best effort.
+    if let Ok(mut e) = sdk.engine.try_borrow_mut() {
+        e.persist_profile();
+    }
     persist_now(sdk);
     let sdk = sdk.clone();
     wasm_bindgen_futures::spawn_local(async move {
@@ -410,6 +458,10 @@ pub fn page_hidden(sdk: &Rc<Sdk>) {
 /// `pagehide`: persist, then beacon everything not already in flight.
 /// Nothing leaves the outbox: what is not acknowledged later is re-sent.
 pub fn page_exit(sdk: &Rc<Sdk>) {
+    // No time for the lock at exit: write the profile now, best effort.
+    if let Ok(mut e) = sdk.engine.try_borrow_mut() {
+        e.persist_profile();
+    }
     persist_now(sdk);
     let jobs = match sdk.engine.try_borrow_mut() {
         Ok(mut e) => {

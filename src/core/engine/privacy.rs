@@ -133,6 +133,7 @@ impl Engine {
         }
         if t.granted.contains(&Category::Personalization) {
             self.save_profile();
+            self.persist_profile();
         }
         self.release_held();
         if self.consent.allows(Category::Analytics)
@@ -178,6 +179,8 @@ impl Engine {
         }
         self.reset_choices();
         self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
+        self.profile_base = self.profile.clone();
+        self.profile_dirty = false;
         self.update_gate();
         self.refresh();
         request
@@ -239,6 +242,7 @@ impl Engine {
     fn wipe(&mut self, c: Category) {
         match c {
             Category::Personalization => {
+                self.profile_dirty = false;
                 let key = format!("{}:profile", self.config.storage_prefix);
                 if let Err(e) = self.storage.remove(&key) {
                     self.errors.push(e);

@@ -1,0 +1,148 @@
+//! Merging a tab's profile into what another tab stored meanwhile. Each tab
+//! keeps the record it last read or wrote (`base`); what it changed since is
+//! its delta, applied on top of the stored record before writing, so two tabs
+//! tracking at once add up instead of overwriting each other.
+
+use crate::core::profile::{EventStats, Profile, MAX_EVENT_NAMES};
+
+/// `ours` with `stored`'s concurrent changes folded in, given the common `base`.
+pub fn merge(ours: &Profile, base: &Profile, stored: &Profile) -> Profile {
+    let mut out = ours.clone();
+    // Event counts: stored + our delta; first = earliest, last = latest.
+    let mut events = stored.events.clone();
+    for (name, s) in &ours.events {
+        let before = base.events.get(name).map_or(0, |b| b.count);
+        let delta = s.count.saturating_sub(before);
+        let e = events.entry(name.clone()).or_insert(EventStats {
+            count: 0,
+            first: s.first,
+            last: s.last,
+        });
+        e.count += delta;
+        e.first = e.first.min(s.first);
+        e.last = e.last.max(s.last);
+    }
+    while events.len() > MAX_EVENT_NAMES {
+        let oldest = events
+            .iter()
+            .min_by(|a, b| a.1.last.total_cmp(&b.1.last))
+            .map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => events.remove(&k),
+            None => break,
+        };
+    }
+    out.events = events;
+    // Traits: the stored ones, with the keys we changed since base (later wins, removals kept).
+    let mut traits = stored.traits.clone();
+    for (k, v) in &ours.traits {
+        if base.traits.get(k) != Some(v) {
+            traits.insert(k.clone(), v.clone());
+        }
+    }
+    for k in base.traits.keys() {
+        if !ours.traits.contains_key(k) {
+            traits.remove(k);
+        }
+    }
+    out.traits = traits;
+    if ours.user_id == base.user_id {
+        out.user_id = stored.user_id.clone();
+    }
+    if ours.anonymous_id == base.anonymous_id {
+        out.anonymous_id = stored.anonymous_id.clone();
+    }
+    // The session: the same one gets both tabs' counts; else the latest wins.
+    out.session = match (&ours.session, &stored.session) {
+        (Some(o), Some(s)) if o.id == s.id => {
+            let mut m = s.clone();
+            let (bp, be) = base
+                .session
+                .as_ref()
+                .filter(|b| b.id == o.id)
+                .map_or((0, 0), |b| (b.page_views, b.events));
+            m.page_views += o.page_views.saturating_sub(bp);
+            m.events += o.events.saturating_sub(be);
+            m.last_activity = m.last_activity.max(o.last_activity);
+            Some(m)
+        }
+        (Some(o), Some(s)) => Some(if o.last_activity >= s.last_activity {
+            o.clone()
+        } else {
+            s.clone()
+        }),
+        (o, s) => o.clone().or_else(|| s.clone()),
+    };
+    out.first_touch = match (&stored.first_touch, &ours.first_touch) {
+        (Some(s), Some(o)) => Some(if s.at <= o.at { s.clone() } else { o.clone() }),
+        (s, o) => s.clone().or_else(|| o.clone()),
+    };
+    out.last_touch = match (&stored.last_touch, &ours.last_touch) {
+        (Some(s), Some(o)) => Some(if s.at > o.at { s.clone() } else { o.clone() }),
+        (s, o) => s.clone().or_else(|| o.clone()),
+    };
+    for a in &stored.aliases {
+        if !out.aliases.contains(a) {
+            out.aliases.insert(0, a.clone());
+        }
+    }
+    if let (Some(s), Some(o)) = (&stored.server, &ours.server) {
+        if s.fetched_at > o.fetched_at {
+            out.server = Some(s.clone());
+        }
+    } else if out.server.is_none() {
+        out.server = stored.server.clone();
+    }
+    out.created_at = stored.created_at.min(ours.created_at);
+    out.updated_at = stored.updated_at.max(ours.updated_at);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::event::{Context, Event, EventType};
+
+    fn track(p: &mut Profile, name: &str, now: f64) {
+        let e = Event {
+            kind: EventType::Track,
+            message_id: String::new(),
+            anonymous_id: String::new(),
+            user_id: None,
+            timestamp: String::new(),
+            event: Some(name.into()),
+            name: None,
+            properties: None,
+            traits: None,
+            group_id: None,
+            previous_id: None,
+            context: Context::default(),
+        };
+        p.record(&e, now);
+    }
+
+    #[test]
+    fn two_tabs_add_up() {
+        let base = Profile::new("a".into(), 0.0);
+        let (mut tab1, mut tab2) = (base.clone(), base.clone());
+        for i in 0..500 {
+            track(&mut tab1, "Click", f64::from(i));
+            track(&mut tab2, "Click", f64::from(i) + 0.5);
+        }
+        track(&mut tab2, "Only2", 9.0);
+        tab1.traits.insert("plan".into(), "gold".into());
+        // Tab 2 writes first; tab 1 merges into what it finds.
+        let stored = tab2.clone();
+        let merged = merge(&tab1, &base, &stored);
+        assert_eq!(merged.events["Click"].count, 1000);
+        assert_eq!(merged.events["Only2"].count, 1);
+        assert_eq!(
+            (merged.events["Click"].first, merged.events["Click"].last),
+            (0.0, 499.5)
+        );
+        assert_eq!(merged.traits["plan"], "gold");
+        // Merging again with itself as base changes nothing.
+        let again = merge(&merged, &merged, &merged);
+        assert_eq!(again.events["Click"].count, 1000);
+    }
+}
