@@ -38,6 +38,8 @@ pub struct Driver {
     persist_timer: RefCell<Option<Timeout>>,
     last_persist: Cell<f64>,
     timer_at: Cell<f64>,
+    /// Another tab held the send lock: no scheduled attempt before this time.
+    busy_until: Cell<f64>,
     persist_queued: Cell<bool>,
     /// A locked profile write is under way.
     profile_persist_running: Cell<bool>,
@@ -60,6 +62,7 @@ impl Driver {
             persist_timer: RefCell::new(None),
             last_persist: Cell::new(0.0),
             timer_at: Cell::new(f64::MAX),
+            busy_until: Cell::new(0.0),
             persist_queued: Cell::new(false),
             profile_persist_running: Cell::new(false),
             running: Cell::new(false),
@@ -252,7 +255,13 @@ fn plan(sdk: &Rc<Sdk>) {
         }
         Err(_) => return,
     };
-    let Some(wake) = wake else { return };
+    if let Some(wake) = wake {
+        arm(sdk, wake.max(sdk.delivery.busy_until.get()), now);
+    }
+}
+
+/// Makes sure a send cycle starts at `wake` (ms since the epoch) at the latest.
+fn arm(sdk: &Rc<Sdk>, wake: f64, now: f64) {
     let d = &sdk.delivery;
     let Ok(mut timer) = d.timer.try_borrow_mut() else {
         return;
@@ -287,6 +296,7 @@ async fn cycle(sdk: &Rc<Sdk>, mode: Mode) -> (u64, u64) {
     let mut counts = (0, 0);
     match held {
         Some(held) => {
+            d.busy_until.set(0.0);
             counts = send_all(sdk, mode).await;
             drop(held);
         }
@@ -315,13 +325,9 @@ fn retry_later(sdk: &Rc<Sdk>) {
         Ok(e) => e.config().delivery.flush_interval_ms,
         Err(_) => 2000.0,
     };
-    let weak = Rc::downgrade(sdk);
-    let t = Timeout::new(interval as u32, move || {
-        if let Some(sdk) = weak.upgrade() {
-            plan(&sdk);
-        }
-    });
-    t.forget();
+    let now = js_sys::Date::now();
+    sdk.delivery.busy_until.set(now + interval);
+    arm(sdk, now + interval, now);
 }
 
 async fn send_all(sdk: &Rc<Sdk>, mode: Mode) -> (u64, u64) {

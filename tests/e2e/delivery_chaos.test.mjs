@@ -12,18 +12,14 @@
 // Knobs: DELIVERY_CHAOS_LOADS (default 220), DELIVERY_CHAOS_SEED (default 1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, launch, startCollector } from './delivery_harness.mjs';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const LOADS = Number(process.env.DELIVERY_CHAOS_LOADS || 220);
 const SEED = Number(process.env.DELIVERY_CHAOS_SEED || 1);
 const BUDGET_MS = 270_000;
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** Small deterministic PRNG (mulberry32) so a failing run can be replayed by seed. */
 function rng(seed) {
@@ -35,47 +31,6 @@ function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Starts the dev collector on an ephemeral port serving tests/e2e/pages and pkg/. */
-export async function startCollector(root = ROOT) {
-  const bin = ['debug', 'release'].map((p) => join(root, 'target', p, 'attune-collector')).find(existsSync);
-  if (!bin) throw new Error('attune-collector is not built: cargo build -p attune-collector');
-  const dir = mkdtempSync(join(tmpdir(), 'attune-delivery-'));
-  const child = spawn(bin, ['--port', '0', '--www', join(root, 'tests/e2e/pages'), '--pkg', join(root, 'pkg'),
-    '--data', join(dir, 'events.jsonl'), '--fresh', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = await new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`collector did not start: ${out}`)), 15_000);
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) { clearTimeout(timer); res(Number(m[1])); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); rej(new Error(`collector exited (${code})`)); });
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  const call = async (path, body) => {
-    const init = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } };
-    const res = await fetch(origin + path, { ...init, signal: AbortSignal.timeout(20_000) });
-    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-    return res.json();
-  };
-  return {
-    origin, call,
-    async close() { child.kill('SIGTERM'); await sleep(100); if (child.exitCode === null) child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); },
-  };
-}
-
-/** Headless Chromium with a fresh profile; a persistent context, so localStorage survives reloads and tab closes. */
-export async function launch() {
-  const { chromium } = await import('playwright-core');
-  const userDataDir = mkdtempSync(join(tmpdir(), 'attune-delivery-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
-  });
-  context.setDefaultTimeout(15_000);
-  return { context, async close() { await context.close().catch(() => {}); rmSync(userDataDir, { recursive: true, force: true }); } };
 }
 
 async function openPage(context, origin, id, errors) {
