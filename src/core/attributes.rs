@@ -30,11 +30,7 @@ pub fn build(
             "events": s.events, "durationMs": s.last_activity - s.start,
         })
     });
-    let local = now + offset_min * 60_000.0;
-    let days = (local / 86_400_000.0).floor();
-    let hour = ((local - days * 86_400_000.0) / 3_600_000.0).floor();
-    // 1970-01-01 was a Thursday; 0 = Sunday as in JavaScript's getDay().
-    let weekday = (days + 4.0).rem_euclid(7.0);
+    let (hour, weekday) = local_time(now, offset_min);
     json!({
         "anonymousId": profile.anonymous_id,
         "userId": profile.user_id,
@@ -61,6 +57,87 @@ pub fn build(
         "hour": hour,
         "weekday": weekday,
     })
+}
+
+/// Updates `doc` in place after one ordinary event (a page view or a track:
+/// no identity, trait or consent change): that event's statistics, every `ago`,
+/// the session, the touches and the clock fields. Allocates only for the
+/// event's own entry and the session. Returns false if `doc` has no shape to
+/// update (build it instead).
+pub fn update_after_event(
+    doc: &mut Value,
+    profile: &Profile,
+    name: &str,
+    now: f64,
+    offset_min: f64,
+) -> bool {
+    let Some(root) = doc.as_object_mut() else {
+        return false;
+    };
+    let Some(Value::Object(events)) = root.get_mut("events") else {
+        return false;
+    };
+    if events.len() != profile.events.len() && !profile.events.contains_key(name) {
+        return false;
+    }
+    if let Some(s) = profile.events.get(name) {
+        events.insert(
+            name.to_string(),
+            json!({"count": s.count, "first": s.first, "last": s.last, "ago": 0.0}),
+        );
+    }
+    if events.len() != profile.events.len() {
+        return false; // an old name was evicted: rebuild
+    }
+    for (n, entry) in events.iter_mut() {
+        if let (Some(stats), Some(ago)) = (profile.events.get(n), entry.get_mut("ago")) {
+            *ago = Value::from(now - stats.last);
+        }
+    }
+    let session = profile.session.as_ref().map_or(Value::Null, |s| {
+        json!({
+            "id": s.id, "number": s.number, "start": s.start, "pageViews": s.page_views,
+            "events": s.events, "durationMs": s.last_activity - s.start,
+        })
+    });
+    root.insert("session".into(), session);
+    root.insert(
+        "isNewVisitor".into(),
+        Value::Bool(profile.session.as_ref().is_none_or(|s| s.number <= 1)),
+    );
+    root.insert(
+        "channel".into(),
+        profile
+            .last_touch
+            .as_ref()
+            .map_or(Value::Null, |t| Value::String(t.channel.clone())),
+    );
+    if root.get("firstTouch").is_some_and(Value::is_null) != profile.first_touch.is_none()
+        || profile.session.as_ref().is_some_and(|s| s.events == 1)
+    {
+        root.insert(
+            "firstTouch".into(),
+            serde_json::to_value(&profile.first_touch).unwrap_or(Value::Null),
+        );
+        root.insert(
+            "lastTouch".into(),
+            serde_json::to_value(&profile.last_touch).unwrap_or(Value::Null),
+        );
+    }
+    let (hour, weekday) = local_time(now, offset_min);
+    root.insert("now".into(), Value::from(now));
+    root.insert("hour".into(), Value::from(hour));
+    root.insert("weekday".into(), Value::from(weekday));
+    true
+}
+
+/// Local hour (0–23) and weekday (0 = Sunday) at `now` with the UTC offset.
+fn local_time(now: f64, offset_min: f64) -> (f64, f64) {
+    let local = now + offset_min * 60_000.0;
+    let days = (local / 86_400_000.0).floor();
+    let hour = ((local - days * 86_400_000.0) / 3_600_000.0).floor();
+    // 1970-01-01 was a Thursday; 0 = Sunday as in JavaScript's getDay().
+    (hour, (days + 4.0).rem_euclid(7.0))
 }
 
 /// Parses `?a=1&b=x%20y` into `{"a":"1","b":"x y"}` (first value wins).

@@ -372,7 +372,7 @@ impl Engine {
         let now = self.clock.now_ms();
         self.advance_session(&event, now);
         self.store(&event, json, now);
-        self.refresh();
+        self.refresh_after(&event, now);
         if self.profile.segments != self.members {
             let before = std::mem::replace(&mut self.profile.segments, self.members.clone());
             if self.config.segment_events {
@@ -509,6 +509,26 @@ impl Engine {
                 self.profile_base = self.profile.clone();
             }
             Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Re-evaluates after one event: page views and tracks update the
+    /// attribute document in place; anything else rebuilds it.
+    fn refresh_after(&mut self, event: &Event, now: f64) {
+        let ordinary = matches!(event.kind, EventType::Page | EventType::Track)
+            && self.consent.allows(Category::Personalization);
+        if ordinary
+            && attributes::update_after_event(
+                &mut self.doc,
+                &self.profile,
+                event.profile_name(),
+                now,
+                self.local_offset_min,
+            )
+        {
+            self.members = self.segments.evaluate(&mut self.doc);
+        } else {
+            self.refresh();
         }
     }
 

@@ -72,6 +72,24 @@ impl MinimizeConfig {
         Ok(c)
     }
 
+    /// True when [`MinimizeConfig::apply`] would leave an event with these
+    /// properties and traits unchanged (no lists, no hashing, nothing PII-like),
+    /// so it can be serialized directly.
+    pub fn leaves_unchanged(
+        &self,
+        maps: &[Option<&Map<String, Value>>],
+        has_user_id: bool,
+    ) -> bool {
+        if self.allow.is_some() || !self.deny.is_empty() || (self.hash_user_id && has_user_id) {
+            return false;
+        }
+        !self.mask_pii
+            || maps
+                .iter()
+                .flatten()
+                .all(|m| m.values().all(|v| !needs_mask(v)))
+    }
+
     /// Applies the lists and masking to one outgoing event (a Segment message as JSON).
     pub fn apply(&self, event: &mut Value) {
         for key in ["properties", "traits"] {
@@ -97,6 +115,15 @@ impl MinimizeConfig {
                 }
             }
         }
+    }
+}
+
+fn needs_mask(v: &Value) -> bool {
+    match v {
+        Value::String(s) => looks_like_email(s) || looks_like_phone(s),
+        Value::Array(a) => a.iter().any(needs_mask),
+        Value::Object(m) => m.values().any(needs_mask),
+        _ => false,
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Sdk {
     /// Errors reported while no `error` listener existed (bounded), handed to
     /// the first one that subscribes: init-time problems are not lost.
     unheard_errors: RefCell<Vec<JsValue>>,
+    /// The (slot, variant) pairs last painted.
+    painted: RefCell<Vec<(String, Option<String>)>>,
 }
 
 impl Sdk {
@@ -117,6 +119,7 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         delivery: driver,
         listeners: RefCell::new(Vec::new()),
         unheard_errors: RefCell::new(Vec::new()),
+        painted: RefCell::new(Vec::new()),
     });
     delivery::start(&sdk);
     let attune = Attune { sdk };
@@ -380,7 +383,24 @@ impl Attune {
         for s in before.iter().filter(|s| !now.contains(s)) {
             self.sdk.emit("segment:exit", &JsValue::from_str(s));
         }
-        dom::apply(&decisions);
+        // Repaint only when some slot's choice changed (a DOM query per slot
+        // on every track() would dominate the call).
+        let painted: Vec<(String, Option<String>)> = decisions
+            .iter()
+            .map(|d| (d.slot.clone(), d.variant.clone()))
+            .collect();
+        let changed = self
+            .sdk
+            .painted
+            .try_borrow()
+            .map(|p| *p != painted)
+            .unwrap_or(true);
+        if changed {
+            dom::apply(&decisions);
+            if let Ok(mut p) = self.sdk.painted.try_borrow_mut() {
+                *p = painted;
+            }
+        }
         delivery::queued(&self.sdk);
     }
 }

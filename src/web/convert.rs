@@ -4,7 +4,7 @@
 use crate::core::AttuneError;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 /// Turns a core error into a JS `Error` with `name = "AttuneError"`, `code` and `path`.
 pub fn js_error(err: &AttuneError) -> JsValue {
@@ -17,15 +17,15 @@ pub fn js_error(err: &AttuneError) -> JsValue {
 }
 
 /// Reads a JS value as JSON. `undefined` and `null` become `Value::Null`;
-/// functions and symbols at the top level of an object are skipped.
+/// function- and symbol-valued keys are left out, as `JSON.stringify` does.
 pub fn to_json(value: &JsValue, path: &str) -> Result<Value, AttuneError> {
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
     }
-    let value = without_functions(value);
+    // JSON.stringify leaves out function- and symbol-valued keys by itself.
     // One crossing and one string beat a boundary call per field
     // (serde_wasm_bindgen) by an order of magnitude for nested objects.
-    let text = js_sys::JSON::stringify(&value)
+    let text = js_sys::JSON::stringify(value)
         .map_err(|_| AttuneError::input(path, "not JSON-compatible (a cycle or a BigInt?)"))?;
     let text = text.as_string().unwrap_or_default();
     if text.is_empty() {
@@ -60,29 +60,4 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)
-}
-
-/// A shallow copy of a plain object without function- or symbol-valued keys.
-fn without_functions(value: &JsValue) -> JsValue {
-    if !value.is_object() || js_sys::Array::is_array(value) {
-        return value.clone();
-    }
-    let obj: &js_sys::Object = value.unchecked_ref();
-    let entries = js_sys::Object::entries(obj);
-    let has_fn = entries.iter().any(|e| {
-        let v = js_sys::Reflect::get(&e, &1.into()).unwrap_or(JsValue::UNDEFINED);
-        v.is_function() || v.is_symbol()
-    });
-    if !has_fn {
-        return value.clone();
-    }
-    let copy = js_sys::Object::new();
-    for e in entries.iter() {
-        let k = js_sys::Reflect::get(&e, &0.into()).unwrap_or(JsValue::UNDEFINED);
-        let v = js_sys::Reflect::get(&e, &1.into()).unwrap_or(JsValue::UNDEFINED);
-        if !v.is_function() && !v.is_symbol() {
-            let _ = js_sys::Reflect::set(&copy, &k, &v);
-        }
-    }
-    copy.into()
 }

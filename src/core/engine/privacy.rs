@@ -211,8 +211,9 @@ impl Engine {
     /// consent is undecided (opt-in); drops it when consent was refused.
     pub(super) fn queue(&mut self, record: Record) {
         let category = category_of(&record.json);
-        let allowed =
-            |e: &Engine, c: Category| e.consent.allows(Category::Analytics) && e.consent.allows(c);
+        let allowed = |e: &Engine, c: Category| {
+            e.gate.store && e.consent.allows(Category::Analytics) && e.consent.allows(c)
+        };
         if allowed(self, category) {
             self.delivery.push(record);
         } else if self.consent.is_opt_in()
@@ -279,6 +280,16 @@ impl Engine {
     /// The event as it leaves the device: traits only with marketing consent,
     /// then the allow/deny lists, PII masking and user-id hashing.
     pub(super) fn outgoing_json(&self, event: &Event, call: &str) -> Result<String> {
+        let traits_stay = event.traits.is_none() || self.consent.allows(Category::Marketing);
+        if traits_stay
+            && self.minimize.leaves_unchanged(
+                &[event.properties.as_ref(), event.traits.as_ref()],
+                event.user_id.is_some(),
+            )
+        {
+            return serde_json::to_string(event)
+                .map_err(|e| AttuneError::input(call, e.to_string()));
+        }
         let mut v =
             serde_json::to_value(event).map_err(|e| AttuneError::input(call, e.to_string()))?;
         if !self.consent.allows(Category::Marketing) {
