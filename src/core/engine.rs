@@ -2,6 +2,7 @@
 //! them into the profile, re-evaluates segments, decides slots and queues events
 //! in the outbox. Every host capability comes in through [`Platform`].
 
+use crate::core::affinity::Affinities;
 use crate::core::attributes;
 use crate::core::attribution::{campaign_from_query, classify, Touch};
 use crate::core::config::{CollectorConfig, Config};
@@ -9,6 +10,7 @@ use crate::core::decide::{Decision, Placements};
 use crate::core::error::{AttuneError, Result};
 use crate::core::event::{Context, Event, EventType, PageContext, MAX_EVENT_BYTES};
 use crate::core::ids::uuid_v4;
+use crate::core::metrics::Metrics;
 use crate::core::outbox::{Batch, Outbox};
 use crate::core::platform::{Clock, Random, Storage};
 use crate::core::profile::Profile;
@@ -40,6 +42,8 @@ pub struct Engine {
     storage: ResilientStorage,
     profile: Profile,
     segments: Segments,
+    metrics: Metrics,
+    affinities: Affinities,
     placements: Placements,
     outbox: Outbox,
     page: PageContext,
@@ -55,7 +59,14 @@ impl Engine {
     /// segments or placements are queued in [`Engine::take_errors`].
     pub fn new(config_json: &Value, platform: Platform) -> Result<Self> {
         let (config, mut errors) = Config::parse(config_json)?;
-        let segments = Segments::compile(&config.segments, platform.regex.as_ref(), &mut errors);
+        let metrics = Metrics::compile(&config.raw, platform.regex.as_ref(), &mut errors);
+        let affinities = Affinities::compile(&config.raw, platform.regex.as_ref(), &mut errors);
+        let segments = Segments::compile(
+            &config.segments,
+            platform.regex.as_ref(),
+            &metrics.ids(),
+            &mut errors,
+        );
         let placements =
             Placements::compile(&config.placements, platform.regex.as_ref(), &mut errors);
         let storage = ResilientStorage::new(platform.storage);
@@ -71,6 +82,9 @@ impl Engine {
             }),
             _ => Profile::new(uuid_v4(platform.random.as_ref()), now),
         };
+        let mut profile = profile;
+        metrics.prune(&mut profile.metrics);
+        affinities.prune(&mut profile.affinities);
         let (outbox, outbox_err) =
             Outbox::load(&storage, &format!("{}:outbox", config.storage_prefix));
         errors.extend(outbox_err);
@@ -82,6 +96,8 @@ impl Engine {
             storage,
             profile,
             segments,
+            metrics,
+            affinities,
             placements,
             outbox,
             page: PageContext::default(),
@@ -298,7 +314,7 @@ impl Engine {
         }
     }
 
-    fn record(&mut self, event: Event, call: &str) -> Result<()> {
+    fn record(&mut self, mut event: Event, call: &str) -> Result<()> {
         let json =
             serde_json::to_string(&event).map_err(|e| AttuneError::input(call, e.to_string()))?;
         if json.len() > MAX_EVENT_BYTES {
@@ -311,6 +327,7 @@ impl Engine {
         let now = self.clock.now_ms();
         self.advance_session(&event, now);
         self.profile.record(&event, now);
+        self.fold_computed(&mut event, now);
         self.save_profile();
         if self.config.collector.is_some() {
             if let Err(e) = self
@@ -378,6 +395,21 @@ impl Engine {
         }
     }
 
+    /// Folds `event` into the metrics and affinities (its properties are
+    /// taken: the event was already serialized).
+    fn fold_computed(&mut self, event: &mut Event, now: f64) {
+        if self.metrics.is_empty() && self.affinities.is_empty() {
+            return;
+        }
+        let props = Value::Object(event.properties.take().unwrap_or_default());
+        let name = event.profile_name();
+        let session = self.profile.session.as_ref().map(|s| s.id.as_str());
+        self.metrics
+            .update(&mut self.profile.metrics, name, &props, session, now);
+        self.affinities
+            .update(&mut self.profile.affinities, name, &props, now);
+    }
+
     fn save_profile(&mut self) {
         let key = format!("{}:profile", self.config.storage_prefix);
         if let Err(e) = self.storage.set(&key, &self.profile.to_json()) {
@@ -400,6 +432,12 @@ impl Engine {
                 "campaign".into(),
                 campaign.map_or(Value::Null, Value::Object),
             );
+            let now = self.clock.now_ms();
+            let session = self.profile.session.as_ref().map(|s| s.id.as_str());
+            let metrics = self.metrics.values(&self.profile.metrics, session, now);
+            root.insert("metrics".into(), Value::Object(metrics));
+            let affinities = self.affinities.values(&self.profile.affinities, now);
+            root.insert("affinities".into(), Value::Object(affinities));
         }
         self.members = self.segments.evaluate(&mut self.doc);
     }

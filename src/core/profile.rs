@@ -1,8 +1,10 @@
 //! The on-device visitor profile: identity, traits and per-event statistics.
 //! It is what the rules read, persisted as one versioned JSON record.
 
+use crate::core::affinity::AffinityState;
 use crate::core::attribution::Touch;
 use crate::core::event::{Event, EventType};
+use crate::core::metrics::MetricState;
 use crate::core::session::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -55,6 +57,12 @@ pub struct Profile {
     /// Previous ids linked by `alias` (most recent last, bounded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// State of the config's computed metrics, by metric id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, MetricState>,
+    /// State of the config's affinities, by affinity id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub affinities: BTreeMap<String, AffinityState>,
     /// When the profile was created, epoch ms.
     pub created_at: f64,
     /// Last change, epoch ms.
@@ -74,6 +82,8 @@ impl Profile {
             first_touch: None,
             last_touch: None,
             aliases: Vec::new(),
+            metrics: BTreeMap::new(),
+            affinities: BTreeMap::new(),
             created_at: now,
             updated_at: now,
         }
