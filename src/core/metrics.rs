@@ -26,6 +26,10 @@ pub const MAX_DISTINCT: usize = 50;
 pub const MAX_WINDOW_HOURS: u32 = 720;
 /// Most metrics a config may declare; later ones are reported and ignored.
 pub const MAX_METRICS: usize = 32;
+/// Most hourly buckets all metrics together may keep (60 days' worth): a
+/// metric whose window would go over is reported and disabled. `last` and
+/// `distinct` keep no buckets.
+pub const MAX_TOTAL_BUCKETS: u32 = 1440;
 /// Longest stored string value (`first`, `last`, `distinct`), in bytes.
 pub const MAX_VALUE_BYTES: usize = 64;
 
@@ -188,6 +192,7 @@ impl Metrics {
             }
         };
         let mut defs: Vec<MetricDef> = Vec::new();
+        let mut buckets = 0;
         for (i, item) in list.iter().enumerate() {
             let path = index_path("metrics", i);
             if i >= MAX_METRICS {
@@ -202,7 +207,16 @@ impl Metrics {
                     join_path(&path, "id"),
                     format!("duplicate id \"{}\"", d.id),
                 )),
-                Ok(d) => defs.push(d),
+                Ok(d) if buckets + d.ring_hours().unwrap_or(0) > MAX_TOTAL_BUCKETS => {
+                    warnings.push(AttuneError::config(
+                        join_path(&path, "window"),
+                        format!("the metrics' hour windows would keep more than {MAX_TOTAL_BUCKETS} hourly buckets"),
+                    ))
+                }
+                Ok(d) => {
+                    buckets += d.ring_hours().unwrap_or(0);
+                    defs.push(d);
+                }
                 Err(e) => warnings.push(e),
             }
         }
@@ -344,7 +358,11 @@ impl MetricDef {
     /// `last` needs only the latest value whatever the window.
     fn ring_hours(&self) -> Option<u32> {
         match self.window {
-            Window::Hours(h) if self.aggregate != Aggregate::Last => Some(h),
+            Window::Hours(h)
+                if !matches!(self.aggregate, Aggregate::Last | Aggregate::Distinct) =>
+            {
+                Some(h)
+            }
             _ => None,
         }
     }

@@ -194,6 +194,17 @@ fn invalid_metrics_are_reported_and_disabled() {
     assert_eq!(w[6], "metrics[7].id: required");
     assert_eq!(w[7], "metrics[8].windows: unknown key");
     assert_eq!(w[8], "metrics[9]: expected an object");
+    let (m, w) = compile(json!([
+        {"id": "a", "event": "E", "window": "30d"},
+        {"id": "b", "event": "E", "aggregate": "distinct", "property": "x", "window": "30d"},
+        {"id": "c", "event": "E", "window": "30d"},
+        {"id": "d", "event": "E", "window": "1h"}
+    ]));
+    assert_eq!(m.ids(), ["a", "b", "c"]);
+    assert_eq!(
+        w,
+        ["metrics[3].window: the metrics' hour windows would keep more than 1440 hourly buckets"]
+    );
     assert_eq!(parse_hours("0d"), None);
     assert_eq!(parse_hours("3d"), Some(72));
     assert_eq!(parse_hours("-1h"), None);
