@@ -2,6 +2,7 @@
 //! them into the profile, re-evaluates segments, decides slots and queues events
 //! in the outbox. Every host capability comes in through [`Platform`].
 
+use crate::core::affinity::Affinities;
 use crate::core::attributes;
 use crate::core::attribution::{campaign_from_query, classify, Touch};
 use crate::core::config::{CollectorConfig, Config};
@@ -12,6 +13,7 @@ use crate::core::delivery_policy::Gate;
 use crate::core::error::{AttuneError, Result};
 use crate::core::event::{Context, Event, EventType, PageContext, MAX_EVENT_BYTES};
 use crate::core::ids::uuid_v4;
+use crate::core::metrics::Metrics;
 use crate::core::minimize::MinimizeConfig;
 use crate::core::outbox::Record;
 use crate::core::platform::{Clock, Random, Storage};
@@ -47,6 +49,8 @@ pub struct Engine {
     storage: ResilientStorage,
     profile: Profile,
     segments: Segments,
+    metrics: Metrics,
+    affinities: Affinities,
     placements: Placements,
     delivery: Delivery,
     gate: Gate,
@@ -75,7 +79,14 @@ impl Engine {
         let (config, mut errors) = Config::parse(config_json)?;
         let consent_config = ConsentConfig::parse(config.raw.get("consent"))?;
         let minimize = MinimizeConfig::parse(config.raw.get("privacy"))?;
-        let segments = Segments::compile(&config.segments, platform.regex.as_ref(), &mut errors);
+        let metrics = Metrics::compile(&config.raw, platform.regex.as_ref(), &mut errors);
+        let affinities = Affinities::compile(&config.raw, platform.regex.as_ref(), &mut errors);
+        let segments = Segments::compile(
+            &config.segments,
+            platform.regex.as_ref(),
+            &metrics.ids(),
+            &mut errors,
+        );
         let placements =
             Placements::compile(&config.placements, platform.regex.as_ref(), &mut errors);
         let storage = ResilientStorage::new(platform.storage);
@@ -91,6 +102,9 @@ impl Engine {
             }),
             _ => Profile::new(uuid_v4(platform.random.as_ref()), now),
         };
+        let mut profile = profile;
+        metrics.prune(&mut profile.metrics);
+        affinities.prune(&mut profile.affinities);
         let writer: String = uuid_v4(platform.random.as_ref()).chars().take(8).collect();
         let mut delivery = Delivery::new(config.delivery.clone(), &config.storage_prefix, &writer);
         errors.extend(delivery.reload(&Env {
@@ -107,6 +121,8 @@ impl Engine {
             storage,
             profile,
             segments,
+            metrics,
+            affinities,
             placements,
             delivery,
             gate: Gate::OPEN,
@@ -386,6 +402,7 @@ impl Engine {
     /// Folds an event into the profile and queues it for delivery.
     fn store(&mut self, event: &Event, json: String, now: f64) {
         self.profile.record(event, now);
+        self.fold_computed(event, now);
         self.save_profile();
         if !self.delivery.collectors().is_empty() {
             self.queue(Record::new(event.message_id.clone(), now, json));
@@ -512,6 +529,43 @@ impl Engine {
         }
     }
 
+    /// Folds `event` into the metrics and affinities.
+    fn fold_computed(&mut self, event: &Event, now: f64) {
+        if self.metrics.is_empty() && self.affinities.is_empty() {
+            return;
+        }
+        let props = Value::Object(event.properties.clone().unwrap_or_default());
+        let name = event.profile_name();
+        let session = self.profile.session.as_ref().map(|s| s.id.clone());
+        self.metrics.update(
+            &mut self.profile.metrics,
+            name,
+            &props,
+            session.as_deref(),
+            now,
+        );
+        self.affinities
+            .update(&mut self.profile.affinities, name, &props, now);
+    }
+
+    /// Writes `metrics` and `affinities` into the attribute document (empty
+    /// without personalization consent).
+    fn insert_computed(&mut self, now: f64) {
+        if self.metrics.is_empty() && self.affinities.is_empty() {
+            return;
+        }
+        let personal = self.consent.allows(Category::Personalization);
+        let blank = Profile::new(String::new(), now);
+        let source = if personal { &self.profile } else { &blank };
+        let session = source.session.as_ref().map(|s| s.id.as_str());
+        let metrics = self.metrics.values(&source.metrics, session, now);
+        let affinities = self.affinities.values(&source.affinities, now);
+        if let Some(root) = self.doc.as_object_mut() {
+            root.insert("metrics".into(), Value::Object(metrics));
+            root.insert("affinities".into(), Value::Object(affinities));
+        }
+    }
+
     /// Re-evaluates after one event: page views and tracks update the
     /// attribute document in place; anything else rebuilds it.
     fn refresh_after(&mut self, event: &Event, now: f64) {
@@ -526,6 +580,7 @@ impl Engine {
                 self.local_offset_min,
             )
         {
+            self.insert_computed(now);
             self.members = self.segments.evaluate(&mut self.doc);
         } else {
             self.refresh();
@@ -560,6 +615,7 @@ impl Engine {
                 campaign.map_or(Value::Null, Value::Object),
             );
         }
+        self.insert_computed(now);
         self.members = self.segments.evaluate(&mut self.doc);
     }
 }

@@ -5,6 +5,7 @@
 //! [`platform`], and delivery is sans-IO ([`outbox`] hands out batches and is
 //! told the outcome).
 
+pub mod affinity;
 pub mod attributes;
 pub mod attribution;
 pub mod auth;
@@ -23,6 +24,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod lease;
+pub mod metrics;
 pub mod minimize;
 pub mod outbox;
 pub mod platform;

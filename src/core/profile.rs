@@ -1,14 +1,21 @@
 //! The on-device visitor profile: identity, traits and per-event statistics.
 //! It is what the rules read, persisted as one versioned JSON record.
 
+use crate::core::affinity::AffinityState;
 use crate::core::attribution::Touch;
 use crate::core::event::{Event, EventType};
+use crate::core::metrics::MetricState;
 use crate::core::session::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Version of the persisted record; older records are migrated on load.
+///
+/// Version 0 is the prototype's record, which had no `version` key:
+/// `anonId`, `userId`, `traits`, per-event `counts`, `firstSeen` and `lastSeen`
+/// maps (event name → count or epoch ms) and `created` / `updated`
+/// (`tests/vectors/profile-v0.json`). [`Profile::from_json`] upgrades it.
 pub const PROFILE_VERSION: u32 = 1;
 /// Most distinct event names kept; the least recently seen is evicted beyond it.
 pub const MAX_EVENT_NAMES: usize = 200;
@@ -61,6 +68,12 @@ pub struct Profile {
     /// Previous ids linked by `alias` (most recent last, bounded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// State of the config's computed metrics, by metric id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, MetricState>,
+    /// State of the config's affinities, by affinity id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub affinities: BTreeMap<String, AffinityState>,
     /// When the profile was created, epoch ms.
     pub created_at: f64,
     /// Last change, epoch ms.
@@ -82,14 +95,21 @@ impl Profile {
             aliases: Vec::new(),
             segments: Vec::new(),
             server: None,
+            metrics: BTreeMap::new(),
+            affinities: BTreeMap::new(),
             created_at: now,
             updated_at: now,
         }
     }
 
-    /// Parses a stored record; `Err` carries the parse error text.
+    /// Parses a stored record, upgrading a version 0 record; `Err` carries the
+    /// parse error text.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let profile: Profile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if value.get("version").is_none() {
+            value = upgrade_v0(value)?;
+        }
+        let profile: Profile = serde_json::from_value(value).map_err(|e| e.to_string())?;
         if profile.version > PROFILE_VERSION {
             return Err(format!(
                 "record version {} is newer than {PROFILE_VERSION}",
@@ -153,6 +173,57 @@ impl Profile {
             self.events.remove(&k);
         }
     }
+}
+
+/// Rewrites a version 0 record (see [`PROFILE_VERSION`]) as a version 1 one.
+/// Event names beyond [`MAX_EVENT_NAMES`] keep the most recently seen.
+fn upgrade_v0(v0: Value) -> Result<Value, String> {
+    let Value::Object(old) = v0 else {
+        return Err("expected an object".into());
+    };
+    let anon = old
+        .get("anonId")
+        .and_then(Value::as_str)
+        .ok_or("version 0 record without anonId")?;
+    let ms = |map: &str, name: &str| {
+        old.get(map)
+            .and_then(|m| m.get(name))
+            .and_then(Value::as_f64)
+    };
+    let created = old.get("created").and_then(Value::as_f64).unwrap_or(0.0);
+    let mut events: Vec<(String, EventStats)> = old
+        .get("counts")
+        .and_then(Value::as_object)
+        .map(|counts| {
+            counts
+                .iter()
+                .map(|(name, n)| {
+                    let first = ms("firstSeen", name).unwrap_or(created);
+                    let stats = EventStats {
+                        count: n.as_u64().unwrap_or(0),
+                        first,
+                        last: ms("lastSeen", name).unwrap_or(first),
+                    };
+                    (name.clone(), stats)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    events.sort_by(|a, b| b.1.last.total_cmp(&a.1.last));
+    events.truncate(MAX_EVENT_NAMES);
+    let mut p = Profile::new(anon.to_string(), created);
+    p.user_id = old.get("userId").and_then(Value::as_str).map(String::from);
+    p.traits = old
+        .get("traits")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    p.events = events.into_iter().collect();
+    p.updated_at = old
+        .get("updated")
+        .and_then(Value::as_f64)
+        .unwrap_or(created);
+    serde_json::to_value(&p).map_err(|e| e.to_string())
 }
 
 /// Merges `incoming` into `traits`: later values win, `null` deletes the key.
@@ -227,6 +298,31 @@ mod tests {
         assert_eq!(p.events.len(), MAX_EVENT_NAMES);
         assert!(!p.events.contains_key("E0"));
         assert!(p.events.contains_key(&format!("E{}", MAX_EVENT_NAMES + 49)));
+    }
+
+    #[test]
+    fn upgrades_a_version_0_record() {
+        let text = include_str!("../../tests/vectors/profile-v0.json");
+        let p = Profile::from_json(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.version, PROFILE_VERSION);
+        assert_eq!(p.anonymous_id, "5b8e2c1a-3f4d-4e6a-9b7c-0d1e2f3a4b5c");
+        assert_eq!(p.user_id.as_deref(), Some("user-42"));
+        assert_eq!(p.traits["plan"], "pro");
+        let pv = p.events["Page Viewed"];
+        assert_eq!(
+            (pv.count, pv.first, pv.last),
+            (7, 1_790_000_000_000.0, 1_790_086_400_000.0)
+        );
+        assert_eq!(p.events["Product Viewed"].count, 3);
+        assert_eq!(
+            (p.created_at, p.updated_at),
+            (1_790_000_000_000.0, 1_790_086_400_000.0)
+        );
+        assert!(p.metrics.is_empty() && p.session.is_none());
+        // Saved again, it is a current record and reads back the same.
+        assert!(p.to_json().contains("\"version\":1"));
+        assert_eq!(Profile::from_json(&p.to_json()), Ok(p));
+        assert!(Profile::from_json(r#"{"counts":{}}"#).is_err());
     }
 
     #[test]

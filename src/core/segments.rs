@@ -1,7 +1,8 @@
 //! Segments: named conditions over the attribute document. A segment may build
 //! on others through `segments.<name>`; they are evaluated in dependency order,
 //! and a segment that names an unknown segment or sits on a cycle is reported
-//! (with its JSON path) and disabled, while the rest keep working.
+//! (with its JSON path) and disabled, while the rest keep working. So is a
+//! segment that reads `metrics.<id>` for a metric the config does not declare.
 
 use crate::core::config::SegmentConfig;
 use crate::core::error::{join_path, AttuneError};
@@ -23,27 +24,41 @@ pub struct Segments {
 }
 
 impl Segments {
-    /// Compiles `configs`; an invalid segment is reported in `warnings` and left out.
+    /// Compiles `configs`; an invalid segment is reported in `warnings` and left
+    /// out. `metrics` are the ids of the active metrics (`metrics.<id>` keys).
     pub fn compile(
         configs: &[SegmentConfig],
         regex: &dyn RegexEngine,
+        metrics: &[String],
         warnings: &mut Vec<AttuneError>,
     ) -> Self {
         let mut compiled: BTreeMap<&str, (Condition, Vec<String>, String)> = BTreeMap::new();
+        let mut rejected: Vec<&str> = Vec::new();
         for cfg in configs {
             let path = join_path(&join_path("segments", &cfg.name), "when");
             match Condition::compile(&cfg.when, &path, regex) {
                 Ok(condition) => {
+                    let mut used = Vec::new();
+                    references(&cfg.when, "metrics.", &mut used);
+                    if let Some(m) = used.iter().find(|m| !metrics.contains(m)) {
+                        warnings.push(AttuneError::config(path, format!("unknown metric \"{m}\"")));
+                        rejected.push(&cfg.name);
+                        continue;
+                    }
                     let mut deps = Vec::new();
-                    references(&cfg.when, &mut deps);
+                    references(&cfg.when, "segments.", &mut deps);
                     compiled.insert(&cfg.name, (condition, deps, path));
                 }
-                Err(e) => warnings.push(e),
+                Err(e) => {
+                    warnings.push(e);
+                    rejected.push(&cfg.name);
+                }
             }
         }
         // Unknown references disable the referring segment (and, transitively, its dependants).
         let names: Vec<String> = compiled.keys().map(|k| k.to_string()).collect();
-        let mut disabled: BTreeMap<String, ()> = BTreeMap::new();
+        let mut disabled: BTreeMap<String, ()> =
+            rejected.iter().map(|n| (n.to_string(), ())).collect();
         for (name, (_, deps, path)) in &compiled {
             for d in deps {
                 if !names.contains(d) && configs.iter().all(|c| &c.name != d) {
@@ -171,22 +186,22 @@ fn visit(
     order.push(name.to_string());
 }
 
-/// Collects the segment names a condition reads (`segments.<name>…` keys,
-/// at any depth).
-fn references(v: &Value, out: &mut Vec<String>) {
+/// Collects the names a condition reads under `prefix` (`segments.<name>…` or
+/// `metrics.<id>…` keys, at any depth).
+fn references(v: &Value, prefix: &str, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, child) in m {
-                if let Some(rest) = k.strip_prefix("segments.") {
+                if let Some(rest) = k.strip_prefix(prefix) {
                     let name = rest.split('.').next().unwrap_or(rest).to_string();
                     if !out.contains(&name) {
                         out.push(name);
                     }
                 }
-                references(child, out);
+                references(child, prefix, out);
             }
         }
-        Value::Array(a) => a.iter().for_each(|x| references(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| references(x, prefix, out)),
         _ => {}
     }
 }
@@ -210,7 +225,8 @@ mod tests {
             })
             .unwrap_or_default();
         let mut warnings = Vec::new();
-        let s = Segments::compile(&configs, &NoRegex, &mut warnings);
+        let metrics = vec!["shoe_views".to_string()];
+        let s = Segments::compile(&configs, &NoRegex, &metrics, &mut warnings);
         (s, warnings.iter().map(ToString::to_string).collect())
     }
 
@@ -238,9 +254,20 @@ mod tests {
             "c": {"segments.nope": true},
             "d": {"segments.c": true},
             "ok": {"x": 1},
-            "bad": {"x": {"$gt": {}}}
+            "bad": {"x": {"$gt": {}}},
+            "shoes": {"metrics.shoe_views": {"$gte": 2}},
+            "m": {"$or": [{"metrics.shoe_views": 1}, {"metrics.nope": {"$gt": 1}}]},
+            "n": {"segments.m": true}
         }));
-        assert_eq!(s.names().collect::<Vec<_>>(), vec!["ok"]);
+        assert!(
+            w.contains(&"segments.n.when: depends on a disabled segment".to_string()),
+            "{w:?}"
+        );
+        assert_eq!(s.names().collect::<Vec<_>>(), vec!["ok", "shoes"]);
+        assert!(
+            w.contains(&"segments.m.when: unknown metric \"nope\"".to_string()),
+            "{w:?}"
+        );
         assert!(
             w.contains(&"segments.bad.when.x.$gt: expected a number or a string".to_string()),
             "{w:?}"

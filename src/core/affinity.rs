@@ -1,0 +1,296 @@
+//! Affinities declared in the config (`affinities: [...]`): how much the
+//! visitor leans towards each value of one event property (a category, a
+//! brand), as a score that decays exponentially with a half-life.
+//!
+//! Every matching event adds 1 to its value's score. A score `s` stored at
+//! time `t0` reads as `s · 2^(-(t - t0) / halfLife)` at time `t`; it is decayed
+//! lazily, when the value is updated or read. At most [`MAX_VALUES`] values are
+//! kept per affinity: a new value beyond that evicts the one with the lowest
+//! decayed score. The attribute document shows `affinities.<id>` as
+//! `{"top": [values by score, at most TOP], "scores": {value: score}}`.
+
+use crate::core::error::{index_path, join_path, AttuneError};
+use crate::core::metrics::{parse_hours, value_key};
+use crate::core::rules::{fnv1a32, Condition, RegexEngine};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// Most values kept per affinity.
+pub const MAX_VALUES: usize = 20;
+/// Length of the `top` list.
+pub const TOP: usize = 5;
+/// Most affinities a config may declare; later ones are reported and ignored.
+pub const MAX_AFFINITIES: usize = 8;
+
+const KEYS: [&str; 5] = ["id", "event", "property", "halfLife", "where"];
+
+/// Per-affinity state stored in the profile.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AffinityState {
+    /// Fingerprint of the definition this state was built with.
+    #[serde(rename = "f", default)]
+    pub fingerprint: u32,
+    /// Value → (score, epoch ms the score was last brought up to date).
+    #[serde(rename = "v", default)]
+    pub values: BTreeMap<String, (f64, f64)>,
+}
+
+/// One compiled affinity.
+#[derive(Debug)]
+struct AffinityDef {
+    id: String,
+    event: String,
+    property: String,
+    half_life_ms: f64,
+    filter: Option<Condition>,
+    fingerprint: u32,
+}
+
+/// Every valid affinity of the config, compiled once at `init`.
+#[derive(Debug, Default)]
+pub struct Affinities {
+    defs: Vec<AffinityDef>,
+}
+
+impl Affinities {
+    /// Compiles the `affinities` array of `raw` (the whole config). An invalid
+    /// entry is reported in `warnings` and left out.
+    pub fn compile(raw: &Value, regex: &dyn RegexEngine, warnings: &mut Vec<AttuneError>) -> Self {
+        let list = match raw.get("affinities") {
+            None | Some(Value::Null) => return Self::default(),
+            Some(Value::Array(a)) => a,
+            Some(_) => {
+                warnings.push(AttuneError::config("affinities", "expected an array"));
+                return Self::default();
+            }
+        };
+        let mut defs: Vec<AffinityDef> = Vec::new();
+        for (i, item) in list.iter().enumerate() {
+            let path = index_path("affinities", i);
+            if i >= MAX_AFFINITIES {
+                warnings.push(AttuneError::config(
+                    path,
+                    format!("at most {MAX_AFFINITIES} affinities"),
+                ));
+                continue;
+            }
+            match parse_def(item, &path, regex) {
+                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(AttuneError::config(
+                    join_path(&path, "id"),
+                    format!("duplicate id \"{}\"", d.id),
+                )),
+                Ok(d) => defs.push(d),
+                Err(e) => warnings.push(e),
+            }
+        }
+        Self { defs }
+    }
+
+    /// True when no affinity is active.
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// Drops stored state of affinities the config no longer declares.
+    pub fn prune(&self, states: &mut BTreeMap<String, AffinityState>) {
+        states.retain(|id, _| self.defs.iter().any(|d| &d.id == id));
+    }
+
+    /// Folds one event (`name`, its `properties`) into `states` at `now`.
+    pub fn update(
+        &self,
+        states: &mut BTreeMap<String, AffinityState>,
+        name: &str,
+        properties: &Value,
+        now: f64,
+    ) {
+        for def in self.defs.iter().filter(|d| d.event == name) {
+            if def
+                .filter
+                .as_ref()
+                .is_some_and(|c| !c.eval(properties, None))
+            {
+                continue;
+            }
+            let Some(key) = properties.get(&def.property).and_then(value_key) else {
+                continue;
+            };
+            let st = states.entry(def.id.clone()).or_default();
+            if st.fingerprint != def.fingerprint {
+                *st = AffinityState {
+                    fingerprint: def.fingerprint,
+                    values: BTreeMap::new(),
+                };
+            }
+            let hl = def.half_life_ms;
+            if !st.values.contains_key(&key) && st.values.len() >= MAX_VALUES {
+                let weakest = st
+                    .values
+                    .iter()
+                    .min_by(|a, b| decay(*a.1, now, hl).total_cmp(&decay(*b.1, now, hl)))
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = weakest {
+                    st.values.remove(&k);
+                }
+            }
+            let entry = st.values.entry(key).or_insert((0.0, now));
+            *entry = (decay(*entry, now, hl) + 1.0, now.max(entry.1));
+        }
+    }
+
+    /// The `affinities` object of the attribute document at `now`.
+    pub fn values(&self, states: &BTreeMap<String, AffinityState>, now: f64) -> Map<String, Value> {
+        self.defs
+            .iter()
+            .map(|d| {
+                let st = states.get(&d.id).filter(|s| s.fingerprint == d.fingerprint);
+                let mut scored: Vec<(&String, f64)> = st
+                    .map(|s| {
+                        s.values
+                            .iter()
+                            .map(|(k, v)| (k, decay(*v, now, d.half_life_ms)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+                let top: Vec<&String> = scored.iter().take(TOP).map(|(k, _)| *k).collect();
+                let scores: Map<String, Value> = scored
+                    .iter()
+                    .map(|(k, s)| ((*k).clone(), Value::from((s * 1000.0).round() / 1000.0)))
+                    .collect();
+                (d.id.clone(), json!({"top": top, "scores": scores}))
+            })
+            .collect()
+    }
+}
+
+/// `(score, at)` decayed to `now`; a time before `at` does not grow the score.
+fn decay((score, at): (f64, f64), now: f64, half_life_ms: f64) -> f64 {
+    let dt = (now - at).max(0.0);
+    score * (-dt / half_life_ms).exp2()
+}
+
+fn parse_def(
+    item: &Value,
+    path: &str,
+    regex: &dyn RegexEngine,
+) -> Result<AffinityDef, AttuneError> {
+    let obj = item
+        .as_object()
+        .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
+    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(AttuneError::config(join_path(path, k), "unknown key"));
+    }
+    let text = |key: &str| -> Result<&str, AttuneError> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Err(AttuneError::config(join_path(path, key), "required")),
+            Some(Value::String(s)) if !s.is_empty() => Ok(s),
+            Some(_) => Err(AttuneError::config(
+                join_path(path, key),
+                "expected a non-empty string",
+            )),
+        }
+    };
+    let id = text("id")?;
+    if id.contains('.') {
+        return Err(AttuneError::config(
+            join_path(path, "id"),
+            "must not contain \".\"",
+        ));
+    }
+    let event = text("event")?;
+    let property = text("property")?;
+    let hours = text("halfLife").and_then(|s| {
+        parse_hours(s).ok_or_else(|| {
+            AttuneError::config(join_path(path, "halfLife"), "expected \"<N>d\" or \"<N>h\"")
+        })
+    })?;
+    let filter = match obj.get("where") {
+        None | Some(Value::Null) => None,
+        Some(w) => Some(Condition::compile(w, &join_path(path, "where"), regex)?),
+    };
+    Ok(AffinityDef {
+        id: id.to_string(),
+        event: event.to_string(),
+        property: property.to_string(),
+        half_life_ms: f64::from(hours) * 3_600_000.0,
+        filter,
+        fingerprint: fnv1a32(&item.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::NoRegex;
+
+    const DAY: f64 = 86_400_000.0;
+
+    fn compile(v: Value) -> (Affinities, Vec<String>) {
+        let mut w = Vec::new();
+        let a = Affinities::compile(&json!({ "affinities": v }), &NoRegex, &mut w);
+        (a, w.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn scores_decay_with_the_half_life_and_rank_the_top() {
+        let (a, w) = compile(json!([
+            {"id": "category", "event": "Product Viewed", "property": "category", "halfLife": "7d"}
+        ]));
+        assert!(w.is_empty(), "{w:?}");
+        let mut st = BTreeMap::new();
+        let view = |c: &str| json!({ "category": c });
+        a.update(&mut st, "Product Viewed", &view("shoes"), 0.0);
+        a.update(&mut st, "Product Viewed", &view("shoes"), 0.0);
+        a.update(&mut st, "Product Viewed", &view("hats"), 7.0 * DAY);
+        a.update(&mut st, "Other", &view("bags"), 7.0 * DAY);
+        let v = a.values(&st, 7.0 * DAY);
+        assert_eq!(
+            v["category"],
+            json!({"top": ["hats", "shoes"], "scores": {"hats": 1.0, "shoes": 1.0}})
+        );
+        let v = a.values(&st, 14.0 * DAY);
+        assert_eq!(v["category"]["scores"], json!({"hats": 0.5, "shoes": 0.5}));
+        a.update(&mut st, "Product Viewed", &view("shoes"), 14.0 * DAY);
+        assert_eq!(a.values(&st, 14.0 * DAY)["category"]["top"][0], "shoes");
+    }
+
+    #[test]
+    fn values_are_bounded_by_evicting_the_weakest() {
+        let (a, _) = compile(json!([
+            {"id": "brand", "event": "E", "property": "b", "halfLife": "1h"}
+        ]));
+        let mut st = BTreeMap::new();
+        a.update(&mut st, "E", &json!({"b": "keep"}), 0.0);
+        a.update(&mut st, "E", &json!({"b": "keep"}), 0.0);
+        for i in 0..(MAX_VALUES * 3) {
+            a.update(&mut st, "E", &json!({ "b": i }), 1.0);
+        }
+        let values = &st["brand"].values;
+        assert_eq!(values.len(), MAX_VALUES);
+        assert!(values.contains_key("keep"));
+        let doc = a.values(&st, 1.0);
+        assert_eq!(doc["brand"]["top"].as_array().map(Vec::len), Some(TOP));
+        assert_eq!(doc["brand"]["top"][0], "keep");
+    }
+
+    #[test]
+    fn invalid_entries_are_reported_with_paths() {
+        let (a, w) = compile(json!([
+            {"id": "ok", "event": "E", "property": "p", "halfLife": "12h"},
+            {"id": "x", "event": "E", "property": "p", "halfLife": "soon"},
+            {"id": "y", "event": "E", "halfLife": "1d"},
+            {"id": "ok", "event": "E", "property": "p", "halfLife": "1d"},
+            {"id": "z", "event": "E", "property": "p", "halfLife": "1d", "where": {"a": {"$nope": 1}}}
+        ]));
+        assert!(!a.is_empty());
+        assert_eq!(
+            w[0],
+            "affinities[1].halfLife: expected \"<N>d\" or \"<N>h\""
+        );
+        assert_eq!(w[1], "affinities[2].property: required");
+        assert_eq!(w[2], "affinities[3].id: duplicate id \"ok\"");
+        assert!(w[3].starts_with("affinities[4].where"), "{w:?}");
+    }
+}

@@ -1,0 +1,540 @@
+//! Computed metrics declared in the config (`metrics: [...]`): one number per
+//! metric, folded from the events that match it and exposed to the rules as
+//! `metrics.<id>`.
+//!
+//! A metric counts or aggregates one event's property over a window:
+//! the current session, all time, or the last N hours / days. Hour windows are
+//! exact to the hour: the state keeps one partial aggregate per UTC hour
+//! (hour index = `floor(epoch_ms / 3_600_000)`) in a ring, and a window of
+//! N hours read at hour H covers the hours `H-N+1 ..= H`: the current, partial
+//! hour plus the previous N-1 full hours. An event at 10:59 in a `1h` window is
+//! gone at 11:00; in a `2h` window it is gone at 12:00.
+//!
+//! Updates are O(1) amortised (each hour's bucket is pushed and dropped once;
+//! `distinct` touches at most [`MAX_DISTINCT`] entries); a read scans at most
+//! the window's buckets. The state lives in the profile ([`MetricState`]).
+
+use crate::core::error::{index_path, join_path, AttuneError};
+use crate::core::rules::{fnv1a32, Condition, RegexEngine};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Most distinct values a `distinct` metric tracks; its value saturates there.
+pub const MAX_DISTINCT: usize = 50;
+/// Longest hour window, in hours (30 days).
+pub const MAX_WINDOW_HOURS: u32 = 720;
+/// Most metrics a config may declare; later ones are reported and ignored.
+pub const MAX_METRICS: usize = 32;
+/// Most hourly buckets all metrics together may keep (60 days' worth): a
+/// metric whose window would go over is reported and disabled. `last` and
+/// `distinct` keep no buckets.
+pub const MAX_TOTAL_BUCKETS: u32 = 1440;
+/// Longest stored string value (`first`, `last`, `distinct`), in bytes.
+pub const MAX_VALUE_BYTES: usize = 64;
+
+const HOUR_MS: f64 = 3_600_000.0;
+const KEYS: [&str; 6] = ["id", "event", "where", "aggregate", "property", "window"];
+
+/// How the matching events are folded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// Number of matching events.
+    Count,
+    /// Sum of a numeric property.
+    Sum,
+    /// Smallest value of a numeric property.
+    Min,
+    /// Largest value of a numeric property.
+    Max,
+    /// Mean of a numeric property.
+    Avg,
+    /// The property's value on the earliest matching event in the window.
+    First,
+    /// The property's value on the latest matching event.
+    Last,
+    /// Number of distinct values of the property (at most [`MAX_DISTINCT`]).
+    Distinct,
+}
+
+impl Aggregate {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "count" => Self::Count,
+            "sum" => Self::Sum,
+            "min" => Self::Min,
+            "max" => Self::Max,
+            "avg" => Self::Avg,
+            "first" => Self::First,
+            "last" => Self::Last,
+            "distinct" => Self::Distinct,
+            _ => return None,
+        })
+    }
+
+    fn numeric(self) -> bool {
+        matches!(self, Self::Sum | Self::Min | Self::Max | Self::Avg)
+    }
+}
+
+/// Which events a metric sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Every event since the profile was created.
+    All,
+    /// Events of the current session; reset when the session id changes.
+    Session,
+    /// The current hour and the previous N-1 (`"7d"` = 168 hours).
+    Hours(u32),
+}
+
+/// Parses `"<N>d"` or `"<N>h"` (N a positive integer) into hours.
+pub fn parse_hours(s: &str) -> Option<u32> {
+    let (digits, per) = match s.as_bytes().last()? {
+        b'd' => (&s[..s.len() - 1], 24),
+        b'h' => (&s[..s.len() - 1], 1),
+        _ => return None,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(per))
+        .filter(|&h| h > 0)
+}
+
+/// A scalar property value as a bounded string key (`None` for null,
+/// arrays and objects).
+pub fn value_key(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    Some(truncate(s))
+}
+
+fn truncate(mut s: String) -> String {
+    if s.len() > MAX_VALUE_BYTES {
+        let mut end = MAX_VALUE_BYTES;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+/// One compiled metric.
+#[derive(Debug)]
+pub struct MetricDef {
+    /// Its id (`metrics.<id>` in the attribute document).
+    pub id: String,
+    /// Event name it reads (`Page Viewed` for page views).
+    pub event: String,
+    /// Property it aggregates (required except for `count`).
+    pub property: Option<String>,
+    /// Aggregate.
+    pub aggregate: Aggregate,
+    /// Window.
+    pub window: Window,
+    filter: Option<Condition>,
+    fingerprint: u32,
+}
+
+/// Per-metric state stored in the profile. Field names are short because the
+/// profile is persisted on every event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricState {
+    /// Fingerprint of the definition this state was built with; a changed
+    /// definition starts from empty.
+    #[serde(rename = "f", default)]
+    pub fingerprint: u32,
+    /// Session the state belongs to (`session` windows).
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// Hour index of the first bucket.
+    #[serde(rename = "h", default)]
+    pub start: i64,
+    /// Matching events per bucket.
+    #[serde(rename = "n", default, skip_serializing_if = "VecDeque::is_empty")]
+    pub counts: VecDeque<u64>,
+    /// Sum, minimum or maximum per bucket (numeric aggregates).
+    #[serde(rename = "x", default, skip_serializing_if = "VecDeque::is_empty")]
+    pub numbers: VecDeque<f64>,
+    /// First or last value per bucket (`first`, `last`).
+    #[serde(rename = "v", default, skip_serializing_if = "VecDeque::is_empty")]
+    pub values: VecDeque<Value>,
+    /// Distinct value → hour index it was last seen (`distinct`).
+    #[serde(rename = "d", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub distinct: BTreeMap<String, i64>,
+}
+
+/// Every valid metric of the config, compiled once at `init`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    defs: Vec<MetricDef>,
+}
+
+impl Metrics {
+    /// Compiles the `metrics` array of `raw` (the whole config). An invalid
+    /// metric is reported in `warnings` and left out; the rest work.
+    pub fn compile(raw: &Value, regex: &dyn RegexEngine, warnings: &mut Vec<AttuneError>) -> Self {
+        let list = match raw.get("metrics") {
+            None | Some(Value::Null) => return Self::default(),
+            Some(Value::Array(a)) => a,
+            Some(_) => {
+                warnings.push(AttuneError::config("metrics", "expected an array"));
+                return Self::default();
+            }
+        };
+        let mut defs: Vec<MetricDef> = Vec::new();
+        let mut buckets = 0;
+        for (i, item) in list.iter().enumerate() {
+            let path = index_path("metrics", i);
+            if i >= MAX_METRICS {
+                warnings.push(AttuneError::config(
+                    path,
+                    format!("at most {MAX_METRICS} metrics"),
+                ));
+                continue;
+            }
+            match parse_def(item, &path, regex) {
+                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(AttuneError::config(
+                    join_path(&path, "id"),
+                    format!("duplicate id \"{}\"", d.id),
+                )),
+                Ok(d) if buckets + d.ring_hours().unwrap_or(0) > MAX_TOTAL_BUCKETS => {
+                    warnings.push(AttuneError::config(
+                        join_path(&path, "window"),
+                        format!("the metrics' hour windows would keep more than {MAX_TOTAL_BUCKETS} hourly buckets"),
+                    ))
+                }
+                Ok(d) => {
+                    buckets += d.ring_hours().unwrap_or(0);
+                    defs.push(d);
+                }
+                Err(e) => warnings.push(e),
+            }
+        }
+        Self { defs }
+    }
+
+    /// Ids of the active metrics.
+    pub fn ids(&self) -> Vec<String> {
+        self.defs.iter().map(|d| d.id.clone()).collect()
+    }
+
+    /// True when no metric is active.
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// Drops stored state of metrics the config no longer declares.
+    pub fn prune(&self, states: &mut BTreeMap<String, MetricState>) {
+        states.retain(|id, _| self.defs.iter().any(|d| &d.id == id));
+    }
+
+    /// Folds one event (`name`, its `properties`) into `states` at `now`
+    /// (epoch ms), in session `session`.
+    pub fn update(
+        &self,
+        states: &mut BTreeMap<String, MetricState>,
+        name: &str,
+        properties: &Value,
+        session: Option<&str>,
+        now: f64,
+    ) {
+        let hour = (now / HOUR_MS).floor() as i64;
+        for def in self.defs.iter().filter(|d| d.event == name) {
+            if def
+                .filter
+                .as_ref()
+                .is_some_and(|c| !c.eval(properties, None))
+            {
+                continue;
+            }
+            let value = def.property.as_ref().and_then(|p| properties.get(p));
+            let state = states.entry(def.id.clone()).or_default();
+            def.fold(state, value, session, hour);
+        }
+    }
+
+    /// The `metrics` object of the attribute document at `now`.
+    pub fn values(
+        &self,
+        states: &BTreeMap<String, MetricState>,
+        session: Option<&str>,
+        now: f64,
+    ) -> Map<String, Value> {
+        let hour = (now / HOUR_MS).floor() as i64;
+        self.defs
+            .iter()
+            .map(|d| (d.id.clone(), d.read(states.get(&d.id), session, hour)))
+            .collect()
+    }
+}
+
+fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<MetricDef, AttuneError> {
+    let obj = item
+        .as_object()
+        .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
+    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(AttuneError::config(join_path(path, k), "unknown key"));
+    }
+    let text = |key: &str| -> Result<Option<&str>, AttuneError> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
+            Some(_) => Err(AttuneError::config(
+                join_path(path, key),
+                "expected a non-empty string",
+            )),
+        }
+    };
+    let id = text("id")?.ok_or_else(|| AttuneError::config(join_path(path, "id"), "required"))?;
+    if id.contains('.') {
+        return Err(AttuneError::config(
+            join_path(path, "id"),
+            "must not contain \".\"",
+        ));
+    }
+    let event =
+        text("event")?.ok_or_else(|| AttuneError::config(join_path(path, "event"), "required"))?;
+    let agg_name = text("aggregate")?.unwrap_or("count");
+    let aggregate = Aggregate::parse(agg_name).ok_or_else(|| {
+        AttuneError::config(
+            join_path(path, "aggregate"),
+            "expected \"count\", \"sum\", \"min\", \"max\", \"avg\", \"first\", \"last\" or \"distinct\"",
+        )
+    })?;
+    let property = text("property")?.map(String::from);
+    if property.is_none() && aggregate != Aggregate::Count {
+        return Err(AttuneError::config(
+            join_path(path, "property"),
+            format!("required for \"{agg_name}\""),
+        ));
+    }
+    let window = match obj.get("window") {
+        None | Some(Value::Null) => Window::All,
+        Some(Value::String(s)) if s == "all" => Window::All,
+        Some(Value::String(s)) if s == "session" => Window::Session,
+        Some(v) => match v.as_str().and_then(parse_hours) {
+            Some(h) if h <= MAX_WINDOW_HOURS => Window::Hours(h),
+            Some(_) => {
+                return Err(AttuneError::config(
+                    join_path(path, "window"),
+                    format!("at most {}d ({MAX_WINDOW_HOURS}h)", MAX_WINDOW_HOURS / 24),
+                ))
+            }
+            None => {
+                return Err(AttuneError::config(
+                    join_path(path, "window"),
+                    "expected \"session\", \"all\", \"<N>d\" or \"<N>h\"",
+                ))
+            }
+        },
+    };
+    let filter = match obj.get("where") {
+        None | Some(Value::Null) => None,
+        Some(w) => Some(Condition::compile(w, &join_path(path, "where"), regex)?),
+    };
+    Ok(MetricDef {
+        id: id.to_string(),
+        event: event.to_string(),
+        property,
+        aggregate,
+        window,
+        filter,
+        fingerprint: fnv1a32(&item.to_string()),
+    })
+}
+
+impl MetricDef {
+    /// Hours kept in the ring: the window for hour windows, else one bucket.
+    /// `last` needs only the latest value whatever the window.
+    fn ring_hours(&self) -> Option<u32> {
+        match self.window {
+            Window::Hours(h)
+                if !matches!(self.aggregate, Aggregate::Last | Aggregate::Distinct) =>
+            {
+                Some(h)
+            }
+            _ => None,
+        }
+    }
+
+    fn fold(&self, st: &mut MetricState, value: Option<&Value>, session: Option<&str>, hour: i64) {
+        let stale_session = self.window == Window::Session && st.session.as_deref() != session;
+        if st.fingerprint != self.fingerprint || stale_session {
+            *st = MetricState {
+                fingerprint: self.fingerprint,
+                session: session
+                    .filter(|_| self.window == Window::Session)
+                    .map(String::from),
+                ..MetricState::default()
+            };
+        }
+        let agg = self.aggregate;
+        let number = value.and_then(Value::as_f64);
+        let scalar = value.filter(|v| value_key(v).is_some());
+        if agg.numeric() && number.is_none()
+            || matches!(agg, Aggregate::First | Aggregate::Last) && scalar.is_none()
+        {
+            return;
+        }
+        if agg == Aggregate::Distinct {
+            if let Some(key) = value.and_then(value_key) {
+                fold_distinct(&mut st.distinct, key, hour, self.window);
+            }
+            return;
+        }
+        let i = slot(st, hour, self.ring_hours(), agg);
+        let n = st.counts[i];
+        let x = number.unwrap_or(0.0);
+        match agg {
+            Aggregate::Sum | Aggregate::Avg => {
+                let sum = st.numbers[i] + x;
+                if !sum.is_finite() {
+                    return; // a non-finite number would not survive JSON
+                }
+                st.numbers[i] = sum;
+            }
+            Aggregate::Min if n == 0 || x < st.numbers[i] => st.numbers[i] = x,
+            Aggregate::Max if n == 0 || x > st.numbers[i] => st.numbers[i] = x,
+            Aggregate::First if n == 0 => st.values[i] = scalar.cloned().map_or(Value::Null, bound),
+            Aggregate::Last => st.values[i] = scalar.cloned().map_or(Value::Null, bound),
+            _ => {}
+        }
+        st.counts[i] = n + 1;
+    }
+
+    fn read(&self, st: Option<&MetricState>, session: Option<&str>, hour: i64) -> Value {
+        let st = st.filter(|s| {
+            s.fingerprint == self.fingerprint
+                && (self.window != Window::Session || s.session.as_deref() == session)
+        });
+        let oldest = match self.window {
+            Window::Hours(h) => hour - i64::from(h) + 1,
+            _ => i64::MIN,
+        };
+        let Some(st) = st else {
+            return empty(self.aggregate);
+        };
+        if self.aggregate == Aggregate::Distinct {
+            return Value::from(st.distinct.values().filter(|&&h| h >= oldest).count());
+        }
+        let mut live =
+            (0..st.counts.len()).filter(|&i| st.start + i as i64 >= oldest && st.counts[i] > 0);
+        let n: u64 = live.clone().map(|i| st.counts[i]).sum();
+        if n == 0 {
+            return empty(self.aggregate);
+        }
+        let nums = live.clone().filter_map(|i| st.numbers.get(i).copied());
+        match self.aggregate {
+            Aggregate::Count => Value::from(n),
+            Aggregate::Sum => Value::from(nums.sum::<f64>()),
+            Aggregate::Avg => Value::from(nums.sum::<f64>() / n as f64),
+            Aggregate::Min => Value::from(nums.fold(f64::INFINITY, f64::min)),
+            Aggregate::Max => Value::from(nums.fold(f64::NEG_INFINITY, f64::max)),
+            Aggregate::First => live
+                .clone()
+                .next()
+                .and_then(|i| st.values.get(i))
+                .cloned()
+                .unwrap_or(Value::Null),
+            Aggregate::Last => live
+                .next_back()
+                .and_then(|i| st.values.get(i))
+                .cloned()
+                .unwrap_or(Value::Null),
+            Aggregate::Distinct => Value::Null,
+        }
+    }
+}
+
+/// What an empty metric reads as: 0 for counts, null for value aggregates.
+fn empty(agg: Aggregate) -> Value {
+    match agg {
+        Aggregate::Count | Aggregate::Distinct => Value::from(0),
+        _ => Value::Null,
+    }
+}
+
+fn bound(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(truncate(s)),
+        other => other,
+    }
+}
+
+/// Index of the bucket for `hour`, moving the ring forward (and dropping
+/// expired buckets) as needed. `window` is `None` for single-bucket states.
+fn slot(st: &mut MetricState, hour: i64, window: Option<u32>, agg: Aggregate) -> usize {
+    let push = |st: &mut MetricState| {
+        st.counts.push_back(0);
+        if agg.numeric() {
+            st.numbers.push_back(0.0);
+        }
+        if matches!(agg, Aggregate::First | Aggregate::Last) {
+            st.values.push_back(Value::Null);
+        }
+    };
+    let clear = |st: &mut MetricState| {
+        st.counts.clear();
+        st.numbers.clear();
+        st.values.clear();
+    };
+    let Some(n) = window.map(i64::from) else {
+        if st.counts.is_empty() {
+            push(st);
+        }
+        st.start = hour;
+        return 0;
+    };
+    let last = st.start + st.counts.len() as i64 - 1;
+    if st.counts.is_empty() || hour - last >= n {
+        clear(st);
+        st.start = hour;
+        push(st);
+        return 0;
+    }
+    for _ in last..hour {
+        push(st);
+    }
+    while st.counts.len() as i64 > n {
+        st.counts.pop_front();
+        st.numbers.pop_front();
+        st.values.pop_front();
+        st.start += 1;
+    }
+    // A clock that went back lands in its own hour if kept, else the oldest.
+    usize::try_from(hour - st.start).unwrap_or(0)
+}
+
+fn fold_distinct(d: &mut BTreeMap<String, i64>, key: String, hour: i64, window: Window) {
+    if let Window::Hours(n) = window {
+        let oldest = hour - i64::from(n) + 1;
+        d.retain(|_, h| *h >= oldest);
+    }
+    if let Some(h) = d.get_mut(&key) {
+        *h = (*h).max(hour);
+        return;
+    }
+    if d.len() >= MAX_DISTINCT {
+        // Keep the most recently seen values: the count stays exact below
+        // the cap and saturates at it.
+        let oldest = d.iter().min_by_key(|(_, h)| **h).map(|(k, _)| k.clone());
+        if let Some(k) = oldest {
+            d.remove(&k);
+        }
+    }
+    d.insert(key, hour);
+}
+
+#[cfg(test)]
+#[path = "metrics_tests.rs"]
+mod tests;
