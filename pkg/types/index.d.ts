@@ -141,6 +141,7 @@ export declare class Attune {
   /** Adds a listener for `error`, `segment:enter` or `segment:exit`. */
   on(event: 'error', callback: (error: AttuneError) => void): void;
   on(event: 'segment:enter' | 'segment:exit', callback: (segment: string) => void): void;
+  on(event: 'profile', callback: (profile: Record<string, Json>) => void): void;
   /** Removes a listener. */
   off(event: string, callback: (...args: any[]) => void): void;
   /** Frees the wasm-side state. */

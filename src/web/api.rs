@@ -305,7 +305,8 @@ impl Attune {
         Ok(())
     }
 
-    /// Adds a listener: `error`, `segment:enter`, `segment:exit`, `delivery`
+    /// Adds a listener: `error`, `segment:enter`, `segment:exit`, `profile`
+    /// (a snapshot after every change), `delivery`
     /// (`{sent, failed, dropped, rejected, pending}` since the last report).
     /// The first `error` listener also receives the errors reported before it existed.
     pub fn on(&self, name: &str, callback: js_sys::Function) -> Result<(), JsValue> {
@@ -382,6 +383,24 @@ impl Attune {
         }
         for s in before.iter().filter(|s| !now.contains(s)) {
             self.sdk.emit("segment:exit", &JsValue::from_str(s));
+        }
+        // The snapshot costs a conversion: only build it for listeners.
+        let wants_profile = self
+            .sdk
+            .listeners
+            .try_borrow()
+            .map(|l| l.iter().any(|(n, _)| n == "profile"))
+            .unwrap_or(false);
+        if wants_profile {
+            let snapshot = self
+                .sdk
+                .engine
+                .try_borrow()
+                .map(|e| to_js(e.profile()))
+                .ok();
+            if let Some(p) = snapshot {
+                self.sdk.emit("profile", &p);
+            }
         }
         // Repaint only when some slot's choice changed (a DOM query per slot
         // on every track() would dominate the call).

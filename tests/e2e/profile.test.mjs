@@ -37,6 +37,8 @@ test('SPA navigation records page views; tracked clicks carry data-attune-* prop
   assert.equal(clicks[0].event, 'Product Added');
   assert.deepEqual(clicks[0].properties, { sku: 'A1', price: 19.5, gift: false });
   assert.deepEqual(await page.evaluate(() => window.attune.segments()), ['browsed_3']);
+  const counts = await page.evaluate(() => window.__profileCounts);
+  assert.deepEqual(counts.slice(0, 3), [2, 3, 4], 'on("profile") reports every change with a snapshot');
   assert.deepEqual(page.problems, []);
 });
 

@@ -10,3 +10,5 @@ attune.init({
   placements: [{ slot: 'hero', variants: [{ id: 'mail', when: { 'segments.from_email': true }, content: { text: 'Welcome from your e-mail' } }] }],
 });
 attune.on('error', function (e) { window.__errors.push({ name: e.name, code: e.code, path: e.path, message: e.message }); });
+window.__profileCounts = [];
+attune.on('profile', function (p) { window.__profileCounts.push(p.events['Page Viewed'] ? p.events['Page Viewed'].count : 0); });
