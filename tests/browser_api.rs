@@ -19,6 +19,20 @@ const CONFIG: &str = r#"{
     {"id": "welcome-back", "when": {"segments.returning": true}, "content": {"text": "Welcome back!"}}]}]
 }"#;
 
+/// Waits (at most 2 s) until `key` is stored: profile writes are coalesced
+/// into the next microtask and taken under a cross-tab lock.
+async fn stored(ls: &web_sys::Storage, key: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(Some(v)) = ls.get_item(key) {
+            if v.contains("anonymousId") {
+                return v;
+            }
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    String::new()
+}
+
 fn storage() -> web_sys::Storage {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
@@ -39,11 +53,7 @@ async fn profile_persists_and_the_slot_is_painted() {
 
     let first = init(json(CONFIG)).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(slot.text_content().as_deref(), Some("Hello, new visitor"));
-    let stored = ls
-        .get_item("attune-wbt:profile")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let stored = stored(&ls, "attune-wbt:profile").await;
     assert!(
         stored.contains("\"Page Viewed\""),
         "profile persisted: {stored}"
@@ -70,11 +80,7 @@ async fn a_corrupt_record_is_replaced_not_fatal() {
         .ok()
         .and_then(|v| v.as_string());
     assert_eq!(anon.map(|a| a.len()), Some(36));
-    let stored = ls
-        .get_item("attune-wbt:profile")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let stored = stored(&ls, "attune-wbt:profile").await;
     assert!(
         stored.starts_with('{') && stored.contains("anonymousId"),
         "rewritten: {stored}"
