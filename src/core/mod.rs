@@ -22,6 +22,7 @@ pub mod device;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod html;
 pub mod ids;
 pub mod lease;
 pub mod metrics;
@@ -36,6 +37,7 @@ pub mod seed;
 pub mod segments;
 pub mod session;
 pub mod sha256;
+pub mod template;
 pub mod time;
 
 pub use engine::{Engine, Platform};
