@@ -216,7 +216,7 @@ fn parse_def(
         property: property.to_string(),
         half_life_ms: f64::from(hours) * 3_600_000.0,
         filter,
-        fingerprint: fnv1a32(&item.to_string()),
+        fingerprint: fnv1a32(&[&item.to_string()]),
     })
 }
 

@@ -349,7 +349,7 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
         aggregate,
         window,
         filter,
-        fingerprint: fnv1a32(&item.to_string()),
+        fingerprint: fnv1a32(&[&item.to_string()]),
     })
 }
 

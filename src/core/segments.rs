@@ -269,7 +269,7 @@ mod tests {
             "{w:?}"
         );
         assert!(
-            w.contains(&"segments.bad.when.x.$gt: expected a number or a string".to_string()),
+            w.contains(&"segments.bad.when.x.$gt: expected a number or string".to_string()),
             "{w:?}"
         );
         assert!(

@@ -1,16 +1,51 @@
 //! The rule engine: GrowthBook-compatible conditions, hashing and bucketing.
 //!
-//! Conditions are compiled once ([`Condition::compile`]) and evaluated many
-//! times ([`Condition::eval`]); `../shared/conformance/growthbook/cases.json`
-//! is the oracle (`tests/growthbook_conformance.rs`).
+//! * [`Condition`] — the Mongo-style condition language of GrowthBook
+//!   (`$and`, `$in`, `$elemMatch`, `$vgt`, `$inGroup`, `$savedGroup`, …),
+//!   compiled once and evaluated many times with the exact semantics of
+//!   GrowthBook's JS SDK 1.8.0 (the version `shared/bench` pins),
+//!   including its loose comparisons (`"8"` is `$gt` 5, a missing attribute
+//!   equals `null`, `0` and `"null"`). [`CompileMode::Strict`] validates
+//!   configuration; [`CompileMode::Lenient`] accepts whatever GrowthBook does.
+//! * [`RegexEngine`] — `$regex` is delegated to a pluggable engine: the
+//!   browser's `RegExp` in the wasm build, `regex-lite` ([`NativeRegex`])
+//!   natively; see the `regex` module for the syntax differences.
+//! * [`hash`], [`get_bucket_ranges`], [`choose_variation`], [`in_namespace`],
+//!   [`get_equal_weights`] — GrowthBook's deterministic bucketing.
+//!
+//! Everything is checked against GrowthBook's cross-SDK suite
+//! (`tests/growthbook_conformance.rs`) and against random conditions answered
+//! by GrowthBook 1.8.0 itself (`tests/growthbook_fuzz.rs`). Versions before
+//! 1.8.0 differ in two places: `$elemMatch` skipped every falsy element (now
+//! only `null`), and `$inGroup` read only bare arrays.
+//!
+//! Known, deliberate differences from GrowthBook's JavaScript, all on inputs
+//! no real configuration produces:
+//! * object deep equality ignores key order (serde_json keeps keys sorted;
+//!   `JSON.stringify` is order-sensitive);
+//! * inherited JavaScript members (`constructor`, `toString`, …) do not
+//!   resolve as attribute paths or saved-group ids;
+//! * where GrowthBook's evaluator throws (e.g. `{"$not": null}`), the
+//!   condition is `false`;
+//! * `$regex` with a non-string pattern is `false`; GrowthBook's answer
+//!   depends on whether its global regex cache already holds that pattern's
+//!   string form.
 
+mod at;
 mod bucket;
 mod condition;
+mod groups;
 mod hash;
-pub mod js;
-mod literal;
+mod js;
+mod operators;
+mod path;
 mod regex;
+mod set;
+mod value;
 mod version;
+
+#[cfg(test)]
+mod strict_tests;
 
 pub use bucket::{choose_variation, get_bucket_ranges, get_equal_weights, in_namespace};
 pub use condition::{CompileMode, Condition};
@@ -18,4 +53,3 @@ pub use hash::{fnv1a32, hash};
 #[cfg(feature = "native-regex")]
 pub use regex::NativeRegex;
 pub use regex::{CompiledRegex, NoRegex, RegexEngine};
-pub use version::padded_str as padded_version;

@@ -1,58 +1,232 @@
-//! Regular expressions for `$regex`/`$regexi`, behind a trait so each build
-//! brings its own engine: the browser build compiles ECMAScript `RegExp`s
-//! through the web layer (exact GrowthBook semantics, nothing shipped in the
-//! wasm), native builds use `regex-lite` (feature `native-regex`). regex-lite
-//! follows Rust `regex` syntax: no look-around and no back-references, which
-//! ECMAScript has; patterns using them fail to compile natively and the
-//! operator is then false, as GrowthBook does for an invalid pattern.
+//! Pluggable regular expressions for `$regex` / `$regexi`.
+//!
+//! GrowthBook evaluates patterns with ECMAScript `RegExp` (no flags, or `i`).
+//! The core does not pick an engine: it asks a [`RegexEngine`] once per pattern
+//! at compile time and keeps the [`CompiledRegex`]. A pattern the engine
+//! rejects makes its operator evaluate to `false` (as GrowthBook's `try/catch`
+//! does) in lenient mode, and is a config error in strict mode.
+//!
+//! * In the browser, the web layer supplies an engine backed by the page's own
+//!   `RegExp`, so matching is exactly GrowthBook's and the wasm ships no regex
+//!   code.
+//! * Natively, [`NativeRegex`] (feature `native-regex`, on by default) uses the
+//!   small `regex-lite` crate. Its syntax and semantics are close to, but not
+//!   the same as, ECMAScript's:
+//!   - no look-around (`(?=…)`, `(?<!…)`) and no back-references (`\1`):
+//!     such patterns fail to compile;
+//!   - `.` excludes only `\n` (ECMAScript also excludes `\r`, U+2028, U+2029);
+//!   - `\s` is ASCII white space (ECMAScript's includes Unicode spaces);
+//!   - case-insensitive matching folds ASCII only (ECMAScript folds Unicode);
+//!   - a few ECMAScript-only forms (`[^]`, `\cX`, a lone `{`) are rejected,
+//!     and a few Rust-only ones (`(?i)` inline flags, `\z`) are accepted.
+//!
+//!   `\d`, `\w`, `\b`, anchors, classes, groups, named groups
+//!   (`(?<name>…)`), alternation and counted repetition behave the same.
+//! * Without the feature, [`NoRegex`] accepts every pattern and never matches.
 
-/// A compiled regular expression.
+use std::rc::Rc;
+
+/// A compiled pattern.
 pub trait CompiledRegex {
-    /// Whether `s` contains a match.
+    /// Whether the pattern matches anywhere in `s` (ECMAScript `RegExp.test`).
     fn is_match(&self, s: &str) -> bool;
 }
 
-/// Compiles patterns.
+/// Compiles patterns for `$regex` (case-sensitive) and `$regexi`.
 pub trait RegexEngine {
-    /// Compiles `pattern`; `None` when it is invalid for this engine.
+    /// Compiles `pattern`; `None` when the engine rejects it.
     fn compile(&self, pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>>;
-}
 
-/// An engine that compiles nothing: every `$regex` is false.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoRegex;
-
-impl RegexEngine for NoRegex {
-    fn compile(&self, _: &str, _: bool) -> Option<Box<dyn CompiledRegex>> {
+    /// A handle to this engine that a [`Condition`](super::Condition) may
+    /// keep. Only conditions using `$savedGroup` ask for it: the conditions of
+    /// saved groups arrive with the attributes and are compiled while
+    /// evaluating. With the default `None`, regex operators inside such
+    /// groups never match.
+    fn shared(&self) -> Option<Rc<dyn RegexEngine>> {
         None
     }
 }
 
-/// `regex-lite` (native builds).
+/// The `regex-lite` engine used by native builds (see the module docs for how
+/// its syntax differs from ECMAScript's).
 #[cfg(feature = "native-regex")]
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct NativeRegex;
 
 #[cfg(feature = "native-regex")]
-struct NativeCompiled(regex_lite::Regex);
-
-#[cfg(feature = "native-regex")]
-impl CompiledRegex for NativeCompiled {
+impl CompiledRegex for regex_lite::Regex {
     fn is_match(&self, s: &str) -> bool {
-        self.0.is_match(s)
+        regex_lite::Regex::is_match(self, s)
     }
 }
 
 #[cfg(feature = "native-regex")]
 impl RegexEngine for NativeRegex {
     fn compile(&self, pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>> {
-        let p = if case_insensitive {
-            format!("(?i){pattern}")
-        } else {
-            pattern.to_string()
+        if let Some(literal) = Literal::parse(pattern, case_insensitive) {
+            return Some(Box::new(literal));
+        }
+        let re = regex_lite::RegexBuilder::new(pattern)
+            .case_insensitive(case_insensitive)
+            .build()
+            .ok()?;
+        Some(Box::new(re))
+    }
+
+    fn shared(&self) -> Option<Rc<dyn RegexEngine>> {
+        Some(Rc::new(*self))
+    }
+}
+
+/// A pattern with no metacharacters besides a leading `^` and a trailing `$`
+/// (`^/products/`, `/shoes$`, `beta`): matched with plain string operations,
+/// with exactly the result the regex engine would give.
+#[cfg(feature = "native-regex")]
+struct Literal {
+    text: Box<str>,
+    start: bool,
+    end: bool,
+    /// ASCII-only folding (the literal is ASCII), as regex-lite and ECMAScript do.
+    fold: bool,
+}
+
+#[cfg(feature = "native-regex")]
+impl Literal {
+    fn parse(pattern: &str, fold: bool) -> Option<Self> {
+        let (start, rest) = match pattern.strip_prefix('^') {
+            Some(rest) => (true, rest),
+            None => (false, pattern),
         };
-        regex_lite::Regex::new(&p)
-            .ok()
-            .map(|r| Box::new(NativeCompiled(r)) as Box<dyn CompiledRegex>)
+        let (end, text) = match rest.strip_suffix('$') {
+            Some(text) => (true, text),
+            None => (false, rest),
+        };
+        let meta = |c: char| "\\.+*?()|[]{}^$".contains(c);
+        if text.contains(meta) || (fold && !text.is_ascii()) {
+            return None;
+        }
+        Some(Self {
+            text: text.into(),
+            start,
+            end,
+            fold,
+        })
+    }
+}
+
+#[cfg(feature = "native-regex")]
+impl CompiledRegex for Literal {
+    fn is_match(&self, s: &str) -> bool {
+        let (hay, lit) = (s.as_bytes(), self.text.as_bytes());
+        let same = |a: &[u8]| {
+            if self.fold {
+                a.eq_ignore_ascii_case(lit)
+            } else {
+                a == lit
+            }
+        };
+        if hay.len() < lit.len() {
+            return false;
+        }
+        match (self.start, self.end) {
+            (true, true) => hay.len() == lit.len() && same(hay),
+            (true, false) => same(&hay[..lit.len()]),
+            (false, true) => same(&hay[hay.len() - lit.len()..]),
+            (false, false) if lit.is_empty() => true,
+            (false, false) if !self.fold => s.contains(&*self.text),
+            (false, false) => hay.windows(lit.len()).any(same),
+        }
+    }
+}
+
+/// An engine for builds without regex support: every pattern compiles and
+/// never matches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRegex;
+
+struct NeverMatches;
+
+impl CompiledRegex for NeverMatches {
+    fn is_match(&self, _: &str) -> bool {
+        false
+    }
+}
+
+impl RegexEngine for NoRegex {
+    fn compile(&self, _: &str, _: bool) -> Option<Box<dyn CompiledRegex>> {
+        Some(Box::new(NeverMatches))
+    }
+
+    fn shared(&self) -> Option<Rc<dyn RegexEngine>> {
+        Some(Rc::new(*self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_regex_never_matches() {
+        let re = NoRegex.compile("a", false);
+        assert!(re.is_some_and(|r| !r.is_match("a")));
+    }
+
+    #[cfg(feature = "native-regex")]
+    #[test]
+    fn native_regex_matches_and_rejects() {
+        let m = |p: &str, ci: bool, s: &str| NativeRegex.compile(p, ci).map(|r| r.is_match(s));
+        assert_eq!(m("-12-25$", false, "1980-12-25"), Some(true));
+        assert_eq!(m("(MOBILE|TABLET)", true, "android mobile"), Some(true));
+        assert_eq!(m("(MOBILE|TABLET)", false, "android mobile"), Some(false));
+        assert_eq!(m(r"a\/b", false, "xa/b"), Some(true));
+        assert_eq!(m("/???***[)", false, ""), None);
+        assert_eq!(m("(?=x)", false, "x"), None);
+    }
+
+    #[cfg(feature = "native-regex")]
+    #[test]
+    fn literal_fast_path_agrees_with_the_regex_engine() {
+        let patterns = [
+            "^/products/",
+            "/shoes$",
+            "^/cart$",
+            "beta",
+            "",
+            "^",
+            "$",
+            "^$",
+            "Ab",
+            "é",
+        ];
+        let hays = [
+            "/products/shoes",
+            "/cart",
+            "/x/shoes",
+            "alphabeta",
+            "",
+            "aB",
+            "ab",
+            "xABy",
+            "é",
+            "É",
+        ];
+        for p in patterns {
+            for ci in [false, true] {
+                let re = regex_lite::RegexBuilder::new(p)
+                    .case_insensitive(ci)
+                    .build()
+                    .ok();
+                for h in hays {
+                    let fast = Literal::parse(p, ci).map(|l| l.is_match(h));
+                    let slow = re.as_ref().map(|r| r.is_match(h));
+                    if let Some(fast) = fast {
+                        assert_eq!(Some(fast), slow, "{p:?} ci={ci} on {h:?}");
+                    }
+                }
+            }
+        }
+        assert!(Literal::parse("a.b", false).is_none());
+        assert!(Literal::parse("é", true).is_none());
     }
 }

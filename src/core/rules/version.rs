@@ -1,55 +1,111 @@
-//! Version strings made comparable as plain strings, as GrowthBook's
-//! `paddedVersionString` does: `v1.2.3-rc.1+build` → `    1-    2-    3-rc-    1`,
-//! and a release without pre-release gets a trailing `~` so it sorts after them.
+//! GrowthBook's version comparison (`$veq`, `$vgt`, …).
+//!
+//! GrowthBook turns both sides into a "padded version string" and compares the
+//! strings: a leading `v` and any `+build` suffix are removed, the rest is split
+//! on `-` and `.`, a `~` part is appended when there are exactly three parts (so
+//! `1.0.0` sorts after `1.0.0-beta`), purely numeric parts are left-padded with
+//! spaces to five characters, and the parts are joined with `-`.
+//!
+//! Here the padded form of the attribute is streamed as UTF-16 code units and
+//! compared with the operand's pre-computed form, so nothing is allocated.
+
+use std::cmp::Ordering;
 
 use serde_json::Value;
 
-/// The padded form of a version attribute or operand.
-pub fn padded(v: &Value) -> String {
-    let owned;
-    let input = match v {
-        Value::String(s) if !s.is_empty() => s.as_str(),
-        Value::Number(n) => {
-            owned = super::js::number_to_string(n.as_f64().unwrap_or(0.0));
-            owned.as_str()
-        }
-        _ => "0",
-    };
-    padded_str(input)
+use super::js::{is_line_terminator, num, number_to_string, NumBuf};
+
+/// The pre-computed padded version string of an operand, as UTF-16 code units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PaddedVersion(Box<[u16]>);
+
+impl PaddedVersion {
+    /// Pads the operand of a version operator.
+    pub(crate) fn of(v: &Value) -> Self {
+        let mut buf = NumBuf::new();
+        Self(padded_units(version_input(v, &mut buf)).collect())
+    }
+
+    /// Compares `actual`'s padded form with this one.
+    pub(crate) fn compare(&self, actual: &Value) -> Ordering {
+        let mut buf = NumBuf::new();
+        padded_units(version_input(actual, &mut buf)).cmp(self.0.iter().copied())
+    }
 }
 
-/// The padded form of a version string.
-pub fn padded_str(input: &str) -> String {
-    let s = input.strip_prefix('v').unwrap_or(input);
-    let s = s.split_once('+').map_or(s, |(a, _)| a);
-    let mut parts: Vec<&str> = s.split(['-', '.']).collect();
-    if parts.len() == 3 {
-        parts.push("~");
-    }
-    let mut out = String::with_capacity(parts.len() * 6);
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push('-');
+/// GrowthBook's input rule: numbers are stringified, non-empty strings are
+/// kept, and everything else becomes `"0"`.
+fn version_input<'a>(v: &'a Value, buf: &'a mut NumBuf) -> &'a str {
+    match v {
+        Value::Number(n) => {
+            *buf = number_to_string(num(n));
+            buf.as_str()
         }
-        if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
-            for _ in p.len()..5 {
-                out.push(' ');
-            }
-        }
-        out.push_str(p);
+        Value::String(s) if !s.is_empty() => s,
+        _ => "0",
     }
-    out
+}
+
+/// Removes what `/(^v|\+.*$)/g` would: a leading `v`, and everything from the
+/// first `+` that has no line terminator after it.
+fn strip(s: &str) -> &str {
+    let s = s.strip_prefix('v').unwrap_or(s);
+    let line_start = s
+        .char_indices()
+        .rev()
+        .find(|(_, c)| is_line_terminator(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    match s[line_start..].find('+') {
+        Some(p) => &s[..line_start + p],
+        None => s,
+    }
+}
+
+/// The padded version string of `input`, as UTF-16 code units.
+fn padded_units(input: &str) -> impl Iterator<Item = u16> + '_ {
+    let core = strip(input);
+    let three = core.split(['-', '.']).count() == 3;
+    core.split(['-', '.'])
+        .chain(three.then_some("~"))
+        .enumerate()
+        .flat_map(|(i, part)| {
+            let numeric = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            let pad = if numeric {
+                5usize.saturating_sub(part.len())
+            } else {
+                0
+            };
+            let sep: &'static [u16] = if i > 0 { &[b'-' as u16] } else { &[] };
+            sep.iter()
+                .copied()
+                .chain(std::iter::repeat_n(u16::from(b' '), pad))
+                .chain(part.encode_utf16())
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn padded(s: &str) -> String {
+        String::from_utf16_lossy(&padded_units(s).collect::<Vec<_>>())
+    }
 
     #[test]
-    fn orders_versions() {
-        assert!(padded_str("1.2.10") > padded_str("1.2.9"));
-        assert!(padded_str("1.0.0") > padded_str("1.0.0-beta"));
-        assert_eq!(padded_str("v1.2.3+build5"), padded_str("1.2.3"));
-        assert!(padded_str("1.0.0-beta.2") > padded_str("1.0.0-beta.1"));
+    fn pads_like_growthbook() {
+        assert_eq!(padded("v1.2.3-rc.1+build123"), "    1-    2-    3-rc-    1");
+        assert_eq!(padded("1.2.3"), "    1-    2-    3-~");
+        assert_eq!(padded("123456.0.0"), "123456-    0-    0-~");
+        assert_eq!(padded(""), "");
+        assert_eq!(padded("1+a\n+b"), "1+a\n");
+        assert_eq!(
+            PaddedVersion::of(&json!(null)),
+            PaddedVersion::of(&json!("0"))
+        );
+        assert_eq!(
+            PaddedVersion::of(&json!(2)).compare(&json!("2")),
+            Ordering::Equal
+        );
     }
 }

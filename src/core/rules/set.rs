@@ -1,0 +1,143 @@
+//! Pre-built operand sets for `$in`, `$nin`, `$ini`, `$nini`, and the value
+//! types of `$type`.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::js::{fold_case, num};
+
+/// The primitive members of an `$in`-style operand, ready for lookup.
+///
+/// GrowthBook tests membership with `Array.prototype.includes` (SameValueZero),
+/// so objects and arrays in the operand can never match and are dropped.
+/// With `fold` (`$ini`, `$nini`) strings are lower-cased on both sides; other
+/// values compare unchanged.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ValueSet {
+    /// Sorted, deduplicated (and lower-cased when folding).
+    strings: Box<[Box<str>]>,
+    numbers: Box<[f64]>,
+    has_false: bool,
+    has_true: bool,
+    has_null: bool,
+}
+
+impl ValueSet {
+    /// Builds the set from an operand array.
+    pub(crate) fn new(items: &[Value], fold: bool) -> Self {
+        let mut strings: Vec<Box<str>> = Vec::new();
+        let mut numbers = Vec::new();
+        let mut set = Self::default();
+        for item in items {
+            match item {
+                Value::String(s) if fold => strings.push(fold_case(s).into()),
+                Value::String(s) => strings.push(s.as_str().into()),
+                Value::Number(n) => numbers.push(num(n)),
+                Value::Bool(false) => set.has_false = true,
+                Value::Bool(true) => set.has_true = true,
+                Value::Null => set.has_null = true,
+                Value::Array(_) | Value::Object(_) => {}
+            }
+        }
+        strings.sort_unstable();
+        strings.dedup();
+        set.strings = strings.into();
+        set.numbers = numbers.into();
+        set
+    }
+
+    /// Whether one attribute value is a member.
+    fn contains(&self, v: &Value, fold: bool) -> bool {
+        match v {
+            Value::String(s) => {
+                let key = if fold {
+                    fold_case(s)
+                } else {
+                    Cow::Borrowed(s.as_str())
+                };
+                self.strings
+                    .binary_search_by(|probe| (**probe).cmp(&*key))
+                    .is_ok()
+            }
+            Value::Number(n) => {
+                let x = num(n);
+                self.numbers.contains(&x)
+            }
+            Value::Bool(false) => self.has_false,
+            Value::Bool(true) => self.has_true,
+            Value::Null => self.has_null,
+            Value::Array(_) | Value::Object(_) => false,
+        }
+    }
+
+    /// GrowthBook's `isIn`: an array attribute matches when any element is a
+    /// member (intersection), anything else when it is a member itself.
+    pub(crate) fn matches(&self, actual: &Value, fold: bool) -> bool {
+        match actual {
+            Value::Array(items) => items.iter().any(|el| self.contains(el, fold)),
+            other => self.contains(other, fold),
+        }
+    }
+}
+
+/// The type names `$type` understands (GrowthBook's `getType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsType {
+    Null,
+    Array,
+    String,
+    Number,
+    Boolean,
+    Object,
+}
+
+impl JsType {
+    /// Parses a `$type` operand.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "null" => Self::Null,
+            "array" => Self::Array,
+            "string" => Self::String,
+            "number" => Self::Number,
+            "boolean" => Self::Boolean,
+            "object" => Self::Object,
+            _ => return None,
+        })
+    }
+
+    /// The type of a value (a missing attribute is `null`).
+    pub(crate) fn of(v: &Value) -> Self {
+        match v {
+            Value::Null => Self::Null,
+            Value::Array(_) => Self::Array,
+            Value::String(_) => Self::String,
+            Value::Number(_) => Self::Number,
+            Value::Bool(_) => Self::Boolean,
+            Value::Object(_) => Self::Object,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn membership() {
+        let items = json!(["b", "A", 1.0, null, [1], {"a": 1}]);
+        let set = ValueSet::new(items.as_array().map_or(&[][..], Vec::as_slice), false);
+        assert!(set.matches(&json!("b"), false));
+        assert!(!set.matches(&json!("a"), false));
+        assert!(set.matches(&json!(1), false));
+        assert!(set.matches(&json!(null), false));
+        // An array attribute intersects; arrays inside it never match.
+        assert!(set.matches(&json!([1]), false));
+        assert!(!set.matches(&json!([[1]]), false));
+        assert!(set.matches(&json!(["x", "A"]), false));
+        let folded = ValueSet::new(items.as_array().map_or(&[][..], Vec::as_slice), true);
+        assert!(folded.matches(&json!("a"), true));
+        assert!(folded.matches(&json!("B"), true));
+    }
+}

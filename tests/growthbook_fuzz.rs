@@ -1,0 +1,44 @@
+//! Differential cases: random conditions and attributes answered by GrowthBook's
+//! own JS SDK 1.8.0 (see `tests/fixtures/growthbook_fuzz.mjs` for how they are
+//! made). Where GrowthBook throws, Attune answers `false`. Strict mode must give
+//! the same answer whenever it accepts the condition.
+
+#![cfg(feature = "native-regex")]
+
+use attune::core::rules::{CompileMode, Condition, NativeRegex};
+use serde_json::Value;
+
+#[test]
+fn random_conditions_match_growthbook() {
+    let text = include_str!("fixtures/growthbook_fuzz.json");
+    let data: Value = serde_json::from_str(text).expect("fixture parses");
+    let groups = data["groups"].as_object();
+    let cases = data["cases"].as_array().expect("cases");
+    let mut failures = Vec::new();
+    let mut strict_accepted = 0;
+    for (i, case) in cases.iter().enumerate() {
+        let (cond, attrs) = (&case[0], &case[1]);
+        let expected = case[2].as_bool().unwrap_or(false); // "throw" → false
+        let got = Condition::lenient(cond, &NativeRegex).eval(attrs, groups);
+        if got != expected {
+            failures.push(format!(
+                "#{i}: expected {}, got {got}\n  {cond}\n  {attrs}",
+                case[2]
+            ));
+        }
+        if let Ok(strict) =
+            Condition::compile_with_mode(cond, "", &NativeRegex, CompileMode::Strict)
+        {
+            strict_accepted += 1;
+            if strict.eval(attrs, groups) != got {
+                failures.push(format!("#{i}: strict and lenient differ\n  {cond}"));
+            }
+        }
+    }
+    println!(
+        "growthbook fuzz: {}/{} match GrowthBook 1.8.0; strict accepted {strict_accepted}",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
