@@ -140,7 +140,15 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
         }
       });
       page.on('response', (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-      page.on('requestfailed', (r) => page.problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
+      // A batch still in flight when the page reloads or navigates is aborted by the
+      // browser (net::ERR_ABORTED): expected, since the events stay in the outbox and
+      // are re-sent, so those go to `page.aborted`, not to the problems.
+      page.aborted = [];
+      page.on('requestfailed', (r) => {
+        const line = `requestfailed: ${r.url()} ${r.failure()?.errorText}`;
+        if (r.failure()?.errorText === 'net::ERR_ABORTED' && r.url().includes('/v1/batch')) page.aborted.push(line);
+        else page.problems.push(line);
+      });
       return page;
     },
     async close() {
