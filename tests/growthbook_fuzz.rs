@@ -5,7 +5,7 @@
 
 #![cfg(feature = "native-regex")]
 
-use attune::core::rules::{CompileMode, Condition, NativeRegex};
+use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable};
 use serde_json::Value;
 
 #[test]
@@ -25,6 +25,16 @@ fn random_conditions_match_growthbook() {
                 "#{i}: expected {}, got {got}\n  {cond}\n  {attrs}",
                 case[2]
             ));
+        }
+        // The same condition through a shared path table and memo (the
+        // ConditionSet path) must give the same answer.
+        let table = PathTable::new();
+        if let Ok(memoised) =
+            Condition::compile_in(cond, "", &NativeRegex, CompileMode::Lenient, Some(&table))
+        {
+            if memoised.eval_memo(&PathMemo::new(&table, attrs), groups) != got {
+                failures.push(format!("#{i}: memoised evaluation differs\n  {cond}"));
+            }
         }
         if let Ok(strict) =
             Condition::compile_with_mode(cond, "", &NativeRegex, CompileMode::Strict)

@@ -3,7 +3,7 @@
 //! regular expressions.
 
 use crate::core::platform::{Clock, MemoryStorage, Random, Storage};
-use crate::core::rules::{CompiledRegex, RegexEngine};
+use crate::core::rules::{literal_regex, CompiledRegex, RegexEngine};
 use crate::core::AttuneError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -123,6 +123,9 @@ impl CompiledRegex for JsRegex {
 
 impl RegexEngine for JsRegexEngine {
     fn compile(&self, pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>> {
+        if let Some(literal) = literal_regex(pattern, case_insensitive) {
+            return Some(literal);
+        }
         let flags = if case_insensitive { "i" } else { "" };
         new_regexp(pattern, flags)
             .ok()

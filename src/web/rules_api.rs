@@ -2,7 +2,7 @@
 //! one attribute object — what the engine does for segments, exposed for apps
 //! that evaluate their own rule sets and for the browser benchmark.
 
-use crate::core::rules::Condition;
+use crate::core::rules::{CompileMode, Condition, PathMemo, PathTable};
 use crate::web::convert::{js_error, to_json};
 use crate::web::host::JsRegexEngine;
 use serde_json::Value;
@@ -13,6 +13,8 @@ use wasm_bindgen::prelude::*;
 pub struct ConditionSet {
     conditions: Vec<Condition>,
     saved_groups: Value,
+    /// The conditions' dot paths, so one pass resolves each path once.
+    paths: PathTable,
 }
 
 #[wasm_bindgen]
@@ -31,13 +33,18 @@ impl ConditionSet {
             }
         };
         let saved_groups = to_json(&saved_groups, "savedGroups").map_err(|e| js_error(&e))?;
+        let paths = PathTable::new();
         let conditions = list
             .iter()
-            .map(|c| Condition::lenient(c, &JsRegexEngine))
+            .map(|c| {
+                Condition::compile_in(c, "", &JsRegexEngine, CompileMode::Lenient, Some(&paths))
+                    .unwrap_or_else(|_| Condition::lenient(c, &JsRegexEngine))
+            })
             .collect();
         Ok(ConditionSet {
             conditions,
             saved_groups,
+            paths,
         })
     }
 
@@ -52,10 +59,11 @@ impl ConditionSet {
     pub fn count_matching(&self, attributes: JsValue) -> Result<u32, JsValue> {
         let attrs = to_json(&attributes, "attributes").map_err(|e| js_error(&e))?;
         let groups = self.saved_groups.as_object();
+        let memo = PathMemo::new(&self.paths, &attrs);
         Ok(self
             .conditions
             .iter()
-            .filter(|c| c.eval(&attrs, groups))
+            .filter(|c| c.eval_memo(&memo, groups))
             .count() as u32)
     }
 
@@ -63,10 +71,11 @@ impl ConditionSet {
     pub fn evaluate(&self, attributes: JsValue) -> Result<Vec<u8>, JsValue> {
         let attrs = to_json(&attributes, "attributes").map_err(|e| js_error(&e))?;
         let groups = self.saved_groups.as_object();
+        let memo = PathMemo::new(&self.paths, &attrs);
         Ok(self
             .conditions
             .iter()
-            .map(|c| u8::from(c.eval(&attrs, groups)))
+            .map(|c| u8::from(c.eval_memo(&memo, groups)))
             .collect())
     }
 }

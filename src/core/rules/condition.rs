@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use super::at::At;
 use super::groups::{Env, GroupRef, NO_REGEX};
+use super::memo::{PathMemo, PathTable};
 use super::operators::is_value_operator;
 use super::path::Path;
 use super::regex::RegexEngine;
@@ -50,6 +51,8 @@ pub(crate) struct Ctx<'r> {
     /// Set when a `$savedGroup` clause is compiled: the condition must then
     /// keep the regex engine for the groups' own conditions.
     pub(crate) uses_saved_groups: Cell<bool>,
+    /// Numbers field paths for a shared [`PathMemo`].
+    pub(crate) paths: Option<&'r PathTable>,
 }
 
 impl<'r> Ctx<'r> {
@@ -59,6 +62,7 @@ impl<'r> Ctx<'r> {
             mode,
             regex,
             uses_saved_groups: Cell::new(false),
+            paths: None,
         }
     }
 
@@ -183,7 +187,10 @@ impl Clause {
                 if is_value_operator(key) {
                     ctx.reject(at, "operator must be applied to an attribute")?;
                 }
-                Self::Field(Path::parse(key), ValueCond::compile(val, at, ctx, false)?)
+                Self::Field(
+                    Path::numbered(key, ctx.paths),
+                    ValueCond::compile(val, at, ctx, false)?,
+                )
             }
         })
     }
@@ -195,7 +202,10 @@ impl Clause {
             Self::And(list) => list.all(doc, env),
             Self::Not(cond) => cond.eval(doc, env).map(|b| !b),
             Self::SavedGroup(group) => group.eval(doc, env),
-            Self::Field(path, test) => test.eval(&path.resolve(doc), env),
+            Self::Field(path, test) => match env.memo.and_then(|m| m.lookup(doc, path)) {
+                Some(value) => test.eval(value, env),
+                None => test.eval(&path.resolve(doc), env),
+            },
         }
     }
 }
@@ -303,7 +313,21 @@ impl Condition {
         regex: &dyn RegexEngine,
         mode: CompileMode,
     ) -> Result<Condition, AttuneError> {
-        let ctx = Ctx::new(mode, regex);
+        Self::compile_in(json, path, regex, mode, None)
+    }
+
+    /// [`Condition::compile_with_mode`] with the field paths numbered in
+    /// `paths`, so conditions compiled against one table can share one
+    /// [`PathMemo`] per evaluation pass ([`Condition::eval_memo`]).
+    pub fn compile_in(
+        json: &Value,
+        path: &str,
+        regex: &dyn RegexEngine,
+        mode: CompileMode,
+        paths: Option<&PathTable>,
+    ) -> Result<Condition, AttuneError> {
+        let mut ctx = Ctx::new(mode, regex);
+        ctx.paths = paths;
         let root = Cond::compile(json, &At::Root(path), &ctx)?;
         let regex = if ctx.uses_saved_groups.get() {
             regex.shared()
@@ -339,7 +363,26 @@ impl Condition {
             groups: saved_groups,
             visited: None,
             regex: self.regex.as_deref().unwrap_or(&NO_REGEX),
+            memo: None,
         };
         self.root.eval(attrs, env).unwrap_or(false)
+    }
+
+    /// [`Condition::eval`] against `memo`'s document, reading the paths it has
+    /// already resolved (same answer, fewer map lookups). The memo must come
+    /// from the [`PathTable`] this condition was compiled against to help;
+    /// with another table's memo the paths are resolved as usual.
+    pub fn eval_memo(
+        &self,
+        memo: &PathMemo<'_>,
+        saved_groups: Option<&Map<String, Value>>,
+    ) -> bool {
+        let env = Env {
+            groups: saved_groups,
+            visited: None,
+            regex: self.regex.as_deref().unwrap_or(&NO_REGEX),
+            memo: Some(memo),
+        };
+        self.root.eval(memo.root(), env).unwrap_or(false)
     }
 }

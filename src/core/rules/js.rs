@@ -301,10 +301,35 @@ impl Write for EqWriter<'_> {
 /// `value + "" === expected`, without allocating.
 pub(crate) fn loose_str_eq(v: &Value, expected: &str) -> bool {
     if let Value::String(s) = v {
-        return s == expected;
+        return str_eq(s, expected);
     }
     let mut w = EqWriter { rest: expected };
     write_js_string(&mut w, v).is_ok() && w.rest.is_empty()
+}
+
+/// The first 8 bytes of `s` packed into an integer (zero-padded): with the
+/// length, equal keys mean equal strings up to 8 bytes long.
+#[inline]
+pub(crate) fn short_key(s: &[u8]) -> u64 {
+    let mut key = 0u64;
+    for (i, b) in s.iter().take(8).enumerate() {
+        key |= u64::from(*b) << (8 * i);
+    }
+    key
+}
+
+/// String equality that settles short strings (attribute values are mostly
+/// country codes, plans, tags) without a `memcmp` call.
+#[inline]
+pub(crate) fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 8 {
+        return short_key(a) == short_key(b);
+    }
+    a == b
 }
 
 /// `String.prototype.toLowerCase`, borrowing when nothing changes.

@@ -37,6 +37,8 @@ mod condition;
 mod groups;
 mod hash;
 mod js;
+mod literal;
+mod memo;
 mod operators;
 mod path;
 mod regex;
@@ -50,6 +52,8 @@ mod strict_tests;
 pub use bucket::{choose_variation, get_bucket_ranges, get_equal_weights, in_namespace};
 pub use condition::{CompileMode, Condition};
 pub use hash::{fnv1a32, hash};
+pub use literal::literal_regex;
+pub use memo::{PathMemo, PathTable};
 #[cfg(feature = "native-regex")]
 pub use regex::NativeRegex;
 pub use regex::{CompiledRegex, NoRegex, RegexEngine};

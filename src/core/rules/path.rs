@@ -25,6 +25,10 @@ struct Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Path {
     segments: Box<[Segment]>,
+    /// The path's number in a [`PathTable`](super::memo::PathTable), or [`Path::NO_ID`].
+    id: u32,
+    /// That table's serial number (0: none).
+    table: u32,
 }
 
 /// A canonical array index: `ToString(ToUint32(key)) === key` and below 2³²−1.
@@ -42,6 +46,29 @@ fn array_index(key: &str) -> Option<usize> {
 }
 
 impl Path {
+    /// The id of a path compiled without a table (never memoised).
+    pub(crate) const NO_ID: u32 = u32::MAX;
+
+    /// The path's number in the table it was compiled against.
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The serial number of the table that numbered this path (0: none).
+    pub(crate) fn table(&self) -> u32 {
+        self.table
+    }
+
+    /// [`Path::parse`], numbered in `table` so a memo can share its value.
+    pub(crate) fn numbered(path: &str, table: Option<&super::memo::PathTable>) -> Self {
+        let mut p = Self::parse(path);
+        if let Some(t) = table {
+            p.id = t.id(path);
+            p.table = t.serial();
+        }
+        p
+    }
+
     /// Splits `path` on dots once, at compile time.
     pub(crate) fn parse(path: &str) -> Self {
         let segments = path
@@ -51,7 +78,11 @@ impl Path {
                 index: array_index(key),
             })
             .collect();
-        Self { segments }
+        Self {
+            segments,
+            id: Self::NO_ID,
+            table: 0,
+        }
     }
 
     /// The value at this path in `root`, or `null`. Only `length` of an array

@@ -26,6 +26,9 @@
 
 use std::rc::Rc;
 
+#[cfg(feature = "native-regex")]
+use super::literal::literal_regex;
+
 /// A compiled pattern.
 pub trait CompiledRegex {
     /// Whether the pattern matches anywhere in `s` (ECMAScript `RegExp.test`).
@@ -63,8 +66,8 @@ impl CompiledRegex for regex_lite::Regex {
 #[cfg(feature = "native-regex")]
 impl RegexEngine for NativeRegex {
     fn compile(&self, pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>> {
-        if let Some(literal) = Literal::parse(pattern, case_insensitive) {
-            return Some(Box::new(literal));
+        if let Some(literal) = literal_regex(pattern, case_insensitive) {
+            return Some(literal);
         }
         let re = regex_lite::RegexBuilder::new(pattern)
             .case_insensitive(case_insensitive)
@@ -75,67 +78,6 @@ impl RegexEngine for NativeRegex {
 
     fn shared(&self) -> Option<Rc<dyn RegexEngine>> {
         Some(Rc::new(*self))
-    }
-}
-
-/// A pattern with no metacharacters besides a leading `^` and a trailing `$`
-/// (`^/products/`, `/shoes$`, `beta`): matched with plain string operations,
-/// with exactly the result the regex engine would give.
-#[cfg(feature = "native-regex")]
-struct Literal {
-    text: Box<str>,
-    start: bool,
-    end: bool,
-    /// ASCII-only folding (the literal is ASCII), as regex-lite and ECMAScript do.
-    fold: bool,
-}
-
-#[cfg(feature = "native-regex")]
-impl Literal {
-    fn parse(pattern: &str, fold: bool) -> Option<Self> {
-        let (start, rest) = match pattern.strip_prefix('^') {
-            Some(rest) => (true, rest),
-            None => (false, pattern),
-        };
-        let (end, text) = match rest.strip_suffix('$') {
-            Some(text) => (true, text),
-            None => (false, rest),
-        };
-        let meta = |c: char| "\\.+*?()|[]{}^$".contains(c);
-        if text.contains(meta) || (fold && !text.is_ascii()) {
-            return None;
-        }
-        Some(Self {
-            text: text.into(),
-            start,
-            end,
-            fold,
-        })
-    }
-}
-
-#[cfg(feature = "native-regex")]
-impl CompiledRegex for Literal {
-    fn is_match(&self, s: &str) -> bool {
-        let (hay, lit) = (s.as_bytes(), self.text.as_bytes());
-        let same = |a: &[u8]| {
-            if self.fold {
-                a.eq_ignore_ascii_case(lit)
-            } else {
-                a == lit
-            }
-        };
-        if hay.len() < lit.len() {
-            return false;
-        }
-        match (self.start, self.end) {
-            (true, true) => hay.len() == lit.len() && same(hay),
-            (true, false) => same(&hay[..lit.len()]),
-            (false, true) => same(&hay[hay.len() - lit.len()..]),
-            (false, false) if lit.is_empty() => true,
-            (false, false) if !self.fold => s.contains(&*self.text),
-            (false, false) => hay.windows(lit.len()).any(same),
-        }
     }
 }
 
@@ -165,6 +107,8 @@ impl RegexEngine for NoRegex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "native-regex")]
+    use crate::core::rules::literal::Literal;
 
     #[test]
     fn no_regex_never_matches() {

@@ -5,7 +5,11 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::js::{fold_case, num};
+use super::js::{fold_case, num, short_key};
+
+/// Sets up to this size are scanned linearly (cheaper than a binary search
+/// of string comparisons).
+const SMALL_SET: usize = 16;
 
 /// The primitive members of an `$in`-style operand, ready for lookup.
 ///
@@ -17,6 +21,8 @@ use super::js::{fold_case, num};
 pub(crate) struct ValueSet {
     /// Sorted, deduplicated (and lower-cased when folding).
     strings: Box<[Box<str>]>,
+    /// `(length, short_key)` of each string, for the linear scan of small sets.
+    keys: Box<[(usize, u64)]>,
     numbers: Box<[f64]>,
     has_false: bool,
     has_true: bool,
@@ -42,6 +48,10 @@ impl ValueSet {
         }
         strings.sort_unstable();
         strings.dedup();
+        set.keys = strings
+            .iter()
+            .map(|s| (s.len(), short_key(s.as_bytes())))
+            .collect();
         set.strings = strings.into();
         set.numbers = numbers.into();
         set
@@ -56,9 +66,18 @@ impl ValueSet {
                 } else {
                     Cow::Borrowed(s.as_str())
                 };
-                self.strings
-                    .binary_search_by(|probe| (**probe).cmp(&*key))
-                    .is_ok()
+                if self.strings.len() > SMALL_SET {
+                    return self
+                        .strings
+                        .binary_search_by(|probe| (**probe).cmp(&*key))
+                        .is_ok();
+                }
+                let bytes = key.as_bytes();
+                let probe = (bytes.len(), short_key(bytes));
+                self.keys
+                    .iter()
+                    .zip(self.strings.iter())
+                    .any(|(k, s)| *k == probe && (bytes.len() <= 8 || s.as_bytes() == bytes))
             }
             Value::Number(n) => {
                 let x = num(n);
