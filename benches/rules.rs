@@ -165,8 +165,9 @@ fn main() {
     let _ = time_eval_memo(&memo_conds, &table, &user, 200, 1);
     let t = time_eval_memo(&memo_conds, &table, &user, 500, 7);
     println!(
-        "  eval with a shared path memo ({} distinct paths): {:.1} ns/condition, {:.1} µs per 1,000",
+        "  eval with a shared memo ({} distinct paths, {} distinct tests): {:.1} ns/condition, {:.1} µs per 1,000",
         table.len(),
+        table.tests(),
         t.as_nanos() as f64 / memo_conds.len() as f64,
         t.as_nanos() as f64 / 1000.0 * 1000.0 / memo_conds.len() as f64
     );

@@ -52,3 +52,47 @@ fn random_conditions_match_growthbook() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every corpus condition compiled into one path table and evaluated through
+/// one memo per document (so equal tests across conditions share a result)
+/// answers exactly as evaluating each condition on its own.
+#[test]
+fn one_shared_memo_answers_like_separate_evaluation() {
+    let text = include_str!("fixtures/growthbook_fuzz.json");
+    let data: Value = serde_json::from_str(text).expect("fixture parses");
+    let groups = data["groups"].as_object();
+    let cases = data["cases"].as_array().expect("cases");
+    let table = PathTable::new();
+    let conds: Vec<(Condition, Condition)> = cases
+        .iter()
+        .map(|case| {
+            let shared = Condition::compile_in(
+                &case[0],
+                "",
+                &NativeRegex,
+                CompileMode::Lenient,
+                Some(&table),
+            )
+            .expect("lenient compiles");
+            (shared, Condition::lenient(&case[0], &NativeRegex))
+        })
+        .collect();
+    assert!(
+        table.tests() < conds.len() * 3,
+        "tests are shared between conditions"
+    );
+    let mut compared = 0;
+    for case in cases.iter().step_by(25) {
+        let attrs = &case[1];
+        let memo = PathMemo::new(&table, attrs);
+        for (i, (shared, alone)) in conds.iter().enumerate() {
+            assert_eq!(
+                shared.eval_memo(&memo, groups),
+                alone.eval(attrs, groups),
+                "condition #{i} on {attrs}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 30_000, "compared {compared}");
+}

@@ -187,10 +187,17 @@ impl Clause {
                 if is_value_operator(key) {
                     ctx.reject(at, "operator must be applied to an attribute")?;
                 }
-                Self::Field(
-                    Path::numbered(key, ctx.paths),
-                    ValueCond::compile(val, at, ctx, false)?,
-                )
+                // A test that reads saved groups depends on more than the
+                // document, so it is never shared between conditions.
+                let before = ctx.uses_saved_groups.replace(false);
+                let test = ValueCond::compile(val, at, ctx, false)?;
+                let reads_groups = ctx.uses_saved_groups.get();
+                ctx.uses_saved_groups.set(before || reads_groups);
+                let mut path = Path::numbered(key, ctx.paths);
+                if let (Some(table), false) = (ctx.paths, reads_groups) {
+                    path.set_leaf(table.leaf_id(key, val, ctx.mode));
+                }
+                Self::Field(path, test)
             }
         })
     }
@@ -202,10 +209,18 @@ impl Clause {
             Self::And(list) => list.all(doc, env),
             Self::Not(cond) => cond.eval(doc, env).map(|b| !b),
             Self::SavedGroup(group) => group.eval(doc, env),
-            Self::Field(path, test) => match env.memo.and_then(|m| m.lookup(doc, path)) {
-                Some(value) => test.eval(value, env),
-                None => test.eval(&path.resolve(doc), env),
-            },
+            Self::Field(path, test) => {
+                let Some(memo) = env.memo else {
+                    return test.eval(&path.resolve(doc), env);
+                };
+                if let Some(result) = memo.shared_test(doc, path, &|v| test.eval(v, env)) {
+                    return result;
+                }
+                match memo.lookup(doc, path) {
+                    Some(value) => test.eval(value, env),
+                    None => test.eval(&path.resolve(doc), env),
+                }
+            }
         }
     }
 }

@@ -6,8 +6,13 @@
 //! `page.path`). Conditions compiled against one [`PathTable`] number their
 //! dot paths; a [`PathMemo`] built for one evaluation pass resolves each
 //! numbered path at most once and hands every later reader the same value.
-//! Evaluation results are identical with or without the memo: it only ever
-//! answers for the root of the document it was built over.
+//! The table also numbers whole top-level tests (a path with its operand,
+//! e.g. `visits: {"$gt": 3}`): segment sets repeat the same tests across
+//! conditions (`consent.personalization: true`, `segments.vip: true`), and
+//! the memo evaluates each distinct one once per pass. Tests that read saved
+//! groups are never shared. Evaluation results are identical with or without
+//! the memo: it only ever answers for the root of the document it was built
+//! over.
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
@@ -16,6 +21,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 
+use super::condition::{CompileMode, Eval};
 use super::path::Path;
 
 /// Tells tables apart, so a memo never answers for another table's numbers.
@@ -26,6 +32,7 @@ static NEXT_TABLE: AtomicU32 = AtomicU32::new(1);
 pub struct PathTable {
     serial: u32,
     ids: RefCell<HashMap<Box<str>, u32>>,
+    leaves: RefCell<HashMap<String, u32>>,
 }
 
 impl Default for PathTable {
@@ -33,6 +40,7 @@ impl Default for PathTable {
         Self {
             serial: NEXT_TABLE.fetch_add(1, Ordering::Relaxed),
             ids: RefCell::default(),
+            leaves: RefCell::default(),
         }
     }
 }
@@ -58,6 +66,19 @@ impl PathTable {
         self.len() == 0
     }
 
+    /// How many distinct shared tests have been numbered.
+    pub fn tests(&self) -> usize {
+        self.leaves.borrow().len()
+    }
+
+    /// The number of the test `path: operand` compiled in `mode`.
+    pub(crate) fn leaf_id(&self, path: &str, operand: &Value, mode: CompileMode) -> u32 {
+        let key = format!("{mode:?}\u{0}{path}\u{0}{operand}");
+        let mut leaves = self.leaves.borrow_mut();
+        let next = u32::try_from(leaves.len()).unwrap_or(Path::NO_ID);
+        *leaves.entry(key).or_insert(next)
+    }
+
     /// The number of `path`, allocating the next one when it is new.
     pub(crate) fn id(&self, path: &str) -> u32 {
         let mut ids = self.ids.borrow_mut();
@@ -76,6 +97,7 @@ pub struct PathMemo<'d> {
     table: u32,
     root: &'d Value,
     slots: Box<[OnceCell<Cow<'d, Value>>]>,
+    results: Box<[OnceCell<Eval>]>,
 }
 
 impl<'d> PathMemo<'d> {
@@ -85,6 +107,7 @@ impl<'d> PathMemo<'d> {
             table: table.serial(),
             root,
             slots: (0..table.len()).map(|_| OnceCell::new()).collect(),
+            results: (0..table.tests()).map(|_| OnceCell::new()).collect(),
         }
     }
 
@@ -99,6 +122,10 @@ pub(crate) trait Lookup {
     /// The value of `path` in `doc`, when `doc` is the memo's root and the
     /// path is numbered; `None` means "resolve it yourself".
     fn lookup(&self, doc: &Value, path: &Path) -> Option<&Value>;
+
+    /// The result of the shared test `path` belongs to, running `test` on the
+    /// path's value the first time; `None` when the test is not shared here.
+    fn shared_test(&self, doc: &Value, path: &Path, test: &dyn Fn(&Value) -> Eval) -> Option<Eval>;
 }
 
 impl Lookup for PathMemo<'_> {
@@ -108,5 +135,16 @@ impl Lookup for PathMemo<'_> {
         }
         let cell = self.slots.get(path.id() as usize)?;
         Some(cell.get_or_init(|| path.resolve(self.root)).as_ref())
+    }
+
+    fn shared_test(&self, doc: &Value, path: &Path, test: &dyn Fn(&Value) -> Eval) -> Option<Eval> {
+        if path.table() != self.table || !std::ptr::eq(doc, self.root) {
+            return None;
+        }
+        let cell = self.results.get(path.leaf() as usize)?;
+        Some(*cell.get_or_init(|| match self.lookup(doc, path) {
+            Some(value) => test(value),
+            None => test(&path.resolve(doc)),
+        }))
     }
 }

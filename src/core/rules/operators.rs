@@ -215,6 +215,7 @@ impl Op {
                 }
             }
             "$inGroup" | "$notInGroup" => {
+                ctx.uses_saved_groups.set(true);
                 if !operand.is_string() {
                     ctx.reject(at, "expected a saved group id")?;
                 }

@@ -29,6 +29,9 @@ pub(crate) struct Path {
     id: u32,
     /// That table's serial number (0: none).
     table: u32,
+    /// The number of the whole test on this path (path and operand) in that
+    /// table, or [`Path::NO_ID`]: identical tests share one result per pass.
+    leaf: u32,
 }
 
 /// A canonical array index: `ToString(ToUint32(key)) === key` and below 2³²−1.
@@ -52,6 +55,16 @@ impl Path {
     /// The path's number in the table it was compiled against.
     pub(crate) fn id(&self) -> u32 {
         self.id
+    }
+
+    /// The number of the test this path belongs to (see [`Path::set_leaf`]).
+    pub(crate) fn leaf(&self) -> u32 {
+        self.leaf
+    }
+
+    /// Marks this path as read by the table's shared test number `leaf`.
+    pub(crate) fn set_leaf(&mut self, leaf: u32) {
+        self.leaf = leaf;
     }
 
     /// The serial number of the table that numbered this path (0: none).
@@ -82,6 +95,7 @@ impl Path {
             segments,
             id: Self::NO_ID,
             table: 0,
+            leaf: Self::NO_ID,
         }
     }
 
