@@ -8,10 +8,14 @@
 use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable};
 use serde_json::Value;
 
+/// The corpus: `{"groups": saved groups, "cases": [[condition, attributes, answer]]}`.
+fn corpus() -> Value {
+    serde_json::from_str(include_str!("fixtures/growthbook_fuzz.json")).expect("fixture parses")
+}
+
 #[test]
 fn random_conditions_match_growthbook() {
-    let text = include_str!("fixtures/growthbook_fuzz.json");
-    let data: Value = serde_json::from_str(text).expect("fixture parses");
+    let data = corpus();
     let groups = data["groups"].as_object();
     let cases = data["cases"].as_array().expect("cases");
     let mut failures = Vec::new();
@@ -58,8 +62,7 @@ fn random_conditions_match_growthbook() {
 /// answers exactly as evaluating each condition on its own.
 #[test]
 fn one_shared_memo_answers_like_separate_evaluation() {
-    let text = include_str!("fixtures/growthbook_fuzz.json");
-    let data: Value = serde_json::from_str(text).expect("fixture parses");
+    let data = corpus();
     let groups = data["groups"].as_object();
     let cases = data["cases"].as_array().expect("cases");
     let table = PathTable::new();
