@@ -3,7 +3,7 @@
 // gains exactly one global: `window.attune`. It replays the snippet's queue,
 // and once `init` has resolved every method is the SDK's own.
 var METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
-  'flush', 'on', 'off', 'render', 'debug', 'segments', 'decide', 'explain', 'profile', 'attributes',
+  'flush', 'on', 'off', 'render', 'debug', 'segments', 'decide', 'explain', 'viewed', 'clicked', 'profile', 'attributes',
   'consentState'];
 var win = window;
 var stub = win.attune;
