@@ -56,6 +56,8 @@ pub struct Engine {
     /// Kept for `explain` (sub-conditions are compiled on demand).
     regex: Box<dyn RegexEngine>,
     display: crate::core::placement::DisplayOptions,
+    /// What `cache_decisions` last wrote.
+    decision_cache: String,
     delivery: Delivery,
     gate: Gate,
     page: PageContext,
@@ -131,6 +133,7 @@ impl Engine {
             placements,
             regex: platform.regex,
             display,
+            decision_cache: String::new(),
             delivery,
             gate: Gate::OPEN,
             page: PageContext::default(),

@@ -244,9 +244,11 @@ impl Engine {
         match c {
             Category::Personalization => {
                 self.profile_dirty = false;
-                let key = format!("{}:profile", self.config.storage_prefix);
-                if let Err(e) = self.storage.remove(&key) {
-                    self.errors.push(e);
+                for name in ["profile", "decisions"] {
+                    let key = format!("{}:{name}", self.config.storage_prefix);
+                    if let Err(e) = self.storage.remove(&key) {
+                        self.errors.push(e);
+                    }
                 }
             }
             Category::Analytics => {
