@@ -277,6 +277,12 @@ impl Engine {
     pub fn reset(&mut self) {
         let now = self.clock.now_ms();
         self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
+        // The last visitor's cached decisions must not paint for the next one.
+        self.decision_cache.clear();
+        let key = format!("{}:decisions", self.config.storage_prefix);
+        if let Err(e) = self.storage.remove(&key) {
+            self.errors.push(e);
+        }
         self.save_profile();
         self.refresh();
     }
