@@ -265,3 +265,34 @@ fn the_decision_cache_follows_personalization_consent() {
         "and nothing is written without it"
     );
 }
+
+#[test]
+fn exposures_of_what_the_page_shows_are_recorded_on_that_variant() {
+    let config = json!({"placements": [{"slot": "hero", "variants": [
+        {"id": "a", "caps": {"session": 1}, "content": {"text": "A"}},
+        {"id": "b", "content": {"text": "B"}}
+    ]}]});
+    let storage = Rc::new(MemoryStorage::new());
+    let clock = Rc::new(FakeClock::new(1_790_000_000_000.0));
+    let mut e = engine(&config, &storage, &clock);
+    e.page(None, None).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        e.decide("hero").and_then(|d| d.variant).as_deref(),
+        Some("a")
+    );
+    assert_eq!(e.exposure("hero", Some("a"), false), Ok(true));
+    // The cap moved the decision on to "b", but the page still shows "a" (pinned).
+    assert_eq!(
+        e.decide("hero").and_then(|d| d.variant).as_deref(),
+        Some("b")
+    );
+    assert_eq!(e.exposure("hero", Some("a"), true), Ok(true));
+    let doc = e.attributes().clone();
+    assert_eq!(doc["exposures"]["hero"]["a"]["clicks"], 1);
+    assert!(doc["exposures"]["hero"].get("b").is_none());
+    assert_eq!(
+        e.exposure("hero", Some("zzz"), true)
+            .map_err(|err| err.to_string()),
+        Err("clicked.variant: no variant \"zzz\" in slot \"hero\"".to_string())
+    );
+}

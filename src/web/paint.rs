@@ -28,12 +28,12 @@ impl Attune {
     /// Records an impression of what `slot` shows now (`Experience Viewed`);
     /// false when it shows its default markup. For apps that render themselves.
     pub fn viewed(&self, slot: &str) -> Result<bool, JsValue> {
-        self.exposure(slot, false)
+        self.exposure(slot, None, false)
     }
 
     /// Records a click on what `slot` shows now (`Experience Clicked`).
     pub fn clicked(&self, slot: &str) -> Result<bool, JsValue> {
-        self.exposure(slot, true)
+        self.exposure(slot, None, true)
     }
 
     /// Re-applies every slot's decision to the page (after it added slots).
@@ -50,15 +50,18 @@ impl Attune {
 }
 
 impl Attune {
-    fn exposure(&self, slot: &str, click: bool) -> Result<bool, JsValue> {
+    /// Records an impression or a click of `variant` (what the element shows;
+    /// `None`: the current decision) and repaints, keeping `slot` pinned.
+    pub(crate) fn exposure(
+        &self,
+        slot: &str,
+        variant: Option<&str>,
+        click: bool,
+    ) -> Result<bool, JsValue> {
         let (before, shown) = {
             let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
             let before = e.segments().to_vec();
-            let shown = if click {
-                e.clicked(slot)
-            } else {
-                e.viewed(slot)
-            };
+            let shown = e.exposure(slot, variant, click);
             (before, shown.map_err(|err| js_error(&err))?)
         };
         self.after_change(&before, Some(slot));
