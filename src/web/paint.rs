@@ -75,7 +75,7 @@ impl Attune {
             Err(_) => return,
         };
         dom::apply(&decisions);
-        for d in decisions.iter().filter(|d| d.variant.is_some()) {
+        for d in decisions.iter().filter(|d| observed(d)) {
             slots::watch(&dom::elements(d));
         }
         if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
@@ -129,10 +129,16 @@ impl Attune {
             e.cache_decisions(decisions);
         }
         dom::apply(&changed);
-        for d in changed.iter().filter(|d| d.variant.is_some()) {
+        for d in changed.iter().filter(|d| observed(d)) {
             slots::watch(&dom::elements(d));
         }
     }
+}
+
+/// Whether a painted slot is watched for impressions: it shows a variant, or
+/// it is in an experiment's holdout.
+fn observed(d: &crate::core::decide::Decision) -> bool {
+    d.variant.is_some() || d.experiment.as_ref().is_some_and(|e| e.holdout)
 }
 
 /// Ends the anti-flicker hiding `timeout_ms` after navigation start at the

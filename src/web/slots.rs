@@ -139,10 +139,11 @@ fn start_timer(slot: &str, el: Element, min_ms: f64) {
     let cb = Closure::once_into_js(move || {
         TIMERS.with(|t| t.borrow_mut().retain(|(s, _)| *s != owned));
         // What the element shows now (a pinned slot may differ from the decision);
-        // default markup is not an impression.
-        let Some(shown) = el.get_attribute("data-attune-variant") else {
+        // default markup is not an impression, except in an experiment's holdout.
+        let shown = el.get_attribute("data-attune-variant");
+        if shown.is_none() && !el.has_attribute("data-attune-holdout") {
             return;
-        };
+        }
         let first = VIEWED.with(|v| {
             let mut v = v.borrow_mut();
             let first = !v.contains(&owned);
@@ -152,7 +153,8 @@ fn start_timer(slot: &str, el: Element, min_ms: f64) {
             first
         });
         if let (true, Some(a)) = (first, attune()) {
-            if let Err(e) = a.exposure(&owned, Some(&shown), false) {
+            // A holdout impression (no variant shown) is checked against the decision.
+            if let Err(e) = a.exposure(&owned, shown.as_deref(), false) {
                 web_sys::console::warn_2(&"[attune] impression".into(), &e);
             }
         }

@@ -268,3 +268,20 @@ test('a slot just seen stays as seen until the next page view; its click counts 
   await waitFor('next page view shows b', async () => (await page.textContent('[data-attune-slot="hero"]')) === 'B');
   assert.deepEqual(problems(page), []);
 });
+
+test('the holdout keeps the default markup and its impression reaches the collector', { timeout: 60_000 }, async () => {
+  const config = {
+    collector: collectorCfg(),
+    flushInterval: 200,
+    placements: [{ slot: 'hero', experiment: { key: 'held', holdout: 0.999999 }, variants: [{ id: 'a', content: { text: 'A' } }, { id: 'b', content: { text: 'B' } }] }],
+  };
+  const page = await open(config);
+  assert.equal(await page.textContent('[data-attune-slot="hero"]'), 'default hero');
+  assert.equal(await page.getAttribute('[data-attune-slot="hero"]', 'data-attune-holdout'), 'held');
+  const ev = await waitFor('holdout impression at the collector', async () => {
+    const all = await events(page);
+    return all.find((e) => e.event === 'Experience Viewed') ?? null;
+  });
+  assert.deepEqual(ev.properties, { slot: 'hero', variant: null, experiment: 'held', experimentVariant: null, holdout: true });
+  assert.deepEqual(problems(page), []);
+});

@@ -84,6 +84,23 @@ impl Engine {
                 format!("no placement for slot \"{slot}\""),
             )
         })?;
+        let holdout = d
+            .experiment
+            .as_ref()
+            .filter(|e| e.holdout)
+            .map(|e| e.key.clone());
+        if let (None, false, Some(key)) = (shown, click, holdout) {
+            // The holdout sees the default markup; its impression still counts for
+            // the experiment's analysis (no ledger entry: no variant was shown).
+            let mut props = Map::new();
+            props.insert("slot".into(), json!(slot));
+            props.insert("variant".into(), Value::Null);
+            props.insert("experiment".into(), json!(key));
+            props.insert("experimentVariant".into(), Value::Null);
+            props.insert("holdout".into(), Value::Bool(true));
+            self.track("Experience Viewed", Some(props))?;
+            return Ok(true);
+        }
         let (variant, experiment) = match shown {
             None => (
                 d.variant,
