@@ -7,7 +7,7 @@ use crate::core::attributes;
 use crate::core::attribution::{campaign_from_query, classify, Touch};
 use crate::core::config::{CollectorConfig, Config};
 use crate::core::consent::{Category, ConsentConfig, ConsentState};
-use crate::core::decide::{Decision, Placements};
+use crate::core::decide::Placements;
 use crate::core::delivery::{Delivery, Env};
 use crate::core::delivery_policy::Gate;
 use crate::core::error::{AttuneError, Result};
@@ -26,6 +26,7 @@ use crate::core::time::iso8601;
 use serde_json::{Map, Value};
 use std::rc::Rc;
 
+mod decisions;
 mod privacy;
 pub use privacy::ForgetRequest;
 
@@ -52,6 +53,11 @@ pub struct Engine {
     metrics: Metrics,
     affinities: Affinities,
     placements: Placements,
+    /// Kept for `explain` (sub-conditions are compiled on demand).
+    regex: Box<dyn RegexEngine>,
+    display: crate::core::placement::DisplayOptions,
+    /// What `cache_decisions` last wrote.
+    decision_cache: String,
     delivery: Delivery,
     gate: Gate,
     page: PageContext,
@@ -89,6 +95,7 @@ impl Engine {
         );
         let placements =
             Placements::compile(&config.placements, platform.regex.as_ref(), &mut errors);
+        let display = crate::core::placement::DisplayOptions::parse(&config.raw, &mut errors);
         let storage = ResilientStorage::new(platform.storage);
         let now = platform.clock.now_ms();
         let profile_key = format!("{}:profile", config.storage_prefix);
@@ -124,6 +131,9 @@ impl Engine {
             metrics,
             affinities,
             placements,
+            regex: platform.regex,
+            display,
+            decision_cache: String::new(),
             delivery,
             gate: Gate::OPEN,
             page: PageContext::default(),
@@ -267,6 +277,12 @@ impl Engine {
     pub fn reset(&mut self) {
         let now = self.clock.now_ms();
         self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
+        // The last visitor's cached decisions must not paint for the next one.
+        self.decision_cache.clear();
+        let key = format!("{}:decisions", self.config.storage_prefix);
+        if let Err(e) = self.storage.remove(&key) {
+            self.errors.push(e);
+        }
         self.save_profile();
         self.refresh();
     }
@@ -294,16 +310,6 @@ impl Engine {
     /// Current segment names.
     pub fn segments(&self) -> &[String] {
         &self.members
-    }
-
-    /// Decision for one slot (`None` when no placement names it).
-    pub fn decide(&self, slot: &str) -> Option<Decision> {
-        self.placements.decide(slot, &self.doc)
-    }
-
-    /// Decisions for every placement.
-    pub fn decisions(&self) -> Vec<Decision> {
-        self.placements.decide_all(&self.doc)
     }
 
     /// The profile.
@@ -581,6 +587,7 @@ impl Engine {
             )
         {
             self.insert_computed(now);
+            self.insert_decision_state(now);
             self.members = self.segments.evaluate(&mut self.doc);
         } else {
             self.refresh();
@@ -616,6 +623,7 @@ impl Engine {
             );
         }
         self.insert_computed(now);
+        self.insert_decision_state(now);
         self.members = self.segments.evaluate(&mut self.doc);
     }
 }

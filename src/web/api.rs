@@ -7,7 +7,7 @@ use crate::core::rules::{Condition, RegexEngine};
 use crate::core::AttuneError;
 use crate::web::convert::{js_error, to_js, to_json, to_map, to_opt_string};
 use crate::web::host::{JsClock, JsRandom, JsRegexEngine, LocalStorage};
-use crate::web::{delivery, dom, page};
+use crate::web::{delivery, dom, page, slots};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -22,8 +22,13 @@ pub struct Sdk {
     /// Errors reported while no `error` listener existed (bounded), handed to
     /// the first one that subscribes: init-time problems are not lost.
     unheard_errors: RefCell<Vec<JsValue>>,
-    /// The (slot, variant) pairs last painted.
-    painted: RefCell<Vec<(String, Option<String>)>>,
+    /// The (slot, signature) pairs last painted.
+    pub(crate) painted: RefCell<Vec<(String, String)>>,
+    /// Slots seen or clicked in this page view, with the decision made right
+    /// after: while it stays the same they keep showing what was seen (a cap
+    /// or a click retires a variant from the next page view, not under the
+    /// visitor's eyes).
+    pub(crate) pinned: RefCell<Vec<(String, String)>>,
 }
 
 impl Sdk {
@@ -81,7 +86,7 @@ fn sync_cookie(engine: &mut Engine) -> crate::core::Result<()> {
     Ok(())
 }
 
-fn busy() -> JsValue {
+pub(crate) fn busy() -> JsValue {
     js_error(&AttuneError::input(
         "attune",
         "called re-entrantly from one of its own callbacks",
@@ -120,10 +125,14 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         listeners: RefCell::new(Vec::new()),
         unheard_errors: RefCell::new(Vec::new()),
         painted: RefCell::new(Vec::new()),
+        pinned: RefCell::new(Vec::new()),
     });
     delivery::start(&sdk);
+    let display = sdk.engine.borrow().display();
+    slots::install(&sdk, display.threshold, display.min_ms);
+    crate::web::paint::end_hiding_after(display.hide_timeout_ms);
     let attune = Attune { sdk };
-    attune.after_change(&[]);
+    attune.after_change(&[], None);
     if let Ok(e) = attune.sdk.engine.try_borrow() {
         let (pages, clicks) = (e.config().autocapture_pages, e.config().autocapture_clicks);
         drop(e);
@@ -133,10 +142,9 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     let weak = Rc::downgrade(&attune.sdk);
     dom::when_parsed(move || {
         if let Some(sdk) = weak.upgrade() {
-            if let Ok(e) = sdk.engine.try_borrow() {
-                dom::apply(&e.decisions());
-            }
+            Attune::from_sdk(sdk).repaint_all();
         }
+        dom::end_hiding();
     });
     Ok(attune)
 }
@@ -144,7 +152,7 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
 /// One running SDK instance.
 #[wasm_bindgen]
 pub struct Attune {
-    sdk: Rc<Sdk>,
+    pub(crate) sdk: Rc<Sdk>,
 }
 
 #[wasm_bindgen]
@@ -158,6 +166,11 @@ impl Attune {
         };
         let name = to_opt_string(&name, "page.name").map_err(|e| js_error(&e))?;
         let props = to_map(&props, "page.properties").map_err(|e| js_error(&e))?;
+        // A new page view: slots may be counted again and show fresh decisions.
+        slots::new_page_view();
+        if let Ok(mut p) = self.sdk.pinned.try_borrow_mut() {
+            p.clear();
+        }
         self.change(|e| {
             e.set_page(page::read_page());
             e.page(name, props)
@@ -270,12 +283,6 @@ impl Attune {
         Ok(to_js(e.segments()))
     }
 
-    /// The decision for one slot (`{slot, variant, content, reason}`), or `null`.
-    pub fn decide(&self, slot: &str) -> Result<JsValue, JsValue> {
-        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
-        Ok(e.decide(slot).map_or(JsValue::NULL, |d| to_js(&d)))
-    }
-
     /// A plain JSON snapshot of the visitor profile.
     pub fn profile(&self) -> Result<JsValue, JsValue> {
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
@@ -296,13 +303,6 @@ impl Attune {
             let report = delivery::flush(&sdk).await;
             Ok(to_js(&report))
         })
-    }
-
-    /// Re-applies every slot's decision to the page (after it added slots).
-    pub fn render(&self) -> Result<(), JsValue> {
-        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
-        dom::apply(&e.decisions());
-        Ok(())
     }
 
     /// Adds a listener: `error`, `segment:enter`, `segment:exit`, `profile`
@@ -344,7 +344,7 @@ impl Attune {
     /// Repaints and notifies after data arrived from outside; `before` is the
     /// segment membership before it arrived.
     pub(crate) fn refresh_page(&self, before: &[String]) {
-        self.after_change(before);
+        self.after_change(before, None);
     }
 
     /// The URL of the last recorded page.
@@ -368,11 +368,11 @@ impl Attune {
             f(&mut e).map_err(|err| js_error(&err))?;
             before
         };
-        self.after_change(&before);
+        self.after_change(&before, None);
         Ok(())
     }
 
-    fn after_change(&self, before: &[String]) {
+    pub(crate) fn after_change(&self, before: &[String], exposed: Option<&str>) {
         let (errors, now, decisions) = match self.sdk.engine.try_borrow_mut() {
             Ok(mut e) => (e.take_errors(), e.segments().to_vec(), e.decisions()),
             Err(_) => return,
@@ -402,24 +402,9 @@ impl Attune {
                 self.sdk.emit("profile", &p);
             }
         }
-        // Repaint only when some slot's choice changed (a DOM query per slot
+        // Repaint only the slots whose decision changed (a DOM query per slot
         // on every track() would dominate the call).
-        let painted: Vec<(String, Option<String>)> = decisions
-            .iter()
-            .map(|d| (d.slot.clone(), d.variant.clone()))
-            .collect();
-        let changed = self
-            .sdk
-            .painted
-            .try_borrow()
-            .map(|p| *p != painted)
-            .unwrap_or(true);
-        if changed {
-            dom::apply(&decisions);
-            if let Ok(mut p) = self.sdk.painted.try_borrow_mut() {
-                *p = painted;
-            }
-        }
+        self.repaint_changed(&decisions, exposed);
         delivery::queued(&self.sdk);
     }
 }

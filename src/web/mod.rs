@@ -13,6 +13,8 @@ mod host;
 mod lifecycle;
 mod lock;
 mod page;
+mod paint;
 pub mod rules_api;
 mod seed;
+mod slots;
 mod transport;
