@@ -509,14 +509,17 @@ impl Engine {
 
     /// Writes the profile if it changed, first folding in what other tabs
     /// stored since this one last read or wrote it, so no update is lost.
-    pub fn persist_profile(&mut self) {
+    /// Returns the write counter ([`Profile::rev`]) of the record written.
+    pub fn persist_profile(&mut self) -> Option<u64> {
         if !self.profile_dirty || !self.consent.allows(Category::Personalization) {
             self.profile_dirty = false;
-            return;
+            return None;
         }
-        let key = format!("{}:profile", self.config.storage_prefix);
+        let key = self.profile_key();
+        let mut stored_rev = 0;
         if let Ok(Some(text)) = self.storage.get(&key) {
             if let Ok(stored) = Profile::from_json(&text) {
+                stored_rev = stored.rev;
                 if stored != self.profile_base {
                     self.profile = crate::core::profile_merge::merge(
                         &self.profile,
@@ -526,13 +529,29 @@ impl Engine {
                 }
             }
         }
+        self.profile.rev = stored_rev.max(self.profile.rev) + 1;
         match self.storage.set(&key, &self.profile.to_json()) {
             Ok(()) => {
                 self.profile_dirty = false;
                 self.profile_base = self.profile.clone();
+                Some(self.profile.rev)
             }
-            Err(e) => self.errors.push(e),
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
         }
+    }
+
+    /// The write counter of the stored profile record, as this tab reads it
+    /// now (`None`: no readable record).
+    pub fn stored_profile_rev(&self) -> Option<u64> {
+        let text = self.storage.get(&self.profile_key()).ok().flatten()?;
+        Profile::from_json(&text).ok().map(|p| p.rev)
+    }
+
+    fn profile_key(&self) -> String {
+        format!("{}:profile", self.config.storage_prefix)
     }
 
     /// Folds `event` into the metrics and affinities.

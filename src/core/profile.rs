@@ -39,6 +39,12 @@ pub struct EventStats {
 pub struct Profile {
     /// Record version ([`PROFILE_VERSION`]).
     pub version: u32,
+    /// Write counter: every stored write of the record increments it, so a
+    /// tab can tell that what it read is older than another tab's last write
+    /// (Chromium serves each tab `localStorage` from a cache that other tabs'
+    /// writes reach asynchronously, even under a Web Lock).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rev: u64,
     /// Anonymous id, generated once.
     pub anonymous_id: String,
     /// User id, once identified.
@@ -91,6 +97,7 @@ impl Profile {
     pub fn new(anonymous_id: String, now: f64) -> Self {
         Self {
             version: PROFILE_VERSION,
+            rev: 0,
             anonymous_id,
             user_id: None,
             traits: Map::new(),
@@ -243,6 +250,11 @@ pub fn merge_traits(traits: &mut Map<String, Value>, incoming: &Map<String, Valu
             traits.insert(k.clone(), v.clone());
         }
     }
+}
+
+/// Serde helper: a zero write counter is left out of the record.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

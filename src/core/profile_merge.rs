@@ -109,8 +109,34 @@ pub fn merge(ours: &Profile, base: &Profile, stored: &Profile) -> Profile {
     out
 }
 
+/// The newest write counter among lock names `<prefix><rev>` (the markers
+/// tabs hold for their last profile write; see `web::profile_sync`), or 0.
+pub fn newest_marked(names: &[String], prefix: &str) -> u64 {
+    names
+        .iter()
+        .filter_map(|n| n.strip_prefix(prefix)?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn newest_marker_of_this_prefix() {
+        let names: Vec<String> = [
+            "a:profile-rev:7",
+            "a:profile-rev:12",
+            "b:profile-rev:99",
+            "a:profile-lock",
+            "a:profile-rev:x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(super::newest_marked(&names, "a:profile-rev:"), 12);
+        assert_eq!(super::newest_marked(&[], "a:profile-rev:"), 0);
+    }
+
     use super::*;
     use crate::core::event::{Context, Event, EventType};
 

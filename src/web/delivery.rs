@@ -18,7 +18,7 @@ use crate::core::delivery_policy::Outcome;
 use crate::core::AttuneError;
 use crate::web::api::Sdk;
 use crate::web::convert::to_js;
-use crate::web::{beacon, lifecycle, lock, transport};
+use crate::web::{beacon, lifecycle, lock, profile_sync, transport};
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
@@ -42,12 +42,14 @@ pub struct Driver {
     busy_until: Cell<f64>,
     persist_queued: Cell<bool>,
     /// A locked profile write is under way.
-    profile_persist_running: Cell<bool>,
+    pub(crate) profile_persist_running: Cell<bool>,
+    /// The Web Lock naming this tab's last profile write (see `profile_sync`).
+    pub(crate) rev_marker: RefCell<Option<lock::Held>>,
     running: Cell<bool>,
     transforms: Vec<Option<js_sys::Function>>,
     lock_name: String,
     lease_key: String,
-    me: String,
+    pub(crate) me: String,
     reported: Cell<Totals>,
     hooks: RefCell<Option<lifecycle::Hooks>>,
 }
@@ -65,6 +67,7 @@ impl Driver {
             busy_until: Cell::new(0.0),
             persist_queued: Cell::new(false),
             profile_persist_running: Cell::new(false),
+            rev_marker: RefCell::new(None),
             running: Cell::new(false),
             transforms,
             lock_name: format!("attune:{storage_prefix}:send"),
@@ -178,44 +181,6 @@ pub fn queued(sdk: &Rc<Sdk>) {
     }
 }
 
-/// Writes the profile under the cross-tab `attune-profile` Web Lock, so each
-/// tab's read-merge-write sees the previous tab's write (the storage lease is
-/// the fallback where Web Locks are missing).
-fn persist_profile_locked(sdk: &Rc<Sdk>) {
-    if sdk.delivery.profile_persist_running.replace(true) {
-        return;
-    }
-    let sdk = sdk.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let (name, lease) = match sdk.engine.try_borrow() {
-            Ok(e) => {
-                let p = &e.config().storage_prefix;
-                (format!("{p}:profile-lock"), format!("{p}:profile-lease"))
-            }
-            Err(_) => (String::new(), String::new()),
-        };
-        let held = lock::acquire(&name, true, &lease, &sdk.delivery.me).await;
-        let errors = match sdk.engine.try_borrow_mut() {
-            Ok(mut e) => {
-                e.persist_profile();
-                e.take_errors()
-            }
-            Err(_) => Vec::new(),
-        };
-        drop(held);
-        sdk.delivery.profile_persist_running.set(false);
-        sdk.report(errors);
-        let dirty = sdk
-            .engine
-            .try_borrow()
-            .map(|e| e.profile_dirty())
-            .unwrap_or(false);
-        if dirty {
-            queued(&sdk);
-        }
-    });
-}
-
 /// Writes queued events to storage now.
 fn persist_now(sdk: &Rc<Sdk>) {
     sdk.delivery.persist_queued.set(false);
@@ -223,7 +188,7 @@ fn persist_now(sdk: &Rc<Sdk>) {
     let errors = match sdk.engine.try_borrow_mut() {
         Ok(mut e) => {
             if e.profile_dirty() {
-                persist_profile_locked(sdk);
+                profile_sync::persist_locked(sdk);
             }
             let mut errors = e.take_errors();
             let (delivery, env) = e.delivery();

@@ -43,6 +43,46 @@ pub async fn acquire(name: &str, wait: bool, lease_key: &str, me: &str) -> Optio
     }
 }
 
+/// Takes the lock `name` where Web Locks exist, without waiting and without
+/// a storage fallback: a marker other tabs can see through [`held_names`].
+pub async fn marker(name: &str) -> Option<Held> {
+    let locks = web_locks()?;
+    with_web_locks(&locks, name, false).await
+}
+
+/// The names of every lock held in this origin right now, as the browser
+/// (not this tab's caches) knows them; empty without Web Locks.
+pub async fn held_names() -> Vec<String> {
+    let Some(locks) = web_locks() else {
+        return Vec::new();
+    };
+    let Some(query) = js_sys::Reflect::get(&locks, &"query".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return Vec::new();
+    };
+    let Some(promise) = query
+        .call0(&locks)
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return Vec::new();
+    };
+    let Ok(snapshot) = JsFuture::from(promise).await else {
+        return Vec::new();
+    };
+    let held = js_sys::Reflect::get(&snapshot, &"held".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Array::from(&held)
+        .iter()
+        .filter_map(|lock| {
+            js_sys::Reflect::get(&lock, &"name".into())
+                .ok()?
+                .as_string()
+        })
+        .collect()
+}
+
 fn web_locks() -> Option<JsValue> {
     let nav = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
     let locks = js_sys::Reflect::get(&nav, &"locks".into()).ok()?;

@@ -14,6 +14,7 @@ mod lifecycle;
 mod lock;
 mod page;
 mod paint;
+mod profile_sync;
 pub mod rules_api;
 mod seed;
 mod slots;
