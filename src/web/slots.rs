@@ -106,11 +106,15 @@ fn try_install(threshold: f64, min_ms: f64) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Observes `elements` for impressions.
+/// Observes `elements` for impressions. Called again for a slot repainted
+/// while on screen: observing anew makes the observer report the element's
+/// current visibility, so a slot that turns from its default to a variant in
+/// view starts its impression timer without having to leave and come back.
 pub fn watch(elements: &[Element]) {
     OBSERVERS.with(|o| {
         if let Some(obs) = o.borrow().as_ref() {
             for el in elements {
+                obs.io.unobserve(el);
                 obs.io.observe(el);
             }
         }

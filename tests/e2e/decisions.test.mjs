@@ -269,6 +269,30 @@ test('a slot just seen stays as seen until the next page view; its click counts 
   assert.deepEqual(problems(page), []);
 });
 
+test('a slot on screen that turns from its default to a variant counts an impression of the variant', { timeout: 60_000 }, async () => {
+  const config = {
+    collector: collectorCfg(),
+    flushInterval: 200,
+    exposure: { minMs: 300 },
+    placements: [{ slot: 'hero', variants: [
+      { id: 'qualified', when: { 'events.Qualify.count': { $gte: 1 } }, content: { text: 'Qualified' } },
+    ] }],
+  };
+  const page = await open(config);
+  await sleep(600);
+  assert.equal((await page.evaluate(() => window.attune.decide('hero'))).variant, null, 'the default first');
+  assert.equal(await page.evaluate(() => window.attune.profile().exposures?.hero), undefined, 'the default is no impression');
+  await page.evaluate(() => window.attune.track('Qualify'));
+  await waitFor('the variant painted', async () => (await page.textContent('[data-attune-slot="hero"]')) === 'Qualified');
+  await waitFor('impression of the variant shown in view', () => page.evaluate(() => window.attune.profile().exposures?.hero?.qualified?.views === 1));
+  const viewed = await waitFor('at the collector', async () => {
+    const all = await events(page);
+    return all.find((e) => e.event === 'Experience Viewed') ?? null;
+  });
+  assert.equal(viewed.properties.variant, 'qualified');
+  assert.deepEqual(problems(page), []);
+});
+
 test('the holdout keeps the default markup and its impression reaches the collector', { timeout: 60_000 }, async () => {
   const config = {
     collector: collectorCfg(),
