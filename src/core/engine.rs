@@ -26,6 +26,7 @@ use crate::core::time::iso8601;
 use serde_json::{Map, Value};
 use std::rc::Rc;
 
+mod inspect;
 mod privacy;
 pub use privacy::ForgetRequest;
 

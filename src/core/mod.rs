@@ -24,6 +24,7 @@ pub mod error;
 pub mod event;
 pub mod html;
 pub mod ids;
+pub mod inspect;
 pub mod lease;
 pub mod metrics;
 pub mod minimize;
