@@ -1,0 +1,94 @@
+// Demo journeys 3 and 4 in Chromium against the real collector serving www/:
+//   3. streaming: the genres played pick the row order and the "new for you"
+//      slot, the same after a reload and in a second tab;
+//   4. banking: a signed-in customer gets an insight card from traits, then from
+//      recent activity; a dismissed offer stays dismissed and step 2 follows.
+// Each step's decisions must equal tests/vectors/journeys/<journey>.expected.json.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+
+import { launchBrowser, startCollector, waitFor } from './helpers.mjs';
+import { expected, problems, sdkReady, slotText, step } from './journey_harness.mjs';
+
+let collector;
+let browser;
+
+before(async () => { collector = await startCollector(); });
+beforeEach(async () => {
+  await collector.fetchJson('/v1/reset', { method: 'POST' });
+  browser = await launchBrowser();
+});
+afterEach(async () => { await browser?.close(); });
+after(async () => { await collector?.close(); });
+
+// Genres of the rows in the order they are laid out (top to bottom).
+const rowOrder = (page) => page.evaluate(() => [...document.querySelectorAll('#rows .row')]
+  .map((r) => [r.getBoundingClientRect().top, r.dataset.genre])
+  .sort((a, b) => a[0] - b[0])
+  .map((x) => x[1]));
+
+test('journey 3: viewing history orders the rows and picks "new for you", across reloads and tabs', { timeout: 120_000 }, async () => {
+  const j = expected('watch');
+  const page = await browser.newPage();
+  const o = collector.origin;
+  await page.goto(`${o}/watch.html`);
+  await sdkReady(page);
+  await step(page, j, 'cold');
+  assert.deepEqual(await rowOrder(page), ['documentary', 'drama', 'comedy', 'scifi'], 'default order');
+
+  for (const title of ['Mountains of Fire', 'Harbour Lights', 'The Last Glacier', 'Night Forest']) {
+    await page.click(`button[data-title="${title}"]`);
+  }
+  await step(page, j, 'watched');
+  await waitFor('the rows to follow the taste', async () => (await rowOrder(page)).slice(0, 2).join() === 'documentary,drama');
+  assert.match(await slotText(page, 'new-for-you'), /Deep Blue/);
+
+  await page.reload();
+  await sdkReady(page);
+  await step(page, j, 'reload');
+  await waitFor('the same rows after a reload', async () => (await rowOrder(page)).slice(0, 2).join() === 'documentary,drama');
+
+  const tab = await browser.newPage();
+  await tab.goto(`${o}/watch.html`);
+  await sdkReady(tab);
+  await step(tab, j, 'reload');
+  await waitFor('the same rows in a second tab', async () => (await rowOrder(tab)).slice(0, 2).join() === 'documentary,drama');
+  assert.match(await slotText(tab, 'new-for-you'), /Deep Blue/);
+  assert.deepEqual([...problems(page), ...problems(tab)], []);
+});
+
+test('journey 4: insight from traits and activity; a dismissed offer stays dismissed, step 2 follows', { timeout: 120_000 }, async () => {
+  const j = expected('bank');
+  const page = await browser.newPage();
+  const o = collector.origin;
+  await page.goto(`${o}/account.html`);
+  await sdkReady(page);
+  await step(page, j, 'signed-out');
+
+  await page.click('#signin');
+  await step(page, j, 'signed-in');
+  await waitFor('the payday insight', async () => /Alex, payday is on the 25th/.test(await slotText(page, 'insight')));
+
+  for (const tx of ['t1', 't2', 't4']) await page.click(`button[data-tx="${tx}"]`);
+  await step(page, j, 'travel');
+  await waitFor('the travel insight', async () => /travel was your top spend lately \(€465\)/.test(await slotText(page, 'insight')));
+
+  // Respond to step 1 once it was seen: "Not now".
+  await waitFor('step 1 seen', () => page.evaluate(() => (window.attune.attributes().exposures?.['bank-offer']?.['savings-pot']?.views ?? 0) >= 1));
+  await page.locator('[data-attune-slot="bank-offer"] a.dismiss').click();
+  await step(page, j, 'dismissed');
+  await waitFor('step 2 painted', async () => /Step 2/.test(await slotText(page, 'bank-offer')));
+
+  await page.reload();
+  await sdkReady(page);
+  await step(page, j, 'next-visit');
+  assert.match(await slotText(page, 'bank-offer'), /Step 2/, 'the dismissed offer stays dismissed');
+  await page.evaluate(() => window.attune.flush());
+  const events = await waitFor('the click and the dismissal at the collector', async () => {
+    const all = await collector.fetchJson('/v1/events');
+    return all.some((e) => e.event === 'Experience Clicked' && e.properties.variant === 'savings-pot')
+      && all.some((e) => e.event === 'Offer Dismissed') ? all : null;
+  });
+  assert.equal(events.find((e) => e.type === 'identify')?.userId, 'cust-1001');
+  assert.deepEqual(problems(page), []);
+});
