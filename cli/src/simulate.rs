@@ -4,7 +4,10 @@
 //! Each line of the log is one JSON object:
 //! `{"type":"page","name":"Home","page":{"path":"/","search":"?utm_medium=email"}}`,
 //! `{"type":"track","event":"Added to Cart","properties":{"sku":"A1"}}`,
-//! `{"type":"identify","userId":"u1","traits":{"plan":"gold"}}`.
+//! `{"type":"identify","userId":"u1","traits":{"plan":"gold"}}`,
+//! `{"type":"seed","response":{"traits":{"storePurchases":["boots"]}}}` (what the
+//! collector's profile endpoint answers: server-side traits, as at the SDK's start).
+//! Other keys (e.g. `"step"`) are ignored.
 //! `"at"` sets the time: an ISO-8601 instant or an offset from the previous
 //! event (`"+30s"`, `"+5m"`, `"+2h"`, `"+3d"`); without it, one second passes.
 
@@ -142,6 +145,7 @@ fn apply(engine: &mut Engine, clock: &FakeClock, v: &Value) -> Result<String, St
             engine.track(&name, map("properties"))
         }
         "identify" => engine.identify(string("userId"), map("traits")),
+        "seed" => engine.apply_seed(obj.get("response").unwrap_or(&Value::Null)),
         other => return Err(format!("type: unsupported \"{other}\"")),
     };
     r.map_err(|e| e.to_string())?;
