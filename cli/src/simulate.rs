@@ -7,6 +7,8 @@
 //! `{"type":"identify","userId":"u1","traits":{"plan":"gold"}}`,
 //! `{"type":"seed","response":{"traits":{"storePurchases":["boots"]}}}` (what the
 //! collector's profile endpoint answers: server-side traits, as at the SDK's start).
+//! `{"type":"viewed","slot":"hero"}` and `{"type":"clicked","slot":"hero"}`
+//! (an impression of / a click on what the slot shows then).
 //! Other keys (e.g. `"step"`) are ignored.
 //! `"at"` sets the time: an ISO-8601 instant or an offset from the previous
 //! event (`"+30s"`, `"+5m"`, `"+2h"`, `"+3d"`); without it, one second passes.
@@ -106,10 +108,11 @@ pub fn run(o: &Options, out: &mut impl Write) -> Result<bool, String> {
                     .decisions()
                     .into_iter()
                     .map(|d| {
-                        (
-                            d.slot.clone(),
-                            json!({"variant": d.variant, "reason": d.reason}),
-                        )
+                        let mut v = json!({"variant": d.variant, "reason": d.reason});
+                        if let Some(e) = &d.experiment {
+                            v["experiment"] = json!({"key": e.key, "variant": e.variant, "inExperiment": e.in_experiment});
+                        }
+                        (d.slot.clone(), v)
                     })
                     .collect();
                 record["decisions"] = Value::Object(decisions);
@@ -146,6 +149,26 @@ fn apply(engine: &mut Engine, clock: &FakeClock, v: &Value) -> Result<String, St
         }
         "identify" => engine.identify(string("userId"), map("traits")),
         "seed" => engine.apply_seed(obj.get("response").unwrap_or(&Value::Null)),
+        "viewed" | "clicked" => {
+            let slot = string("slot").ok_or("slot: expected a string")?;
+            let done = if kind == "viewed" {
+                engine.viewed(&slot)
+            } else {
+                engine.clicked(&slot)
+            };
+            return done
+                .map(|shown| {
+                    format!(
+                        "{kind} {slot}{}",
+                        if shown {
+                            ""
+                        } else {
+                            " (default markup: not recorded)"
+                        }
+                    )
+                })
+                .map_err(|e| e.to_string());
+        }
         other => return Err(format!("type: unsupported \"{other}\"")),
     };
     r.map_err(|e| e.to_string())?;

@@ -51,6 +51,8 @@ pub struct VariantConfig {
     pub when: Option<Value>,
     /// What to put in the slot.
     pub content: Value,
+    /// The variant object as written (caps, stopAfter, … are compiled by `placement`).
+    pub raw: Map<String, Value>,
 }
 
 /// A page slot and the variants that may fill it.
@@ -60,8 +62,12 @@ pub struct PlacementConfig {
     pub slot: String,
     /// Optional CSS selector used instead of the slot attribute.
     pub selector: Option<String>,
-    /// Variants in priority order.
+    /// Variants in priority order (a malformed variant is left out and reported).
     pub variants: Vec<VariantConfig>,
+    /// JSON path of this placement in the config (`placements[2]`).
+    pub path: String,
+    /// The placement object as written (caps, experiment, … are compiled by `placement`).
+    pub raw: Map<String, Value>,
 }
 
 /// The whole configuration.
@@ -265,7 +271,7 @@ fn parse_placements(
     let mut out = Vec::new();
     for (i, p) in list.iter().enumerate() {
         let path = index_path("placements", i);
-        match parse_placement(p, &path) {
+        match parse_placement(p, &path, warnings) {
             Ok(pl) => out.push(pl),
             Err(e) => warnings.push(e),
         }
@@ -273,11 +279,16 @@ fn parse_placements(
     Ok(out)
 }
 
-fn parse_placement(v: &Value, path: &str) -> Result<PlacementConfig> {
+fn parse_placement(
+    v: &Value,
+    path: &str,
+    warnings: &mut Vec<AttuneError>,
+) -> Result<PlacementConfig> {
     let obj = v
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
     let slot = opt_str(obj, "slot", path)?
+        .filter(|s| !s.is_empty())
         .ok_or_else(|| AttuneError::config(join_path(path, "slot"), "required"))?;
     let selector = opt_str(obj, "selector", path)?.map(String::from);
     let vpath = join_path(path, "variants");
@@ -285,26 +296,46 @@ fn parse_placement(v: &Value, path: &str) -> Result<PlacementConfig> {
         .get("variants")
         .and_then(Value::as_array)
         .ok_or_else(|| AttuneError::config(&vpath, "expected an array"))?;
-    let mut variants = Vec::new();
+    let mut variants: Vec<VariantConfig> = Vec::new();
     for (i, v) in list.iter().enumerate() {
-        let p = index_path(&vpath, i);
-        let o = v
-            .as_object()
-            .ok_or_else(|| AttuneError::config(&p, "expected an object"))?;
-        let id = opt_str(o, "id", &p)?
-            .ok_or_else(|| AttuneError::config(join_path(&p, "id"), "required"))?;
-        let when = o.get("when").filter(|w| !w.is_null()).cloned();
-        let content = o.get("content").cloned().unwrap_or(Value::Null);
-        variants.push(VariantConfig {
-            id: id.to_string(),
-            when,
-            content,
-        });
+        match parse_variant(v, &index_path(&vpath, i)) {
+            Ok(vc) if variants.iter().any(|o| o.id == vc.id) => warnings.push(AttuneError::config(
+                join_path(&index_path(&vpath, i), "id"),
+                format!("duplicate variant id \"{}\"", vc.id),
+            )),
+            Ok(vc) => variants.push(vc),
+            Err(e) => warnings.push(e),
+        }
     }
     Ok(PlacementConfig {
         slot: slot.to_string(),
         selector,
         variants,
+        path: path.to_string(),
+        raw: obj.clone(),
+    })
+}
+
+fn parse_variant(v: &Value, p: &str) -> Result<VariantConfig> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| AttuneError::config(p, "expected an object"))?;
+    let id = opt_str(o, "id", p)?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AttuneError::config(join_path(p, "id"), "required"))?;
+    if id.starts_with('_') {
+        return Err(AttuneError::config(
+            join_path(p, "id"),
+            "ids starting with _ are reserved",
+        ));
+    }
+    let when = o.get("when").filter(|w| !w.is_null()).cloned();
+    let content = o.get("content").cloned().unwrap_or(Value::Null);
+    Ok(VariantConfig {
+        id: id.to_string(),
+        when,
+        content,
+        raw: o.clone(),
     })
 }
 
@@ -334,7 +365,7 @@ pub(crate) fn opt_num(obj: &Map<String, Value>, key: &str, parent: &str) -> Resu
     }
 }
 
-fn opt_bool(obj: &Map<String, Value>, key: &str, parent: &str) -> Result<Option<bool>> {
+pub(crate) fn opt_bool(obj: &Map<String, Value>, key: &str, parent: &str) -> Result<Option<bool>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -400,7 +431,20 @@ mod tests {
             {"slot": "b", "variants": [{"content": {}}]}
         ]}))
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.placements.len(), 1);
+        // Only the broken variant is left out; its placement stays (with none).
+        assert_eq!(c.placements.len(), 2);
+        assert!(c.placements[1].variants.is_empty());
         assert_eq!(w[0].to_string(), "placements[1].variants[0].id: required");
+        let (c, w) = Config::parse(&json!({"placements": [
+            {"variants": []},
+            {"slot": "b", "variants": [{"id": "x"}, {"id": "x"}]}
+        ]}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.placements.len(), 1);
+        assert_eq!(w[0].to_string(), "placements[0].slot: required");
+        assert_eq!(
+            w[1].to_string(),
+            "placements[1].variants[1].id: duplicate variant id \"x\""
+        );
     }
 }

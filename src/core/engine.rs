@@ -7,7 +7,7 @@ use crate::core::attributes;
 use crate::core::attribution::{campaign_from_query, classify, Touch};
 use crate::core::config::{CollectorConfig, Config};
 use crate::core::consent::{Category, ConsentConfig, ConsentState};
-use crate::core::decide::{Decision, Placements};
+use crate::core::decide::Placements;
 use crate::core::delivery::{Delivery, Env};
 use crate::core::delivery_policy::Gate;
 use crate::core::error::{AttuneError, Result};
@@ -26,6 +26,7 @@ use crate::core::time::iso8601;
 use serde_json::{Map, Value};
 use std::rc::Rc;
 
+mod decisions;
 mod inspect;
 mod privacy;
 pub use privacy::ForgetRequest;
@@ -53,6 +54,8 @@ pub struct Engine {
     metrics: Metrics,
     affinities: Affinities,
     placements: Placements,
+    /// Kept for `explain` (sub-conditions are compiled on demand).
+    regex: Box<dyn RegexEngine>,
     delivery: Delivery,
     gate: Gate,
     page: PageContext,
@@ -125,6 +128,7 @@ impl Engine {
             metrics,
             affinities,
             placements,
+            regex: platform.regex,
             delivery,
             gate: Gate::OPEN,
             page: PageContext::default(),
@@ -295,16 +299,6 @@ impl Engine {
     /// Current segment names.
     pub fn segments(&self) -> &[String] {
         &self.members
-    }
-
-    /// Decision for one slot (`None` when no placement names it).
-    pub fn decide(&self, slot: &str) -> Option<Decision> {
-        self.placements.decide(slot, &self.doc)
-    }
-
-    /// Decisions for every placement.
-    pub fn decisions(&self) -> Vec<Decision> {
-        self.placements.decide_all(&self.doc)
     }
 
     /// The profile.
@@ -582,6 +576,7 @@ impl Engine {
             )
         {
             self.insert_computed(now);
+            self.insert_decision_state(now);
             self.members = self.segments.evaluate(&mut self.doc);
         } else {
             self.refresh();
@@ -617,6 +612,7 @@ impl Engine {
             );
         }
         self.insert_computed(now);
+        self.insert_decision_state(now);
         self.members = self.segments.evaluate(&mut self.doc);
     }
 }

@@ -74,6 +74,12 @@ pub struct Profile {
     /// State of the config's affinities, by affinity id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub affinities: BTreeMap<String, AffinityState>,
+    /// Impressions and clicks per slot and variant (the exposure ledger).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exposures: crate::core::exposures::Ledger,
+    /// Sticky experiment assignments, by experiment key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub experiments: BTreeMap<String, crate::core::experiment::Sticky>,
     /// When the profile was created, epoch ms.
     pub created_at: f64,
     /// Last change, epoch ms.
@@ -97,6 +103,8 @@ impl Profile {
             server: None,
             metrics: BTreeMap::new(),
             affinities: BTreeMap::new(),
+            exposures: BTreeMap::new(),
+            experiments: BTreeMap::new(),
             created_at: now,
             updated_at: now,
         }

@@ -93,6 +93,17 @@ pub fn merge(ours: &Profile, base: &Profile, stored: &Profile) -> Profile {
     } else if out.server.is_none() {
         out.server = stored.server.clone();
     }
+    out.exposures =
+        crate::core::exposures::merge(&ours.exposures, &base.exposures, &stored.exposures);
+    let mut experiments = stored.experiments.clone();
+    for (k, v) in &ours.experiments {
+        let theirs_unchanged = stored.experiments.get(k) == base.experiments.get(k);
+        if !experiments.contains_key(k) || (theirs_unchanged && base.experiments.get(k) != Some(v))
+        {
+            experiments.insert(k.clone(), v.clone());
+        }
+    }
+    out.experiments = experiments;
     out.created_at = stored.created_at.min(ours.created_at);
     out.updated_at = stored.updated_at.max(ours.updated_at);
     out

@@ -1,0 +1,113 @@
+//! Frequency caps: at most N impressions per session, rolling day (24 h),
+//! rolling week (7 days) or lifetime, for one variant or for a whole placement.
+
+use crate::core::config::opt_num;
+use crate::core::error::{join_path, AttuneError, Result};
+use crate::core::exposures::{ExposureStats, DAY_MS, MAX_RECENT, WEEK_MS};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Limits; `None` = no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Caps {
+    /// Per session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<u64>,
+    /// Per rolling 24 hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<u64>,
+    /// Per rolling 7 days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub week: Option<u64>,
+    /// Ever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<u64>,
+}
+
+/// Impression counts against the limits, for `explain`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapState {
+    /// The limits.
+    pub limits: Caps,
+    /// Impressions this session, last 24 h, last 7 days, ever.
+    pub counts: [u64; 4],
+    /// The first limit reached (`session`, `day`, `week`, `lifetime`), if any.
+    pub capped: Option<&'static str>,
+}
+
+impl Caps {
+    /// Reads `caps` of `obj` (absent = no limits); `parent` is the object's path.
+    pub fn parse(obj: &Map<String, Value>, parent: &str) -> Result<Caps> {
+        let path = join_path(parent, "caps");
+        let m = match obj.get("caps") {
+            None | Some(Value::Null) => return Ok(Caps::default()),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(AttuneError::config(path, "expected an object")),
+        };
+        let get = |k: &str, max: Option<usize>| -> Result<Option<u64>> {
+            match opt_num(m, k, &path)? {
+                None => Ok(None),
+                Some(n) if n >= 0.0 && n.fract() == 0.0 && max.is_none_or(|x| n <= x as f64) => {
+                    Ok(Some(n as u64))
+                }
+                Some(_) => Err(AttuneError::config(
+                    join_path(&path, k),
+                    match max {
+                        Some(x) => format!("expected a whole number from 0 to {x}"),
+                        None => "expected a whole number >= 0".into(),
+                    },
+                )),
+            }
+        };
+        if let Some(k) = m
+            .keys()
+            .find(|k| !matches!(k.as_str(), "session" | "day" | "week" | "lifetime"))
+        {
+            return Err(AttuneError::config(
+                join_path(&path, k),
+                "unknown cap (session, day, week, lifetime)",
+            ));
+        }
+        Ok(Caps {
+            session: get("session", None)?,
+            day: get("day", Some(MAX_RECENT))?,
+            week: get("week", Some(MAX_RECENT))?,
+            lifetime: get("lifetime", None)?,
+        })
+    }
+
+    /// Whether any limit is set.
+    pub fn any(&self) -> bool {
+        self.session.is_some()
+            || self.day.is_some()
+            || self.week.is_some()
+            || self.lifetime.is_some()
+    }
+
+    /// The counters of `stats` against these limits at `now` in `session`.
+    pub fn check(
+        &self,
+        stats: Option<&ExposureStats>,
+        session: Option<&str>,
+        now: f64,
+    ) -> CapState {
+        let counts = stats.map_or([0; 4], |s| {
+            [
+                s.in_session(session),
+                s.within(DAY_MS, now),
+                s.within(WEEK_MS, now),
+                s.views,
+            ]
+        });
+        let limits = [self.session, self.day, self.week, self.lifetime];
+        let names = ["session", "day", "week", "lifetime"];
+        let capped = (0..4)
+            .find(|&i| limits[i].is_some_and(|l| counts[i] >= l))
+            .map(|i| names[i]);
+        CapState {
+            limits: *self,
+            counts,
+            capped,
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Variant content: what a slot shows. Kinds, combinable: `text`, `html`
+//! (sanitised into an [`HtmlNode`] tree, never parsed by the browser),
+//! `attributes` (URL-valued ones scheme-checked), `classes` (`add`/`remove`)
+//! and `hide`/`show`. Strings may hold templates reading the attribute
+//! document (`{{traits.firstName | default: "there"}}`); every inserted value
+//! is escaped for its sink before markup is sanitised.
+
+use crate::core::error::{join_path, AttuneError, Result};
+use crate::core::html::url::{safe_url, URL_ATTRIBUTES};
+use crate::core::html::{sanitize, to_html, HtmlNode, Limits};
+use crate::core::template::{render, Escape};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// Content as configured, validated once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Content {
+    text: Option<String>,
+    html: Option<String>,
+    attributes: Vec<(String, String)>,
+    add: Vec<String>,
+    remove: Vec<String>,
+    visible: Option<bool>,
+}
+
+/// Content rendered for one visitor: templates filled, markup sanitised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    /// Text to set as the slot's `textContent`.
+    pub text: Option<String>,
+    /// Sanitised markup to build as the slot's children.
+    pub html: Option<Vec<HtmlNode>>,
+    /// Attributes to set on the slot (values checked).
+    pub attributes: Vec<(String, String)>,
+    /// Classes to add.
+    pub add: Vec<String>,
+    /// Classes to remove.
+    pub remove: Vec<String>,
+    /// `Some(false)` hides the slot, `Some(true)` shows it.
+    pub visible: Option<bool>,
+}
+
+/// Whether `name` may be set through `attributes` content: no event handlers,
+/// no `style`, `srcdoc` or Attune's own markers.
+pub fn attribute_allowed(name: &str) -> bool {
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b':');
+    valid
+        && !name.starts_with("on")
+        && !name.starts_with("data-attune")
+        && !matches!(
+            name,
+            "style" | "srcdoc" | "is" | "srcset" | "hidden" | "class"
+        )
+}
+
+fn strings(v: &Value, path: &str) -> Result<Vec<String>> {
+    let bad = || AttuneError::config(path, "expected an array of class names");
+    let a = v.as_array().ok_or_else(bad)?;
+    a.iter()
+        .map(|c| match c.as_str() {
+            Some(s) if !s.is_empty() && !s.contains(char::is_whitespace) => Ok(s.to_string()),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+impl Content {
+    /// Validates `content` at `path`; `Ok(None)` for null/absent (keep the default markup).
+    pub fn parse(v: &Value, path: &str) -> Result<Option<Content>> {
+        let m = match v {
+            Value::Null => return Ok(None),
+            Value::Object(m) => m,
+            _ => return Err(AttuneError::config(path, "expected an object")),
+        };
+        let mut c = Content::default();
+        for (k, v) in m {
+            let p = join_path(path, k);
+            let string = || {
+                v.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| AttuneError::config(&p, "expected a string"))
+            };
+            match k.as_str() {
+                "text" => c.text = Some(string()?),
+                "html" => c.html = Some(string()?),
+                "attributes" => c.attributes = parse_attributes(v, &p)?,
+                "classes" => {
+                    let o = v
+                        .as_object()
+                        .ok_or_else(|| AttuneError::config(&p, "expected {add, remove}"))?;
+                    for (ck, cv) in o {
+                        match ck.as_str() {
+                            "add" => c.add = strings(cv, &join_path(&p, ck))?,
+                            "remove" => c.remove = strings(cv, &join_path(&p, ck))?,
+                            _ => {
+                                return Err(AttuneError::config(
+                                    join_path(&p, ck),
+                                    "expected add or remove",
+                                ))
+                            }
+                        }
+                    }
+                }
+                "hide" | "show" => match v {
+                    Value::Bool(true) => c.visible = Some(k == "show"),
+                    Value::Bool(false) | Value::Null => {}
+                    _ => return Err(AttuneError::config(&p, "expected a boolean")),
+                },
+                _ => {
+                    return Err(AttuneError::config(
+                        p,
+                        "unknown content kind (text, html, attributes, classes, hide, show)",
+                    ))
+                }
+            }
+        }
+        if c.text.is_some() && c.html.is_some() {
+            return Err(AttuneError::config(
+                path,
+                "text and html exclude each other",
+            ));
+        }
+        Ok(Some(c))
+    }
+
+    /// Renders for the attribute document `doc`.
+    pub fn render(&self, doc: &Value) -> Rendered {
+        let attributes = self
+            .attributes
+            .iter()
+            .filter_map(|(k, v)| {
+                let value = render(v, doc, Escape::None);
+                checked_attribute(k, &value).map(|v| (k.clone(), v))
+            })
+            .collect();
+        Rendered {
+            text: self.text.as_ref().map(|t| render(t, doc, Escape::None)),
+            html: self
+                .html
+                .as_ref()
+                .map(|h| sanitize(&render(h, doc, Escape::Html), Limits::default())),
+            attributes,
+            add: self.add.clone(),
+            remove: self.remove.clone(),
+            visible: self.visible,
+        }
+    }
+}
+
+fn parse_attributes(v: &Value, path: &str) -> Result<Vec<(String, String)>> {
+    let m = v
+        .as_object()
+        .ok_or_else(|| AttuneError::config(path, "expected an object of name → string"))?;
+    let mut out = Vec::new();
+    for (k, v) in m {
+        let p = join_path(path, k);
+        if !attribute_allowed(k) {
+            return Err(AttuneError::config(p, "attribute not allowed"));
+        }
+        let value = v
+            .as_str()
+            .ok_or_else(|| AttuneError::config(&p, "expected a string"))?;
+        if !value.contains("{{") && checked_attribute(k, value).is_none() {
+            return Err(AttuneError::config(
+                p,
+                "URL scheme not allowed (http, https, mailto, tel or relative)",
+            ));
+        }
+        out.push((k.clone(), value.to_string()));
+    }
+    Ok(out)
+}
+
+/// The value to set for attribute `name`, or `None` when it must not be set.
+pub fn checked_attribute(name: &str, value: &str) -> Option<String> {
+    if !attribute_allowed(name) {
+        return None;
+    }
+    if URL_ATTRIBUTES.contains(&name) {
+        safe_url(value)
+    } else {
+        Some(value.to_string())
+    }
+}
+
+impl Serialize for Rendered {
+    /// `{text?, html?, nodes?, attributes?, classes?, hide?|show?}`: `html` is the
+    /// sanitised markup as a string, `nodes` the same as a tree.
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if let Some(t) = &self.text {
+            m.serialize_entry("text", t)?;
+        }
+        if let Some(nodes) = &self.html {
+            m.serialize_entry("html", &to_html(nodes))?;
+            m.serialize_entry("nodes", nodes)?;
+        }
+        if !self.attributes.is_empty() {
+            let a: Map<String, Value> = self
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            m.serialize_entry("attributes", &a)?;
+        }
+        if !self.add.is_empty() || !self.remove.is_empty() {
+            m.serialize_entry(
+                "classes",
+                &serde_json::json!({"add": self.add, "remove": self.remove}),
+            )?;
+        }
+        match self.visible {
+            Some(true) => m.serialize_entry("show", &true)?,
+            Some(false) => m.serialize_entry("hide", &true)?,
+            None => {}
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn content(v: Value) -> Content {
+        Content::parse(&v, "c")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("null"))
+    }
+
+    #[test]
+    fn renders_every_kind_with_templates() {
+        let doc = json!({"traits": {"firstName": "<b>Ann</b>"}, "channel": "email"});
+        let c = content(json!({
+            "text": "Welcome back, {{traits.firstName | default: \"there\"}}",
+            "attributes": {"href": "/cart?from={{channel}}", "alt": "x"},
+            "classes": {"add": ["promo"], "remove": ["hidden"]},
+            "hide": true
+        }));
+        let r = c.render(&doc);
+        assert_eq!(r.text.as_deref(), Some("Welcome back, <b>Ann</b>"));
+        assert_eq!(
+            r.attributes[1],
+            ("href".to_string(), "/cart?from=email".to_string())
+        );
+        assert_eq!(r.visible, Some(false));
+        let v = serde_json::to_value(&r).unwrap_or_default();
+        assert_eq!(
+            v["classes"],
+            json!({"add": ["promo"], "remove": ["hidden"]})
+        );
+        assert_eq!(v["hide"], true);
+        let h =
+            content(json!({"html": "<strong>{{traits.firstName}}</strong><script>x()</script>"}));
+        let v = serde_json::to_value(h.render(&doc)).unwrap_or_default();
+        assert_eq!(v["html"], "<strong>&lt;b&gt;Ann&lt;/b&gt;</strong>");
+    }
+
+    #[test]
+    fn refuses_dangerous_attributes_and_urls() {
+        for (bad, msg) in [
+            (
+                json!({"attributes": {"onclick": "x"}}),
+                "c.attributes.onclick: attribute not allowed",
+            ),
+            (
+                json!({"attributes": {"href": "javascript:x"}}),
+                "c.attributes.href: URL scheme not allowed (http, https, mailto, tel or relative)",
+            ),
+            (
+                json!({"text": "a", "html": "b"}),
+                "c: text and html exclude each other",
+            ),
+            (
+                json!({"color": "red"}),
+                "c.color: unknown content kind (text, html, attributes, classes, hide, show)",
+            ),
+        ] {
+            assert_eq!(
+                Content::parse(&bad, "c")
+                    .err()
+                    .map(|e| e.to_string())
+                    .as_deref(),
+                Some(msg)
+            );
+        }
+        let c = content(json!({"attributes": {"href": "{{page.query.next}}"}}));
+        let r = c.render(&json!({"page": {"query": {"next": " javascript:alert(1)"}}}));
+        assert!(
+            r.attributes.is_empty(),
+            "a templated javascript: URL is dropped"
+        );
+        assert_eq!(Content::parse(&Value::Null, "c").ok(), Some(None));
+    }
+}

@@ -1,0 +1,166 @@
+//! The engine's decision side: deciding slots (storing sticky experiment
+//! assignments), explaining them, and recording impressions and clicks in the
+//! exposure ledger and as `Experience Viewed` / `Experience Clicked` events.
+
+use super::Engine;
+use crate::core::consent::Category;
+use crate::core::decide::{decide, Decision, Inputs};
+use crate::core::error::{AttuneError, Result};
+use crate::core::experiment::Sticky;
+use crate::core::explain::{explain, Explanation};
+use crate::core::exposures::{self, Ledger};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+impl Engine {
+    /// Decision for one slot (`None` when no placement names it). A new
+    /// experiment assignment is stored in the profile (sticky).
+    pub fn decide(&mut self, slot: &str) -> Option<Decision> {
+        let i = self.placements.items.iter().position(|p| p.slot == slot)?;
+        Some(self.decide_index(i))
+    }
+
+    /// Decisions for every placement, in config order.
+    pub fn decisions(&mut self) -> Vec<Decision> {
+        (0..self.placements.items.len())
+            .map(|i| self.decide_index(i))
+            .collect()
+    }
+
+    /// The trace of the decision for `slot` (`None` for an unknown slot).
+    pub fn explain(&self, slot: &str) -> Option<Explanation> {
+        let p = self.placements.get(slot)?;
+        let (empty_l, empty_s) = (Ledger::new(), BTreeMap::new());
+        let inputs = self.inputs(&empty_l, &empty_s);
+        Some(explain(p, &inputs, self.regex.as_ref()))
+    }
+
+    /// Records an impression of the variant `slot` shows now; `Ok(false)` when
+    /// it shows its default markup (nothing to record).
+    pub fn viewed(&mut self, slot: &str) -> Result<bool> {
+        self.exposure(slot, false)
+    }
+
+    /// Records a click in `slot` on the variant it shows now.
+    pub fn clicked(&mut self, slot: &str) -> Result<bool> {
+        self.exposure(slot, true)
+    }
+
+    fn exposure(&mut self, slot: &str, click: bool) -> Result<bool> {
+        let call = if click { "clicked" } else { "viewed" };
+        let d = self.decide(slot).ok_or_else(|| {
+            AttuneError::input(
+                format!("{call}.slot"),
+                format!("no placement for slot \"{slot}\""),
+            )
+        })?;
+        let Some(variant) = d.variant else {
+            return Ok(false);
+        };
+        let now = self.clock.now_ms();
+        let session = self.profile.session.as_ref().map(|s| s.id.clone());
+        if click {
+            exposures::record_click(&mut self.profile.exposures, slot, &variant, now);
+        } else {
+            exposures::record_view(
+                &mut self.profile.exposures,
+                slot,
+                &variant,
+                session.as_deref(),
+                now,
+            );
+        }
+        let mut props = Map::new();
+        props.insert("slot".into(), json!(slot));
+        props.insert("variant".into(), json!(variant));
+        if let Some(e) = d.experiment.filter(|e| e.in_experiment) {
+            props.insert("experiment".into(), json!(e.key));
+            if !click {
+                props.insert("experimentVariant".into(), json!(e.variant));
+            }
+        }
+        let name = if click {
+            "Experience Clicked"
+        } else {
+            "Experience Viewed"
+        };
+        self.track(name, Some(props))?;
+        Ok(true)
+    }
+
+    fn decide_index(&mut self, i: usize) -> Decision {
+        let (empty_l, empty_s) = (Ledger::new(), BTreeMap::new());
+        let Some(p) = self.placements.items.get(i) else {
+            return Decision {
+                slot: String::new(),
+                selector: None,
+                variant: None,
+                content: None,
+                experiment: None,
+                reason: "default".into(),
+            };
+        };
+        let (decision, store) = decide(p, &self.inputs(&empty_l, &empty_s));
+        if let Some((key, sticky)) = store {
+            self.profile.experiments.insert(key.clone(), sticky.clone());
+            self.save_profile();
+            if let Some(Value::Object(m)) = self.doc.get_mut("experiments") {
+                m.insert(key, experiment_doc(&sticky));
+            }
+        }
+        decision
+    }
+
+    /// What decisions read; without personalization consent, no stored
+    /// ledger or assignments (`empty_*`).
+    fn inputs<'a>(
+        &'a self,
+        empty_l: &'a Ledger,
+        empty_s: &'a BTreeMap<String, Sticky>,
+    ) -> Inputs<'a> {
+        let personal = self.consent.allows(Category::Personalization);
+        Inputs {
+            doc: &self.doc,
+            ledger: if personal {
+                &self.profile.exposures
+            } else {
+                empty_l
+            },
+            session: self.profile.session.as_ref().map(|s| s.id.as_str()),
+            now: self.clock.now_ms(),
+            sticky: if personal {
+                &self.profile.experiments
+            } else {
+                empty_s
+            },
+        }
+    }
+
+    /// Writes `exposures` and `experiments` into the attribute document.
+    pub(super) fn insert_decision_state(&mut self, now: f64) {
+        let personal = self.consent.allows(Category::Personalization);
+        let (exposures, experiments) = if personal {
+            let session = self.profile.session.as_ref().map(|s| s.id.as_str());
+            let ex: Map<String, Value> = self
+                .profile
+                .experiments
+                .iter()
+                .map(|(k, s)| (k.clone(), experiment_doc(s)))
+                .collect();
+            (
+                exposures::to_doc(&self.profile.exposures, session, now),
+                Value::Object(ex),
+            )
+        } else {
+            (json!({}), json!({}))
+        };
+        if let Some(root) = self.doc.as_object_mut() {
+            root.insert("exposures".into(), exposures);
+            root.insert("experiments".into(), experiments);
+        }
+    }
+}
+
+fn experiment_doc(s: &Sticky) -> Value {
+    json!({"variant": s.variant, "inExperiment": s.variant.is_some()})
+}
