@@ -4,9 +4,10 @@
 // (which `attune simulate` is checked against too, in cli/tests/journeys.rs).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { join } from 'node:path';
 
-import { ROOT, waitFor } from './helpers.mjs';
+import { launchBrowser, ROOT, startCollector, waitFor } from './helpers.mjs';
 
 /** The expected decisions of a journey: `{journey, slots, steps: {step: {slot: variant|null}}}`. */
 export function expected(name) {
@@ -64,3 +65,20 @@ export function channelLink(origin, kind, id) {
 
 /** Text of a slot. */
 export const slotText = (page, slot) => page.locator(`[data-attune-slot="${slot}"]`).first().textContent();
+
+/**
+ * Registers the hooks of a journey test file: one collector serving www/ for the
+ * file, emptied before each test, and a fresh browser (a new visitor) per test.
+ * Returns `{collector, browser}`, filled in as the hooks run.
+ */
+export function journeyServers() {
+  const env = { collector: null, browser: null };
+  before(async () => { env.collector = await startCollector(); });
+  beforeEach(async () => {
+    await env.collector.fetchJson('/v1/reset', { method: 'POST' });
+    env.browser = await launchBrowser();
+  });
+  afterEach(async () => { await env.browser?.close(); });
+  after(async () => { await env.collector?.close(); });
+  return env;
+}

@@ -5,21 +5,12 @@
 //      recent activity; a dismissed offer stays dismissed and step 2 follows.
 // Each step's decisions must equal tests/vectors/journeys/<journey>.expected.json.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launchBrowser, startCollector, waitFor } from './helpers.mjs';
-import { expected, problems, sdkReady, slotText, step } from './journey_harness.mjs';
+import { waitFor } from './helpers.mjs';
+import { expected, journeyServers, problems, sdkReady, slotText, step } from './journey_harness.mjs';
 
-let collector;
-let browser;
-
-before(async () => { collector = await startCollector(); });
-beforeEach(async () => {
-  await collector.fetchJson('/v1/reset', { method: 'POST' });
-  browser = await launchBrowser();
-});
-afterEach(async () => { await browser?.close(); });
-after(async () => { await collector?.close(); });
+const env = journeyServers();
 
 // Genres of the rows in the order they are laid out (top to bottom).
 const rowOrder = (page) => page.evaluate(() => [...document.querySelectorAll('#rows .row')]
@@ -29,8 +20,8 @@ const rowOrder = (page) => page.evaluate(() => [...document.querySelectorAll('#r
 
 test('journey 3: viewing history orders the rows and picks "new for you", across reloads and tabs', { timeout: 120_000 }, async () => {
   const j = expected('watch');
-  const page = await browser.newPage();
-  const o = collector.origin;
+  const page = await env.browser.newPage();
+  const o = env.collector.origin;
   await page.goto(`${o}/watch.html`);
   await sdkReady(page);
   await step(page, j, 'cold');
@@ -48,7 +39,7 @@ test('journey 3: viewing history orders the rows and picks "new for you", across
   await step(page, j, 'reload');
   await waitFor('the same rows after a reload', async () => (await rowOrder(page)).slice(0, 2).join() === 'documentary,drama');
 
-  const tab = await browser.newPage();
+  const tab = await env.browser.newPage();
   await tab.goto(`${o}/watch.html`);
   await sdkReady(tab);
   await step(tab, j, 'reload');
@@ -59,8 +50,8 @@ test('journey 3: viewing history orders the rows and picks "new for you", across
 
 test('journey 4: insight from traits and activity; a dismissed offer stays dismissed, step 2 follows', { timeout: 120_000 }, async () => {
   const j = expected('bank');
-  const page = await browser.newPage();
-  const o = collector.origin;
+  const page = await env.browser.newPage();
+  const o = env.collector.origin;
   await page.goto(`${o}/account.html`);
   await sdkReady(page);
   await step(page, j, 'signed-out');
@@ -85,7 +76,7 @@ test('journey 4: insight from traits and activity; a dismissed offer stays dismi
   assert.match(await slotText(page, 'bank-offer'), /Step 2/, 'the dismissed offer stays dismissed');
   await page.evaluate(() => window.attune.flush());
   const events = await waitFor('the click and the dismissal at the collector', async () => {
-    const all = await collector.fetchJson('/v1/events');
+    const all = await env.collector.fetchJson('/v1/events');
     return all.some((e) => e.event === 'Experience Clicked' && e.properties.variant === 'savings-pot')
       && all.some((e) => e.event === 'Offer Dismissed') ? all : null;
   });

@@ -8,29 +8,20 @@
 //      shop recommends what goes with it and stops advertising it.
 // Each step's decisions must equal tests/vectors/journeys/<journey>.expected.json.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launchBrowser, startCollector, waitFor } from './helpers.mjs';
-import { channelLink, expected, problems, sdkReady, slotText, step } from './journey_harness.mjs';
+import { waitFor } from './helpers.mjs';
+import { channelLink, expected, journeyServers, problems, sdkReady, slotText, step } from './journey_harness.mjs';
 
-let collector;
-let browser;
-
-before(async () => { collector = await startCollector(); });
-beforeEach(async () => {
-  await collector.fetchJson('/v1/reset', { method: 'POST' });
-  browser = await launchBrowser();
-});
-afterEach(async () => { await browser?.close(); });
-after(async () => { await collector?.close(); });
+const env = journeyServers();
 
 const exposed = (page, slot, variant) => waitFor(`an exposure of ${slot}/${variant}`, () => page.evaluate(
   ([s, v]) => ((window.attune.attributes().exposures || {})[s] || {})[v]?.views >= 1, [slot, variant]));
 
 test('journey 1: abandoned cart, e-mail and social returns, purchase ends the nudges', { timeout: 120_000 }, async () => {
   const j = expected('cart');
-  const page = await browser.newPage();
-  const o = collector.origin;
+  const page = await env.browser.newPage();
+  const o = env.collector.origin;
 
   await page.goto(`${o}/product.html?sku=trail-runner`);
   await sdkReady(page);
@@ -70,7 +61,7 @@ test('journey 1: abandoned cart, e-mail and social returns, purchase ends the nu
 
   // What reached the collector: exposures, the purchase, and the A/B results.
   const events = await waitFor('exposures and the order at the collector', async () => {
-    const all = await collector.fetchJson('/v1/events');
+    const all = await env.collector.fetchJson('/v1/events');
     const viewed = all.filter((e) => e.event === 'Experience Viewed').map((e) => `${e.properties.slot}/${e.properties.variant}`);
     const ok = ['hero/cart-reminder', 'offer/cart-discount', `banner/${banner.variant}`].every((v) => viewed.includes(v))
       && all.some((e) => e.event === 'Order Completed');
@@ -90,8 +81,8 @@ test('journey 1: abandoned cart, e-mail and social returns, purchase ends the nu
 
 test('journey 2: an in-store purchase reaches the web as a server-side trait', { timeout: 120_000 }, async () => {
   const j = expected('store');
-  const page = await browser.newPage();
-  const o = collector.origin;
+  const page = await env.browser.newPage();
+  const o = env.collector.origin;
 
   await page.goto(`${o}/`);
   await sdkReady(page);
@@ -103,7 +94,7 @@ test('journey 2: an in-store purchase reaches the web as a server-side trait', {
   const aid = await page.evaluate(() => window.attune.attributes().anonymousId);
   await page.click('#store-purchase');
   await waitFor('the store purchase to be recorded', async () => /Recorded/.test(await page.locator('#store-out').textContent()));
-  const server = await collector.fetchJson(`/v1/profile?anonymousId=${encodeURIComponent(aid)}`);
+  const server = await env.collector.fetchJson(`/v1/profile?anonymousId=${encodeURIComponent(aid)}`);
   assert.deepEqual(server.traits.storePurchases, ['alpine-boots'], 'the collector holds the trait');
 
   await page.goto(`${o}/`);
