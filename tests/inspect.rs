@@ -40,20 +40,31 @@ fn snapshot_explains_segments_and_counts_the_outbox() {
     let mut e = engine();
     assert!(e.page(None, None).is_ok());
     let first = e.inspect();
-    assert_eq!(first["profile"]["anonymousId"], e.profile().anonymous_id.as_str());
+    assert_eq!(
+        first["profile"]["anonymousId"],
+        e.profile().anonymous_id.as_str()
+    );
     assert_eq!(segment(&first, "returning")["member"], false);
-    assert_eq!(segment(&first, "returning")["values"]["events.Page Viewed.count"], 1);
+    assert_eq!(
+        segment(&first, "returning")["values"]["events.Page Viewed.count"],
+        1
+    );
     assert_eq!(first["outbox"]["queued"], 1, "{first}");
     assert_eq!(first["slots"], json!(["hero", "footer"]));
     assert_eq!(first["consent"]["analytics"], true);
 
     assert!(e.page(None, None).is_ok());
-    assert!(e.identify(None, json!({"plan": "gold"}).as_object().cloned()).is_ok());
+    assert!(e
+        .identify(None, json!({"plan": "gold"}).as_object().cloned())
+        .is_ok());
     let second = e.inspect();
     assert_eq!(segment(&second, "returning")["member"], true);
     let gold = segment(&second, "gold");
     assert_eq!(gold["member"], true);
-    assert_eq!(gold["values"], json!({"traits.plan": "gold", "traits.vip": null}));
+    assert_eq!(
+        gold["values"],
+        json!({"traits.plan": "gold", "traits.vip": null})
+    );
     assert_eq!(second["outbox"]["queued"], 3);
     assert_eq!(second["profile"]["traits"]["plan"], "gold");
     assert_eq!(e.inspect(), second, "reading changes nothing");

@@ -64,8 +64,15 @@ fn simulate_decides_what_the_browser_decided_at_every_step() {
             })
             .collect();
         let want_steps = expected["steps"].as_object().map_or(0, |m| m.len());
-        assert_eq!(steps.len(), want_steps, "{name}: every expected step is in the log");
-        for record in out.lines().map(|l| serde_json::from_str::<Value>(l).unwrap_or_default()) {
+        assert_eq!(
+            steps.len(),
+            want_steps,
+            "{name}: every expected step is in the log"
+        );
+        for record in out
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap_or_default())
+        {
             let line = record["line"].as_u64().unwrap_or(0);
             let Some((_, step)) = steps.iter().find(|(n, _)| *n == line) else {
                 continue;
