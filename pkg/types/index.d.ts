@@ -60,20 +60,77 @@ export interface DeliveryReport {
   pending: number;
 }
 
+/** Impression caps: at most N impressions per session, rolling 24 h, rolling 7 days, or ever (day/week ≤ 100). */
+export interface Caps {
+  session?: number;
+  day?: number;
+  week?: number;
+  lifetime?: number;
+}
+
+/**
+ * What a variant shows; kinds combine (`text` and `html` exclude each other). Strings may hold
+ * templates over the attribute document: `{{traits.firstName | default: "there"}}` (filters
+ * `default`, `upcase`, `downcase`, `capitalize`, `trim`, `truncate: n`); inserted values are escaped.
+ */
+export interface ContentConfig {
+  /** Replaces the slot's children with this text (`textContent`). */
+  text?: string;
+  /** Replaces the slot's children with this markup, sanitised by an allowlist and built node by node (never `innerHTML`). */
+  html?: string;
+  /** Attributes set on the slot; URL-valued ones must be http(s), mailto, tel or relative; no `on*`, `style`, `srcdoc`. */
+  attributes?: Record<string, string>;
+  /** Classes added to / removed from the slot. */
+  classes?: { add?: string[]; remove?: string[] };
+  /** Sets the slot's `hidden` attribute. */
+  hide?: boolean;
+  /** Removes the slot's `hidden` attribute. */
+  show?: boolean;
+}
+
 /** One variant of a placement: the first eligible one wins. */
 export interface VariantConfig {
-  /** Variant id, reported in decisions and exposures. */
+  /** Variant id (unique in the placement; ids starting with `_` are reserved), reported in decisions and exposures. */
   id: string;
   /** Eligibility condition over the attribute document; absent = always eligible. */
   when?: Condition;
-  /** What the slot shows, e.g. `{ text: "Welcome back!" }`. */
-  content: { [key: string]: Json };
+  /** Impression caps of this variant. */
+  caps?: Caps;
+  /** Retire the variant for good once any named event is in the profile, or once it was clicked. */
+  stopAfter?: { events?: string[]; clicked?: boolean };
+  /** What the slot shows; `null`/absent keeps the default markup (a control arm). */
+  content?: ContentConfig | null;
+}
+
+/** An A/B/n test over some variants of a placement, bucketed exactly as GrowthBook does. */
+export interface ExperimentConfig {
+  /** Experiment key (default: the slot id). */
+  key?: string;
+  /** Ids of the participating variants (default: all). */
+  variants?: string[];
+  /** One weight per participating variant, summing to 1 (default equal). */
+  weights?: number[];
+  /** Share of visitors in the experiment, 0–1 (default 1). */
+  coverage?: number;
+  /** Hash seed (default: the key). */
+  seed?: string;
+  /** Path of the hashed attribute in the attribute document (default `anonymousId`). */
+  hashAttribute?: string;
+  /** GrowthBook hash version, 1 or 2 (default 2). */
+  hashVersion?: 1 | 2;
+  /** Share that always sees the default markup, 0 to below 1 (default 0). */
+  holdout?: number;
+  /** Eligibility for the experiment. */
+  when?: Condition;
 }
 
 /** A page slot (`data-attune-slot="…"` or a CSS selector) and its variants in priority order. */
 export interface PlacementConfig {
   slot: string;
   selector?: string;
+  /** Caps over the impressions of all variants of this slot. */
+  caps?: Caps;
+  experiment?: ExperimentConfig;
   variants: VariantConfig[];
 }
 
@@ -93,9 +150,44 @@ export interface AttuneConfig {
   flushAt?: number;
   /** Send queued events at least this often, in ms (default 2000). */
   flushInterval?: number;
+  /** When an impression counts: visible share and duration (defaults 0.5 and 1000 ms). */
+  exposure?: { threshold?: number; minMs?: number };
+  /** Longest time undecided slots stay hidden, ms (default 300; the snippet reads `data-attune-timeout`). */
+  antiFlicker?: { timeout?: number };
   /** Automatic page views (default on) and `[data-attune-track]` clicks (default on). */
   autocapture?: boolean | { pageViews?: boolean; clicks?: boolean };
   [key: string]: unknown;
+}
+
+/** A sanitised markup node: text, or an allowlisted element. */
+export type HtmlNode = string | { tag: string; attrs: [string, string][]; children: HtmlNode[] };
+
+/** Content rendered for this visitor: templates filled, markup sanitised, URLs checked. */
+export interface RenderedContent {
+  text?: string;
+  /** The sanitised markup as a string (safe to inspect; Attune itself builds `nodes`). */
+  html?: string;
+  /** The same markup as a tree, for renderers that build DOM or virtual DOM nodes. */
+  nodes?: HtmlNode[];
+  attributes?: Record<string, string>;
+  classes?: { add: string[]; remove: string[] };
+  hide?: true;
+  show?: true;
+}
+
+/** The experiment's part of a decision. */
+export interface ExperimentResult {
+  key: string;
+  /** The assigned variant, `null` in the holdout or outside coverage. */
+  variant: string | null;
+  inExperiment: boolean;
+  holdout: boolean;
+  hashAttribute: string;
+  hashValue: string;
+  /** The hash in [0, 1) the bucket was chosen with; `null` when a stored (sticky) assignment was reused. */
+  bucket: number | null;
+  /** Whether a stored assignment was reused. */
+  sticky: boolean;
 }
 
 /** The decision for one slot. */
@@ -104,8 +196,37 @@ export interface Decision {
   selector?: string;
   /** The chosen variant id, or `null` when the slot keeps its default markup. */
   variant: string | null;
-  content: { [key: string]: Json } | null;
-  reason: string;
+  content: RenderedContent | null;
+  experiment?: ExperimentResult;
+  reason: 'matched' | 'experiment' | 'holdout' | 'capped' | 'default';
+}
+
+/** Impression counts against limits: `counts` is [session, day, week, lifetime]. */
+export interface CapState {
+  limits: Caps;
+  counts: [number, number, number, number];
+  /** The first limit reached, if any. */
+  capped: 'session' | 'day' | 'week' | 'lifetime' | null;
+}
+
+/** The trace behind a decision (`explain(slot)`). */
+export interface Explanation {
+  slot: string;
+  chosen: string | null;
+  reason: Decision['reason'];
+  /** The placement's caps over all its variants. */
+  caps: CapState;
+  experiment?: { key: string; outcome: 'assigned' | 'holdout' | 'condition' | 'coverage' | 'no hash value' | 'fewer than 2 variants'; assignment?: ExperimentResult };
+  variants: {
+    id: string;
+    /** Condition holds, under caps, not suppressed. */
+    eligible: boolean;
+    /** `failing` is the path of the first failing sub-condition, e.g. `$and[1].traits.plan`. */
+    when: { matched: boolean; failing: string | null };
+    caps: CapState;
+    suppressed: { by: string | null };
+    participating: boolean;
+  }[];
 }
 
 /** Every error Attune throws or rejects with. */
@@ -136,6 +257,15 @@ export declare class Attune {
   attributes(): Record<string, Json>;
   /** Sends everything queued now; `pending` is 0 once every collector acknowledged everything. */
   flush(): Promise<{ sent: number; pending: number; failed: number }>;
+  /** The trace of the decision for one slot; `null` if no placement names it. */
+  explain(slot: string): Explanation | null;
+  /**
+   * Records an impression of what the slot shows now (`Experience Viewed`, exposure ledger).
+   * Attune does this itself for slots it paints; call it when you render yourself. `false` for default markup.
+   */
+  viewed(slot: string): boolean;
+  /** Records a click on what the slot shows now (`Experience Clicked`). */
+  clicked(slot: string): boolean;
   /** Re-applies every slot's decision to the page. */
   render(): void;
   /** Adds a listener for `error`, `segment:enter` or `segment:exit`. */

@@ -56,6 +56,7 @@ pub struct Engine {
     placements: Placements,
     /// Kept for `explain` (sub-conditions are compiled on demand).
     regex: Box<dyn RegexEngine>,
+    display: crate::core::placement::DisplayOptions,
     delivery: Delivery,
     gate: Gate,
     page: PageContext,
@@ -93,6 +94,7 @@ impl Engine {
         );
         let placements =
             Placements::compile(&config.placements, platform.regex.as_ref(), &mut errors);
+        let display = crate::core::placement::DisplayOptions::parse(&config.raw, &mut errors);
         let storage = ResilientStorage::new(platform.storage);
         let now = platform.clock.now_ms();
         let profile_key = format!("{}:profile", config.storage_prefix);
@@ -129,6 +131,7 @@ impl Engine {
             affinities,
             placements,
             regex: platform.regex,
+            display,
             delivery,
             gate: Gate::OPEN,
             page: PageContext::default(),

@@ -138,3 +138,49 @@ fn compile_variant(
         content: Content::parse(&v.content, &join_path(path, "content"))?,
     })
 }
+
+/// How slots are shown and counted (`exposure`, `antiFlicker` in the config).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DisplayOptions {
+    /// Share of the slot that must be visible (`exposure.threshold`, default 0.5).
+    pub threshold: f64,
+    /// For how long, ms (`exposure.minMs`, default 1000).
+    pub min_ms: f64,
+    /// Longest time undecided slots stay hidden, ms (`antiFlicker.timeout`, default 300).
+    pub hide_timeout_ms: f64,
+}
+
+impl DisplayOptions {
+    /// Reads the options from the whole config; a bad value is reported and its default kept.
+    pub fn parse(raw: &Value, warnings: &mut Vec<AttuneError>) -> DisplayOptions {
+        let mut o = DisplayOptions {
+            threshold: 0.5,
+            min_ms: 1000.0,
+            hide_timeout_ms: 300.0,
+        };
+        let fields: [(&str, &str, f64, f64, &mut f64); 3] = [
+            ("exposure", "threshold", 0.0, 1.0, &mut o.threshold),
+            ("exposure", "minMs", 0.0, 60_000.0, &mut o.min_ms),
+            (
+                "antiFlicker",
+                "timeout",
+                0.0,
+                10_000.0,
+                &mut o.hide_timeout_ms,
+            ),
+        ];
+        for (section, key, lo, hi, slot) in fields {
+            match raw.get(section).and_then(|s| s.get(key)) {
+                None | Some(Value::Null) => {}
+                Some(v) => match v.as_f64().filter(|n| (lo..=hi).contains(n)) {
+                    Some(n) => *slot = n,
+                    None => warnings.push(AttuneError::config(
+                        join_path(section, key),
+                        format!("expected a number from {lo} to {hi}"),
+                    )),
+                },
+            }
+        }
+        o
+    }
+}

@@ -7,7 +7,7 @@ use crate::core::rules::{Condition, RegexEngine};
 use crate::core::AttuneError;
 use crate::web::convert::{js_error, to_js, to_json, to_map, to_opt_string};
 use crate::web::host::{JsClock, JsRandom, JsRegexEngine, LocalStorage};
-use crate::web::{delivery, dom, page};
+use crate::web::{delivery, dom, page, slots};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -22,8 +22,13 @@ pub struct Sdk {
     /// Errors reported while no `error` listener existed (bounded), handed to
     /// the first one that subscribes: init-time problems are not lost.
     unheard_errors: RefCell<Vec<JsValue>>,
-    /// The (slot, variant) pairs last painted.
-    painted: RefCell<Vec<(String, Option<String>)>>,
+    /// The (slot, signature) pairs last painted.
+    painted: RefCell<Vec<(String, String)>>,
+    /// Slots seen or clicked in this page view, with the decision made right
+    /// after: while it stays the same they keep showing what was seen (a cap
+    /// or a click retires a variant from the next page view, not under the
+    /// visitor's eyes).
+    pinned: RefCell<Vec<(String, String)>>,
 }
 
 impl Sdk {
@@ -120,10 +125,14 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         listeners: RefCell::new(Vec::new()),
         unheard_errors: RefCell::new(Vec::new()),
         painted: RefCell::new(Vec::new()),
+        pinned: RefCell::new(Vec::new()),
     });
     delivery::start(&sdk);
+    let display = sdk.engine.borrow().display();
+    slots::install(&sdk, display.threshold, display.min_ms);
+    end_hiding_after(display.hide_timeout_ms);
     let attune = Attune { sdk };
-    attune.after_change(&[]);
+    attune.after_change(&[], None);
     if let Ok(e) = attune.sdk.engine.try_borrow() {
         let (pages, clicks) = (e.config().autocapture_pages, e.config().autocapture_clicks);
         drop(e);
@@ -133,12 +142,26 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     let weak = Rc::downgrade(&attune.sdk);
     dom::when_parsed(move || {
         if let Some(sdk) = weak.upgrade() {
-            if let Ok(e) = sdk.engine.try_borrow() {
-                dom::apply(&e.decisions());
-            }
+            Attune::from_sdk(sdk).repaint_all();
         }
+        dom::end_hiding();
     });
     Ok(attune)
+}
+
+/// Ends the anti-flicker hiding `timeout_ms` after navigation start at the
+/// latest (the snippet has its own timer; this one covers pages without it).
+fn end_hiding_after(timeout_ms: f64) {
+    let Some(w) = web_sys::window() else { return };
+    let elapsed = w.performance().map_or(0.0, |p| p.now());
+    let left = timeout_ms - elapsed;
+    if left <= 0.0 {
+        dom::end_hiding();
+        return;
+    }
+    let cb = Closure::once_into_js(dom::end_hiding);
+    let _ =
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), left as i32);
 }
 
 /// One running SDK instance.
@@ -158,6 +181,11 @@ impl Attune {
         };
         let name = to_opt_string(&name, "page.name").map_err(|e| js_error(&e))?;
         let props = to_map(&props, "page.properties").map_err(|e| js_error(&e))?;
+        // A new page view: slots may be counted again and show fresh decisions.
+        slots::new_page_view();
+        if let Ok(mut p) = self.sdk.pinned.try_borrow_mut() {
+            p.clear();
+        }
         self.change(|e| {
             e.set_page(page::read_page());
             e.page(name, props)
@@ -270,10 +298,29 @@ impl Attune {
         Ok(to_js(e.segments()))
     }
 
-    /// The decision for one slot (`{slot, variant, content, reason}`), or `null`.
+    /// The decision for one slot (`{slot, variant, content, experiment?, reason}`),
+    /// or `null`; no DOM work (for apps that render themselves).
     pub fn decide(&self, slot: &str) -> Result<JsValue, JsValue> {
-        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
         Ok(e.decide(slot).map_or(JsValue::NULL, |d| to_js(&d)))
+    }
+
+    /// The trace of the decision for one slot (every variant, condition,
+    /// caps, suppression, bucket), or `null`.
+    pub fn explain(&self, slot: &str) -> Result<JsValue, JsValue> {
+        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
+        Ok(e.explain(slot).map_or(JsValue::NULL, |x| to_js(&x)))
+    }
+
+    /// Records an impression of what `slot` shows now (`Experience Viewed`);
+    /// false when it shows its default markup. For apps that render themselves.
+    pub fn viewed(&self, slot: &str) -> Result<bool, JsValue> {
+        self.exposure(slot, false)
+    }
+
+    /// Records a click on what `slot` shows now (`Experience Clicked`).
+    pub fn clicked(&self, slot: &str) -> Result<bool, JsValue> {
+        self.exposure(slot, true)
     }
 
     /// A plain JSON snapshot of the visitor profile.
@@ -300,8 +347,13 @@ impl Attune {
 
     /// Re-applies every slot's decision to the page (after it added slots).
     pub fn render(&self) -> Result<(), JsValue> {
-        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
-        dom::apply(&e.decisions());
+        if self.sdk.engine.try_borrow_mut().is_err() {
+            return Err(busy());
+        }
+        if let Ok(mut p) = self.sdk.pinned.try_borrow_mut() {
+            p.clear();
+        }
+        self.repaint_all();
         Ok(())
     }
 
@@ -349,7 +401,7 @@ impl Attune {
     /// Repaints and notifies after data arrived from outside; `before` is the
     /// segment membership before it arrived.
     pub(crate) fn refresh_page(&self, before: &[String]) {
-        self.after_change(before);
+        self.after_change(before, None);
     }
 
     /// The URL of the last recorded page.
@@ -373,11 +425,79 @@ impl Attune {
             f(&mut e).map_err(|err| js_error(&err))?;
             before
         };
-        self.after_change(&before);
+        self.after_change(&before, None);
         Ok(())
     }
 
-    fn after_change(&self, before: &[String]) {
+    fn exposure(&self, slot: &str, click: bool) -> Result<bool, JsValue> {
+        let (before, shown) = {
+            let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
+            let before = e.segments().to_vec();
+            let shown = if click {
+                e.clicked(slot)
+            } else {
+                e.viewed(slot)
+            };
+            (before, shown.map_err(|err| js_error(&err))?)
+        };
+        self.after_change(&before, Some(slot));
+        Ok(shown)
+    }
+
+    /// Paints every slot's current decision and watches the painted slots.
+    pub(crate) fn repaint_all(&self) {
+        let decisions = match self.sdk.engine.try_borrow_mut() {
+            Ok(mut e) => e.decisions(),
+            Err(_) => return,
+        };
+        dom::apply(&decisions);
+        for d in decisions.iter().filter(|d| d.variant.is_some()) {
+            slots::watch(&dom::elements(d));
+        }
+        if let Ok(mut p) = self.sdk.painted.try_borrow_mut() {
+            *p = decisions
+                .iter()
+                .map(|d| (d.slot.clone(), dom::signature(d)))
+                .collect();
+        }
+    }
+
+    /// Repaints the slots whose decision changed, except `exposed` (just seen
+    /// or clicked: pinned to what it shows) and slots still pinned.
+    fn repaint_changed(&self, decisions: &[crate::core::decide::Decision], exposed: Option<&str>) {
+        let (Ok(mut painted), Ok(mut pinned)) = (
+            self.sdk.painted.try_borrow_mut(),
+            self.sdk.pinned.try_borrow_mut(),
+        ) else {
+            return;
+        };
+        let mut changed = Vec::new();
+        for d in decisions {
+            let sig = dom::signature(d);
+            if exposed == Some(d.slot.as_str()) {
+                pinned.retain(|(s, _)| *s != d.slot);
+                pinned.push((d.slot.clone(), sig));
+                continue;
+            }
+            if pinned.iter().any(|(s, p)| *s == d.slot && *p == sig) {
+                continue;
+            }
+            pinned.retain(|(s, _)| *s != d.slot);
+            match painted.iter_mut().find(|(s, _)| *s == d.slot) {
+                Some((_, p)) if *p == sig => continue,
+                Some((_, p)) => *p = sig,
+                None => painted.push((d.slot.clone(), sig)),
+            }
+            changed.push(d.clone());
+        }
+        drop((painted, pinned));
+        dom::apply(&changed);
+        for d in changed.iter().filter(|d| d.variant.is_some()) {
+            slots::watch(&dom::elements(d));
+        }
+    }
+
+    fn after_change(&self, before: &[String], exposed: Option<&str>) {
         let (errors, now, decisions) = match self.sdk.engine.try_borrow_mut() {
             Ok(mut e) => (e.take_errors(), e.segments().to_vec(), e.decisions()),
             Err(_) => return,
@@ -407,24 +527,9 @@ impl Attune {
                 self.sdk.emit("profile", &p);
             }
         }
-        // Repaint only when some slot's choice changed (a DOM query per slot
+        // Repaint only the slots whose decision changed (a DOM query per slot
         // on every track() would dominate the call).
-        let painted: Vec<(String, Option<String>)> = decisions
-            .iter()
-            .map(|d| (d.slot.clone(), d.variant.clone()))
-            .collect();
-        let changed = self
-            .sdk
-            .painted
-            .try_borrow()
-            .map(|p| *p != painted)
-            .unwrap_or(true);
-        if changed {
-            dom::apply(&decisions);
-            if let Ok(mut p) = self.sdk.painted.try_borrow_mut() {
-                *p = painted;
-            }
-        }
+        self.repaint_changed(&decisions, exposed);
         delivery::queued(&self.sdk);
     }
 }

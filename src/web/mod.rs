@@ -16,4 +16,5 @@ mod lock;
 mod page;
 pub mod rules_api;
 mod seed;
+mod slots;
 mod transport;

@@ -27,6 +27,11 @@ impl Engine {
             .collect()
     }
 
+    /// Exposure counting and anti-flicker options.
+    pub fn display(&self) -> crate::core::placement::DisplayOptions {
+        self.display
+    }
+
     /// The trace of the decision for `slot` (`None` for an unknown slot).
     pub fn explain(&self, slot: &str) -> Option<Explanation> {
         let p = self.placements.get(slot)?;
