@@ -3,6 +3,8 @@
 // the `travel_spend_30d` metric). The insight card and the two-step offer are
 // Attune slots; a click on an offer (its link or "Not now") is the response
 // that suppresses it (`stopAfter: {clicked: true}`) and unlocks the next step.
+// A slot keeps what the visitor saw until the next page view, so the page puts
+// the answered offer away itself; the next step shows from the next page view.
 var TRANSACTIONS = [
   { id: 't1', label: 'SkyJet flight to Lisbon', category: 'travel', amount: 240 },
   { id: 't2', label: 'Hotel Miramar, 2 nights', category: 'travel', amount: 180 },
@@ -40,5 +42,7 @@ demo.onDom(function () {
     var variant = d && d.variant;
     if (variant && a.classList.contains('dismiss')) attune.track('Offer Dismissed', { offer: variant });
     else if (variant) attune.track('Offer Accepted', { offer: variant });
+    document.getElementById('offer-card').hidden = true;
+    document.getElementById('offer-thanks').hidden = false;
   });
 });

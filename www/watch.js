@@ -1,6 +1,6 @@
 // Streaming-style content page. Playing a title tracks `Content Viewed` with its
 // genre (the `genre` affinity). Attune sets `data-first` / `data-second` on the
-// rows container from the two top genres; style.css turns them into row order.
+// marker before the rows from the two top genres; style.css turns them into row order.
 var SHELF = {
   documentary: ['Mountains of Fire', 'The Last Glacier', 'Night Forest'],
   drama: ['Harbour Lights', 'The Orchard', 'Second Chances'],

@@ -4,7 +4,9 @@
 //   ```js   — with `import … from 'attune'`: a module page with an import map to the
 //             package's browser entry; without: run on the script-tag page above;
 //   ```sh   — the `cargo run -p attune-cli -- …` commands, run with the built binary
-//             (the make/bench lines start long builds and are covered by CI itself).
+//             (the make/bench lines start long builds and are covered by CI itself);
+//   ```json — config fragments (with `//` comments): made a config object and
+//             passed to `attune check`, which must find no problem.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,8 +43,9 @@ after(async () => {
 
 test('README has html, js and sh blocks', () => {
   const langs = blocks.map((b) => b.lang);
-  for (const l of ['html', 'js', 'sh']) assert.ok(langs.includes(l), `a ${l} block`);
-  assert.deepEqual(blocks.filter((b) => !['html', 'js', 'sh'].includes(b.lang)), [], 'every block is tagged html, js or sh');
+  for (const l of ['html', 'js', 'sh', 'json']) assert.ok(langs.includes(l), `a ${l} block`);
+  assert.deepEqual(blocks.filter((b) => !['html', 'js', 'sh', 'json'].includes(b.lang)), [],
+    'every block is tagged html, js, sh or json (so that a test runs it)');
 });
 
 test('README html and js blocks run in Chromium', { timeout: 120_000 }, async () => {
@@ -106,8 +109,24 @@ test('README html and js blocks run in Chromium', { timeout: 120_000 }, async ()
     (await collector.fetchJson('/v1/events')).some((e) => e.event === 'Product Viewed' && e.properties?.sku === 'A1'));
 });
 
+const bin = join(ROOT, 'target/debug/attune');
+
+test('README json blocks: config fragments pass `attune check`', () => {
+  assert.ok(existsSync(bin), 'the CLI is built (cargo test --workspace builds it)');
+  const json = blocks.filter((b) => b.lang === 'json');
+  assert.ok(json.length >= 1);
+  for (const [i, { code }] of json.entries()) {
+    const text = code.replace(/\s+\/\/.*$/gm, '');
+    const config = JSON.parse(text.trim().startsWith('{') ? text : `{${text}}`);
+    const file = join(ROOT, WWW, `config-${i}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const r = spawnSync(bin, ['check', file], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, `json block ${i}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stderr, '', `json block ${i}: no warning`);
+  }
+});
+
 test('README sh blocks: the attune CLI commands succeed', () => {
-  const bin = join(ROOT, 'target/debug/attune');
   assert.ok(existsSync(bin), 'the CLI is built (cargo test --workspace builds it)');
   const commands = blocks.filter((b) => b.lang === 'sh')
     .flatMap((b) => b.code.replace(/\\\n\s*/g, '').split('\n'))
