@@ -226,3 +226,42 @@ fn exposures_are_tracked_as_events_with_experiment_ids() {
     assert!(outbox.contains("\"experimentVariant\":\"b\""));
     assert!(outbox.contains("\"event\":\"Experience Clicked\""));
 }
+
+#[test]
+fn the_decision_cache_follows_personalization_consent() {
+    let config = json!({"placements": [
+        {"slot": "hero", "variants": [{"id": "v", "content": {"html": "<b>Hi</b>"}}]},
+        {"slot": "none", "variants": [{"id": "n", "when": {"traits.x": 1}, "content": {"text": "x"}}]}
+    ]});
+    let storage = Rc::new(MemoryStorage::new());
+    let clock = Rc::new(FakeClock::new(1_790_000_000_000.0));
+    let mut e = engine(&config, &storage, &clock);
+    let decisions = e.decisions();
+    e.cache_decisions(&decisions);
+    let cached: Value = storage
+        .get("attune:decisions")
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        cached[0]["slot"], "hero",
+        "only slots showing a variant are cached"
+    );
+    assert_eq!(cached[0]["content"]["nodes"][0]["tag"], "b");
+    assert_eq!(cached.as_array().map(Vec::len), Some(1));
+    let revoke = json!({"personalization": false});
+    e.consent(revoke.as_object().unwrap_or(&serde_json::Map::new()))
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        storage.get("attune:decisions").ok().flatten(),
+        None,
+        "revoking consent removes it"
+    );
+    e.cache_decisions(&decisions);
+    assert_eq!(
+        storage.get("attune:decisions").ok().flatten(),
+        None,
+        "and nothing is written without it"
+    );
+}

@@ -80,3 +80,32 @@ fn simulate_is_deterministic_and_reports_segment_changes_and_decisions() {
     assert_eq!(lines[3]["at"], "2026-01-02T09:00:00.000Z");
     assert_eq!(lines[3]["event"], "identify");
 }
+
+#[test]
+fn simulate_records_viewed_and_clicked_lines_against_caps_and_suppression() {
+    let (code, out, err) = attune(&[
+        "simulate",
+        "--config",
+        "tests/vectors/decisions-config.json",
+        "--events",
+        "tests/vectors/decisions-events.jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_default())
+        .collect();
+    let hero = |i: usize| lines[i]["decisions"]["hero"].clone();
+    assert_eq!(hero(0)["reason"], "experiment");
+    assert_eq!(hero(0)["experiment"]["key"], "hero-test");
+    // One impression caps the arm for the session: the fallback shows next.
+    assert_eq!(lines[1]["event"], "viewed hero");
+    assert_eq!(hero(1)["variant"], "fallback");
+    // A click on the fallback retires it (stopAfter.clicked): default markup.
+    assert_eq!(lines[3]["event"], "clicked hero");
+    assert_eq!(hero(3)["variant"], serde_json::Value::Null);
+    assert_eq!(
+        lines[4]["event"],
+        "viewed hero (default markup: not recorded)"
+    );
+}

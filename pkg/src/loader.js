@@ -33,13 +33,91 @@ function callSafely(name, args) {
   try { return Promise.resolve(call(name, args)); } catch (e) { warn(e); return Promise.reject(e); }
 }
 
+// First paint for a returning visitor: the SDK caches the decisions that show
+// a variant (`<storagePrefix>:decisions`, personalization consent permitting).
+// Before the wasm module is even compiled, they are painted from that cache,
+// node by node (the cached markup is the sanitiser's tree; attributes are
+// re-checked here anyway), and marked done so they are not hidden. Right before
+// the engine starts, every early-painted slot is put back exactly as it was, in
+// the same task as the engine's own first paint, so nothing flashes.
+var early = []; // [element, original clone]
+var earlyObserver = null;
+function cachedDecisions() {
+  try {
+    var init = queued.filter(function (i) { return i[0] === 'init'; })[0];
+    var prefix = (init && init[1] && init[1][0] && init[1][0].storagePrefix) || 'attune';
+    var list = JSON.parse(win.localStorage.getItem(prefix + ':decisions') || '[]');
+    return Array.isArray(list) ? list : [];
+  } catch (_) { return []; }
+}
+function safeAttr(name, value) {
+  return !/^on/i.test(name) && name !== 'style' && name !== 'srcdoc'
+    && !(/^(href|src|action|formaction|xlink:href)$/i.test(name) && /^[\s\u0000-\u001f]*(javascript|data|vbscript):/i.test(value));
+}
+function buildNode(n) {
+  if (typeof n === 'string') return document.createTextNode(n);
+  var el = document.createElement(n.tag);
+  (n.attrs || []).forEach(function (a) { if (safeAttr(a[0], a[1])) el.setAttribute(a[0], a[1]); });
+  (n.children || []).forEach(function (c) { el.appendChild(buildNode(c)); });
+  return el;
+}
+function paintEarly(list) {
+  list.forEach(function (d) {
+    var sel = d.selector || '[data-attune-slot="' + String(d.slot).replace(/["\\]/g, '\\$&') + '"]';
+    var els;
+    try { els = document.querySelectorAll(sel); } catch (_) { return; }
+    Array.prototype.forEach.call(els, function (el) {
+      if (el.hasAttribute('data-attune-done') || early.some(function (e) { return e[0] === el; })) return;
+      var c = d.content || {};
+      early.push([el, el.cloneNode(true)]);
+      if (typeof c.text === 'string') el.textContent = c.text;
+      if (Array.isArray(c.nodes)) {
+        while (el.firstChild) el.removeChild(el.firstChild);
+        c.nodes.forEach(function (n) { el.appendChild(buildNode(n)); });
+      }
+      Object.keys(c.attributes || {}).forEach(function (k) {
+        if (safeAttr(k, c.attributes[k]) && k !== 'class' && k !== 'hidden') el.setAttribute(k, c.attributes[k]);
+      });
+      if (c.classes) {
+        (c.classes.add || []).forEach(function (x) { el.classList.add(x); });
+        (c.classes.remove || []).forEach(function (x) { el.classList.remove(x); });
+      }
+      if (c.hide) el.setAttribute('hidden', '');
+      if (c.show) el.removeAttribute('hidden');
+      el.setAttribute('data-attune-done', '');
+    });
+  });
+}
+function restoreEarly() {
+  if (earlyObserver) earlyObserver.disconnect();
+  early.splice(0).forEach(function (pair) {
+    var el = pair[0];
+    var orig = pair[1];
+    while (el.firstChild) el.removeChild(el.firstChild);
+    Array.prototype.forEach.call(orig.childNodes, function (n) { el.appendChild(n.cloneNode(true)); });
+    Array.prototype.slice.call(el.attributes).forEach(function (a) {
+      if (!orig.hasAttribute(a.name)) el.removeAttribute(a.name);
+    });
+    Array.prototype.forEach.call(orig.attributes, function (a) { el.setAttribute(a.name, a.value); });
+  });
+}
+(function () {
+  var list = cachedDecisions();
+  if (!list.length) return;
+  paintEarly(list);
+  try {
+    earlyObserver = new MutationObserver(function () { paintEarly(list); });
+    earlyObserver.observe(document.documentElement, { childList: true, subtree: true });
+  } catch (_) { /* no MutationObserver: slots parsed later keep their hiding */ }
+})();
+
 var api = {
   __attune: true,
   version: '',
   init: function (config) {
     if (initing) return initing;
     initing = load()
-      .then(function () { return wasm_bindgen.init(config); })
+      .then(function () { restoreEarly(); return wasm_bindgen.init(config); })
       .then(function (instance) {
         sdk = instance;
         api.isReady = true;

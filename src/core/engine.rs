@@ -57,6 +57,8 @@ pub struct Engine {
     /// Kept for `explain` (sub-conditions are compiled on demand).
     regex: Box<dyn RegexEngine>,
     display: crate::core::placement::DisplayOptions,
+    /// What `cache_decisions` last wrote.
+    decision_cache: String,
     delivery: Delivery,
     gate: Gate,
     page: PageContext,
@@ -132,6 +134,7 @@ impl Engine {
             placements,
             regex: platform.regex,
             display,
+            decision_cache: String::new(),
             delivery,
             gate: Gate::OPEN,
             page: PageContext::default(),
@@ -275,6 +278,12 @@ impl Engine {
     pub fn reset(&mut self) {
         let now = self.clock.now_ms();
         self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
+        // The last visitor's cached decisions must not paint for the next one.
+        self.decision_cache.clear();
+        let key = format!("{}:decisions", self.config.storage_prefix);
+        if let Err(e) = self.storage.remove(&key) {
+            self.errors.push(e);
+        }
         self.save_profile();
         self.refresh();
     }

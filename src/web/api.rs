@@ -454,6 +454,9 @@ impl Attune {
         for d in decisions.iter().filter(|d| d.variant.is_some()) {
             slots::watch(&dom::elements(d));
         }
+        if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
+            e.cache_decisions(&decisions);
+        }
         if let Ok(mut p) = self.sdk.painted.try_borrow_mut() {
             *p = decisions
                 .iter()
@@ -491,6 +494,12 @@ impl Attune {
             changed.push(d.clone());
         }
         drop((painted, pinned));
+        if changed.is_empty() {
+            return;
+        }
+        if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
+            e.cache_decisions(decisions);
+        }
         dom::apply(&changed);
         for d in changed.iter().filter(|d| d.variant.is_some()) {
             slots::watch(&dom::elements(d));

@@ -97,23 +97,46 @@ test('attune.js is one classic script that defines only window.attune', async ()
   assert.ok(warnings.length >= 1, 'the failed wasm load is reported with console.warn');
 });
 
-test('snippet.min.js parses, stays under 1 KB and queues calls before the SDK loads', () => {
+test('snippet.min.js parses, stays under 1 KB, hides slots for a bounded time and queues calls before the SDK loads', () => {
   const code = readFileSync(join(PKG, 'snippet.min.js'), 'utf8');
   assert.ok(Buffer.byteLength(code) <= 1024, `${Buffer.byteLength(code)} bytes`);
   const appended = [];
+  const classes = new Set();
+  const timers = [];
+  const script = { attrs: { 'data-attune-timeout': '250' } };
+  script.getAttribute = (n) => script.attrs[n] ?? null;
+  script.hasAttribute = (n) => n in script.attrs;
   const document = {
     createElement: (tag) => ({ tag }),
     head: { appendChild: (el) => appended.push(el) },
+    documentElement: { classList: { add: (c) => classes.add(c), remove: (c) => classes.delete(c) } },
+    currentScript: script,
   };
   const window = {};
-  vm.runInNewContext(code, { window, document });
+  vm.runInNewContext(code, { window, document, setTimeout: (f, ms) => timers.push([f, ms]) });
   assert.equal(typeof window.attune, 'object', 'window.attune is defined synchronously');
+  assert.ok(classes.has('attune-loading'), 'slots are hidden while undecided');
+  assert.equal(timers.length, 1);
+  assert.equal(timers[0][1], 250, 'the timeout comes from data-attune-timeout');
+  timers[0][0]();
+  assert.ok(!classes.has('attune-loading'), 'and always ends');
+  const style = appended.find((el) => el.tag === 'style');
+  assert.match(style?.textContent ?? '', /\.attune-loading \[data-attune-slot\]:not\(\[data-attune-done\]\)\{visibility:hidden\}/);
   window.attune.init({ a: 1 });
   window.attune.page();
-  assert.deepEqual(JSON.parse(JSON.stringify(window.attune.q)), [['init', [{ a: 1 }]], ['page', []]]);
-  assert.equal(appended.length, 1, 'one script element appended');
-  assert.equal(appended[0].async, true, 'loaded async');
-  assert.match(appended[0].src, /attune\.js$/);
+  window.attune.viewed('hero');
+  assert.deepEqual(JSON.parse(JSON.stringify(window.attune.q)), [['init', [{ a: 1 }]], ['page', []], ['viewed', ['hero']]]);
+  const scripts = appended.filter((el) => el.tag === 'script');
+  assert.equal(scripts.length, 1, 'one script element appended');
+  assert.equal(scripts[0].async, true, 'loaded async');
+  assert.match(scripts[0].src, /attune\.js$/);
+  // With data-attune-css (a CSP without inline styles), no <style> and a default timeout of 300 ms.
+  const bare = { ...document, head: { appendChild: (el) => appended.push(el) }, currentScript: { getAttribute: () => null, hasAttribute: (n) => n === 'data-attune-css' } };
+  appended.length = 0;
+  timers.length = 0;
+  vm.runInNewContext(code, { window: {}, document: bare, setTimeout: (f, ms) => timers.push([f, ms]) });
+  assert.equal(timers[0][1], 300);
+  assert.deepEqual(appended.map((el) => el.tag), ['script']);
 });
 
 test('target/sizes.json records the size table', () => {

@@ -9,6 +9,7 @@ use crate::core::error::{AttuneError, Result};
 use crate::core::experiment::Sticky;
 use crate::core::explain::{explain, Explanation};
 use crate::core::exposures::{self, Ledger};
+use crate::core::platform::Storage;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -25,6 +26,26 @@ impl Engine {
         (0..self.placements.items.len())
             .map(|i| self.decide_index(i))
             .collect()
+    }
+
+    /// Stores the decisions that show a variant under `<prefix>:decisions`
+    /// (personalization consent permitting), so the script-tag loader can paint
+    /// a returning visitor's slots before the engine has started. Written only
+    /// when it changed.
+    pub fn cache_decisions(&mut self, decisions: &[Decision]) {
+        if !self.consent.allows(Category::Personalization) {
+            return;
+        }
+        let shown: Vec<&Decision> = decisions.iter().filter(|d| d.variant.is_some()).collect();
+        let json = serde_json::to_string(&shown).unwrap_or_default();
+        if json == self.decision_cache {
+            return;
+        }
+        let key = format!("{}:decisions", self.config.storage_prefix);
+        match self.storage.set(&key, &json) {
+            Ok(()) => self.decision_cache = json,
+            Err(e) => self.errors.push(e),
+        }
     }
 
     /// Exposure counting and anti-flicker options.

@@ -178,6 +178,7 @@ impl Engine {
             }
         }
         self.reset_choices();
+        self.decision_cache.clear();
         self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
         self.profile_base = self.profile.clone();
         self.profile_dirty = false;
@@ -244,9 +245,12 @@ impl Engine {
         match c {
             Category::Personalization => {
                 self.profile_dirty = false;
-                let key = format!("{}:profile", self.config.storage_prefix);
-                if let Err(e) = self.storage.remove(&key) {
-                    self.errors.push(e);
+                self.decision_cache.clear();
+                for name in ["profile", "decisions"] {
+                    let key = format!("{}:{name}", self.config.storage_prefix);
+                    if let Err(e) = self.storage.remove(&key) {
+                        self.errors.push(e);
+                    }
                 }
             }
             Category::Analytics => {
