@@ -57,6 +57,10 @@ test('journey 1: abandoned cart, e-mail and social returns, purchase ends the nu
   await step(page, j, 'after-purchase');
   assert.match(await slotText(page, 'hero'), /Gear for every trail/, 'the default hero after the purchase');
   assert.equal((await slotText(page, 'offer')).trim(), '', 'no discount after the purchase');
+  await page.goto(channelLink(o, 'social', 'f2'));
+  await sdkReady(page);
+  await step(page, j, 'later-social');
+  assert.doesNotMatch(await slotText(page, 'hero'), /Trail Runner/, 'no cart nudge from an ad either');
   await page.evaluate(() => window.attune.flush());
 
   // What reached the collector: exposures, the purchase, and the A/B results.
