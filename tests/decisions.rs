@@ -265,3 +265,76 @@ fn the_decision_cache_follows_personalization_consent() {
         "and nothing is written without it"
     );
 }
+
+#[test]
+fn exposures_of_what_the_page_shows_are_recorded_on_that_variant() {
+    let config = json!({"placements": [{"slot": "hero", "variants": [
+        {"id": "a", "caps": {"session": 1}, "content": {"text": "A"}},
+        {"id": "b", "content": {"text": "B"}}
+    ]}]});
+    let storage = Rc::new(MemoryStorage::new());
+    let clock = Rc::new(FakeClock::new(1_790_000_000_000.0));
+    let mut e = engine(&config, &storage, &clock);
+    e.page(None, None).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        e.decide("hero").and_then(|d| d.variant).as_deref(),
+        Some("a")
+    );
+    assert_eq!(e.exposure("hero", Some("a"), false), Ok(true));
+    // The cap moved the decision on to "b", but the page still shows "a" (pinned).
+    assert_eq!(
+        e.decide("hero").and_then(|d| d.variant).as_deref(),
+        Some("b")
+    );
+    assert_eq!(e.exposure("hero", Some("a"), true), Ok(true));
+    let doc = e.attributes().clone();
+    assert_eq!(doc["exposures"]["hero"]["a"]["clicks"], 1);
+    assert!(doc["exposures"]["hero"].get("b").is_none());
+    assert_eq!(
+        e.exposure("hero", Some("zzz"), true)
+            .map_err(|err| err.to_string()),
+        Err("clicked.variant: no variant \"zzz\" in slot \"hero\"".to_string())
+    );
+}
+
+#[test]
+fn a_holdout_impression_is_tracked_for_the_experiment_without_a_variant() {
+    let config = json!({"collector": {"url": "http://127.0.0.1:1/v1/batch"}, "placements": [{"slot": "hero",
+        "experiment": {"key": "h", "holdout": 0.999_999},
+        "variants": [{"id": "a", "content": {"text": "A"}}, {"id": "b", "content": {"text": "B"}}]}]});
+    let storage = Rc::new(MemoryStorage::new());
+    let clock = Rc::new(FakeClock::new(1_790_000_000_000.0));
+    let mut e = engine(&config, &storage, &clock);
+    e.page(None, None).unwrap_or_else(|err| panic!("{err}"));
+    let d = e.decide("hero").unwrap_or_else(|| panic!("hero"));
+    assert_eq!((d.variant, d.reason.as_str()), (None, "holdout"));
+    assert_eq!(e.viewed("hero"), Ok(true));
+    assert_eq!(
+        e.clicked("hero"),
+        Ok(false),
+        "nothing to click in the default markup"
+    );
+    let doc = e.attributes().clone();
+    assert_eq!(doc["events"]["Experience Viewed"]["count"], 1);
+    assert_eq!(
+        doc["exposures"],
+        json!({}),
+        "no variant was shown: no ledger entry"
+    );
+    assert_eq!(
+        doc["experiments"]["h"],
+        json!({"variant": null, "inExperiment": false})
+    );
+    let (delivery, env) = e.delivery();
+    let _ = delivery.persist(&env);
+    let outbox: String = storage
+        .keys()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|k| storage.get(k).ok().flatten())
+        .collect();
+    assert!(
+        outbox.contains(r#""holdout":true"#),
+        "the holdout flag reaches the event"
+    );
+}

@@ -261,7 +261,8 @@ export declare class Attune {
   explain(slot: string): Explanation | null;
   /**
    * Records an impression of what the slot shows now (`Experience Viewed`, exposure ledger).
-   * Attune does this itself for slots it paints; call it when you render yourself. `false` for default markup.
+   * Attune does this itself for slots it paints; call it when you render yourself. `false` for default
+   * markup, except in an experiment's holdout (tracked with `variant: null, holdout: true`).
    */
   viewed(slot: string): boolean;
   /** Records a click on what the slot shows now (`Experience Clicked`). */

@@ -23,12 +23,12 @@ pub struct Sdk {
     /// the first one that subscribes: init-time problems are not lost.
     unheard_errors: RefCell<Vec<JsValue>>,
     /// The (slot, signature) pairs last painted.
-    painted: RefCell<Vec<(String, String)>>,
+    pub(crate) painted: RefCell<Vec<(String, String)>>,
     /// Slots seen or clicked in this page view, with the decision made right
     /// after: while it stays the same they keep showing what was seen (a cap
     /// or a click retires a variant from the next page view, not under the
     /// visitor's eyes).
-    pinned: RefCell<Vec<(String, String)>>,
+    pub(crate) pinned: RefCell<Vec<(String, String)>>,
 }
 
 impl Sdk {
@@ -86,7 +86,7 @@ fn sync_cookie(engine: &mut Engine) -> crate::core::Result<()> {
     Ok(())
 }
 
-fn busy() -> JsValue {
+pub(crate) fn busy() -> JsValue {
     js_error(&AttuneError::input(
         "attune",
         "called re-entrantly from one of its own callbacks",
@@ -130,7 +130,7 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     delivery::start(&sdk);
     let display = sdk.engine.borrow().display();
     slots::install(&sdk, display.threshold, display.min_ms);
-    end_hiding_after(display.hide_timeout_ms);
+    crate::web::paint::end_hiding_after(display.hide_timeout_ms);
     let attune = Attune { sdk };
     attune.after_change(&[], None);
     if let Ok(e) = attune.sdk.engine.try_borrow() {
@@ -149,25 +149,10 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     Ok(attune)
 }
 
-/// Ends the anti-flicker hiding `timeout_ms` after navigation start at the
-/// latest (the snippet has its own timer; this one covers pages without it).
-fn end_hiding_after(timeout_ms: f64) {
-    let Some(w) = web_sys::window() else { return };
-    let elapsed = w.performance().map_or(0.0, |p| p.now());
-    let left = timeout_ms - elapsed;
-    if left <= 0.0 {
-        dom::end_hiding();
-        return;
-    }
-    let cb = Closure::once_into_js(dom::end_hiding);
-    let _ =
-        w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), left as i32);
-}
-
 /// One running SDK instance.
 #[wasm_bindgen]
 pub struct Attune {
-    sdk: Rc<Sdk>,
+    pub(crate) sdk: Rc<Sdk>,
 }
 
 #[wasm_bindgen]
@@ -298,31 +283,6 @@ impl Attune {
         Ok(to_js(e.segments()))
     }
 
-    /// The decision for one slot (`{slot, variant, content, experiment?, reason}`),
-    /// or `null`; no DOM work (for apps that render themselves).
-    pub fn decide(&self, slot: &str) -> Result<JsValue, JsValue> {
-        let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
-        Ok(e.decide(slot).map_or(JsValue::NULL, |d| to_js(&d)))
-    }
-
-    /// The trace of the decision for one slot (every variant, condition,
-    /// caps, suppression, bucket), or `null`.
-    pub fn explain(&self, slot: &str) -> Result<JsValue, JsValue> {
-        let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
-        Ok(e.explain(slot).map_or(JsValue::NULL, |x| to_js(&x)))
-    }
-
-    /// Records an impression of what `slot` shows now (`Experience Viewed`);
-    /// false when it shows its default markup. For apps that render themselves.
-    pub fn viewed(&self, slot: &str) -> Result<bool, JsValue> {
-        self.exposure(slot, false)
-    }
-
-    /// Records a click on what `slot` shows now (`Experience Clicked`).
-    pub fn clicked(&self, slot: &str) -> Result<bool, JsValue> {
-        self.exposure(slot, true)
-    }
-
     /// A plain JSON snapshot of the visitor profile.
     pub fn profile(&self) -> Result<JsValue, JsValue> {
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
@@ -343,18 +303,6 @@ impl Attune {
             let report = delivery::flush(&sdk).await;
             Ok(to_js(&report))
         })
-    }
-
-    /// Re-applies every slot's decision to the page (after it added slots).
-    pub fn render(&self) -> Result<(), JsValue> {
-        if self.sdk.engine.try_borrow_mut().is_err() {
-            return Err(busy());
-        }
-        if let Ok(mut p) = self.sdk.pinned.try_borrow_mut() {
-            p.clear();
-        }
-        self.repaint_all();
-        Ok(())
     }
 
     /// Adds a listener: `error`, `segment:enter`, `segment:exit`, `profile`
@@ -429,84 +377,7 @@ impl Attune {
         Ok(())
     }
 
-    fn exposure(&self, slot: &str, click: bool) -> Result<bool, JsValue> {
-        let (before, shown) = {
-            let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
-            let before = e.segments().to_vec();
-            let shown = if click {
-                e.clicked(slot)
-            } else {
-                e.viewed(slot)
-            };
-            (before, shown.map_err(|err| js_error(&err))?)
-        };
-        self.after_change(&before, Some(slot));
-        Ok(shown)
-    }
-
-    /// Paints every slot's current decision and watches the painted slots.
-    pub(crate) fn repaint_all(&self) {
-        let decisions = match self.sdk.engine.try_borrow_mut() {
-            Ok(mut e) => e.decisions(),
-            Err(_) => return,
-        };
-        dom::apply(&decisions);
-        for d in decisions.iter().filter(|d| d.variant.is_some()) {
-            slots::watch(&dom::elements(d));
-        }
-        if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
-            e.cache_decisions(&decisions);
-        }
-        if let Ok(mut p) = self.sdk.painted.try_borrow_mut() {
-            *p = decisions
-                .iter()
-                .map(|d| (d.slot.clone(), dom::signature(d)))
-                .collect();
-        }
-    }
-
-    /// Repaints the slots whose decision changed, except `exposed` (just seen
-    /// or clicked: pinned to what it shows) and slots still pinned.
-    fn repaint_changed(&self, decisions: &[crate::core::decide::Decision], exposed: Option<&str>) {
-        let (Ok(mut painted), Ok(mut pinned)) = (
-            self.sdk.painted.try_borrow_mut(),
-            self.sdk.pinned.try_borrow_mut(),
-        ) else {
-            return;
-        };
-        let mut changed = Vec::new();
-        for d in decisions {
-            let sig = dom::signature(d);
-            if exposed == Some(d.slot.as_str()) {
-                pinned.retain(|(s, _)| *s != d.slot);
-                pinned.push((d.slot.clone(), sig));
-                continue;
-            }
-            if pinned.iter().any(|(s, p)| *s == d.slot && *p == sig) {
-                continue;
-            }
-            pinned.retain(|(s, _)| *s != d.slot);
-            match painted.iter_mut().find(|(s, _)| *s == d.slot) {
-                Some((_, p)) if *p == sig => continue,
-                Some((_, p)) => *p = sig,
-                None => painted.push((d.slot.clone(), sig)),
-            }
-            changed.push(d.clone());
-        }
-        drop((painted, pinned));
-        if changed.is_empty() {
-            return;
-        }
-        if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
-            e.cache_decisions(decisions);
-        }
-        dom::apply(&changed);
-        for d in changed.iter().filter(|d| d.variant.is_some()) {
-            slots::watch(&dom::elements(d));
-        }
-    }
-
-    fn after_change(&self, before: &[String], exposed: Option<&str>) {
+    pub(crate) fn after_change(&self, before: &[String], exposed: Option<&str>) {
         let (errors, now, decisions) = match self.sdk.engine.try_borrow_mut() {
             Ok(mut e) => (e.take_errors(), e.segments().to_vec(), e.decisions()),
             Err(_) => return,

@@ -7,7 +7,8 @@
 //! to `innerHTML`.
 //!
 //! Painted slots get `data-attune-done` (which ends their anti-flicker
-//! hiding) and, when a variant shows, `data-attune-variant="<id>"`.
+//! hiding) and, when a variant shows, `data-attune-variant="<id>"`; slots in
+//! an experiment's holdout get `data-attune-holdout="<key>"`.
 
 use crate::core::content::Rendered;
 use crate::core::decide::Decision;
@@ -143,6 +144,14 @@ fn paint(el: &Element, d: &Decision, sig: &str) {
         }
         (None, _) => {
             let _ = el.remove_attribute("data-attune-variant");
+        }
+    }
+    match d.experiment.as_ref().filter(|e| e.holdout) {
+        Some(e) => {
+            let _ = el.set_attribute("data-attune-holdout", &e.key);
+        }
+        None => {
+            let _ = el.remove_attribute("data-attune-holdout");
         }
     }
     let _ = el.set_attribute("data-attune-done", "");

@@ -14,6 +14,7 @@ mod inspect;
 mod lifecycle;
 mod lock;
 mod page;
+mod paint;
 pub mod rules_api;
 mod seed;
 mod slots;

@@ -52,7 +52,7 @@ fn try_install(threshold: f64, min_ms: f64) -> Result<(), JsValue> {
             };
             let visible = entry.is_intersecting() && entry.intersection_ratio() + 1e-6 >= threshold;
             if visible {
-                start_timer(&slot, min_ms);
+                start_timer(&slot, entry.target(), min_ms);
             } else {
                 cancel_timer(&slot);
             }
@@ -84,10 +84,13 @@ fn try_install(threshold: f64, min_ms: f64) -> Result<(), JsValue> {
     let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(|ev: web_sys::Event| {
         let target = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
         let slot_el = target.and_then(|t| t.closest("[data-attune-variant]").ok().flatten());
-        if let Some(slot) = slot_el.as_ref().and_then(dom::slot_of) {
+        let shown = slot_el
+            .as_ref()
+            .and_then(|el| el.get_attribute("data-attune-variant"));
+        if let (Some(slot), Some(shown)) = (slot_el.as_ref().and_then(dom::slot_of), shown) {
             if let Some(a) = attune() {
                 // Called from a page event: report, never throw.
-                if let Err(e) = a.clicked(&slot) {
+                if let Err(e) = a.exposure(&slot, Some(&shown), true) {
                     web_sys::console::warn_2(&"[attune] click".into(), &e);
                 }
             }
@@ -125,7 +128,7 @@ pub fn new_page_view() {
     }
 }
 
-fn start_timer(slot: &str, min_ms: f64) {
+fn start_timer(slot: &str, el: Element, min_ms: f64) {
     let seen = VIEWED.with(|v| v.borrow().iter().any(|s| s == slot));
     let running = TIMERS.with(|t| t.borrow().iter().any(|(s, _)| s == slot));
     if seen || running {
@@ -135,6 +138,12 @@ fn start_timer(slot: &str, min_ms: f64) {
     let owned = slot.to_string();
     let cb = Closure::once_into_js(move || {
         TIMERS.with(|t| t.borrow_mut().retain(|(s, _)| *s != owned));
+        // What the element shows now (a pinned slot may differ from the decision);
+        // default markup is not an impression, except in an experiment's holdout.
+        let shown = el.get_attribute("data-attune-variant");
+        if shown.is_none() && !el.has_attribute("data-attune-holdout") {
+            return;
+        }
         let first = VIEWED.with(|v| {
             let mut v = v.borrow_mut();
             let first = !v.contains(&owned);
@@ -144,7 +153,8 @@ fn start_timer(slot: &str, min_ms: f64) {
             first
         });
         if let (true, Some(a)) = (first, attune()) {
-            if let Err(e) = a.viewed(&owned) {
+            // A holdout impression (no variant shown) is checked against the decision.
+            if let Err(e) = a.exposure(&owned, shown.as_deref(), false) {
                 web_sys::console::warn_2(&"[attune] impression".into(), &e);
             }
         }

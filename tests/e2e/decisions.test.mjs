@@ -242,3 +242,46 @@ test('a returning visitor\'s first paint shows the cached decision before the en
   assert.equal(await page.innerHTML('[data-attune-slot="hero"]'), 'default hero');
   assert.deepEqual(problems(page), []);
 });
+
+test('a slot just seen stays as seen until the next page view; its click counts for what was shown', { timeout: 60_000 }, async () => {
+  const config = {
+    collector: collectorCfg(),
+    flushInterval: 200,
+    exposure: { minMs: 300 },
+    placements: [{ slot: 'hero', variants: [
+      { id: 'a', caps: { session: 1 }, content: { text: 'A' } },
+      { id: 'b', content: { text: 'B' } },
+    ] }],
+  };
+  const page = await open(config);
+  assert.equal(await page.textContent('[data-attune-slot="hero"]'), 'A');
+  await waitFor('impression of a', () => page.evaluate(() => window.attune.profile().exposures?.hero?.a?.views === 1));
+  assert.equal((await page.evaluate(() => window.attune.decide('hero'))).variant, 'b', 'the cap moved the decision on');
+  assert.equal(await page.textContent('[data-attune-slot="hero"]'), 'A', 'but the visitor keeps what they saw');
+  await page.click('[data-attune-slot="hero"]');
+  const ev = await waitFor('click at the collector', async () => {
+    const all = await events(page);
+    return all.some((e) => e.event === 'Experience Clicked') ? all : null;
+  });
+  assert.equal(ev.find((e) => e.event === 'Experience Clicked').properties.variant, 'a', 'the click is on what was shown');
+  await page.evaluate(() => history.pushState({}, '', '/next'));
+  await waitFor('next page view shows b', async () => (await page.textContent('[data-attune-slot="hero"]')) === 'B');
+  assert.deepEqual(problems(page), []);
+});
+
+test('the holdout keeps the default markup and its impression reaches the collector', { timeout: 60_000 }, async () => {
+  const config = {
+    collector: collectorCfg(),
+    flushInterval: 200,
+    placements: [{ slot: 'hero', experiment: { key: 'held', holdout: 0.999999 }, variants: [{ id: 'a', content: { text: 'A' } }, { id: 'b', content: { text: 'B' } }] }],
+  };
+  const page = await open(config);
+  assert.equal(await page.textContent('[data-attune-slot="hero"]'), 'default hero');
+  assert.equal(await page.getAttribute('[data-attune-slot="hero"]', 'data-attune-holdout'), 'held');
+  const ev = await waitFor('holdout impression at the collector', async () => {
+    const all = await events(page);
+    return all.find((e) => e.event === 'Experience Viewed') ?? null;
+  });
+  assert.deepEqual(ev.properties, { slot: 'hero', variant: null, experiment: 'held', experimentVariant: null, holdout: true });
+  assert.deepEqual(problems(page), []);
+});

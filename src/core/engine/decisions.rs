@@ -64,15 +64,19 @@ impl Engine {
     /// Records an impression of the variant `slot` shows now; `Ok(false)` when
     /// it shows its default markup (nothing to record).
     pub fn viewed(&mut self, slot: &str) -> Result<bool> {
-        self.exposure(slot, false)
+        self.exposure(slot, None, false)
     }
 
     /// Records a click in `slot` on the variant it shows now.
     pub fn clicked(&mut self, slot: &str) -> Result<bool> {
-        self.exposure(slot, true)
+        self.exposure(slot, None, true)
     }
 
-    fn exposure(&mut self, slot: &str, click: bool) -> Result<bool> {
+    /// Records an impression (`click` false) or a click of `shown`, the
+    /// variant the page really shows in `slot` (it may differ from the current
+    /// decision while the slot is pinned to what the visitor saw); `None`
+    /// means the current decision's variant.
+    pub fn exposure(&mut self, slot: &str, shown: Option<&str>, click: bool) -> Result<bool> {
         let call = if click { "clicked" } else { "viewed" };
         let d = self.decide(slot).ok_or_else(|| {
             AttuneError::input(
@@ -80,7 +84,43 @@ impl Engine {
                 format!("no placement for slot \"{slot}\""),
             )
         })?;
-        let Some(variant) = d.variant else {
+        let holdout = d
+            .experiment
+            .as_ref()
+            .filter(|e| e.holdout)
+            .map(|e| e.key.clone());
+        if let (None, false, Some(key)) = (shown, click, holdout) {
+            // The holdout sees the default markup; its impression still counts for
+            // the experiment's analysis (no ledger entry: no variant was shown).
+            let mut props = Map::new();
+            props.insert("slot".into(), json!(slot));
+            props.insert("variant".into(), Value::Null);
+            props.insert("experiment".into(), json!(key));
+            props.insert("experimentVariant".into(), Value::Null);
+            props.insert("holdout".into(), Value::Bool(true));
+            self.track("Experience Viewed", Some(props))?;
+            return Ok(true);
+        }
+        let (variant, experiment) = match shown {
+            None => (
+                d.variant,
+                d.experiment.filter(|e| e.in_experiment).map(|e| e.key),
+            ),
+            Some(v) => {
+                let p = self.placements.get(slot);
+                if !p.is_some_and(|p| p.ids.iter().any(|i| i == v)) {
+                    return Err(AttuneError::input(
+                        format!("{call}.variant"),
+                        format!("no variant \"{v}\" in slot \"{slot}\""),
+                    ));
+                }
+                let key = p.and_then(|p| p.experiment.as_ref()).map(|e| e.key.clone());
+                let assigned = key.as_ref().and_then(|k| self.profile.experiments.get(k));
+                let in_experiment = assigned.is_some_and(|a| a.variant.as_deref() == Some(v));
+                (Some(v.to_string()), key.filter(|_| in_experiment))
+            }
+        };
+        let Some(variant) = variant else {
             return Ok(false);
         };
         let now = self.clock.now_ms();
@@ -99,10 +139,10 @@ impl Engine {
         let mut props = Map::new();
         props.insert("slot".into(), json!(slot));
         props.insert("variant".into(), json!(variant));
-        if let Some(e) = d.experiment.filter(|e| e.in_experiment) {
-            props.insert("experiment".into(), json!(e.key));
+        if let Some(key) = experiment {
+            props.insert("experiment".into(), json!(key));
             if !click {
-                props.insert("experimentVariant".into(), json!(e.variant));
+                props.insert("experimentVariant".into(), json!(variant));
             }
         }
         let name = if click {
