@@ -3,8 +3,9 @@
 //             pkg/snippet.min.js) in Chromium; its collector is answered by the test;
 //   ```js   — with `import … from 'attune'`: a module page with an import map to the
 //             package's browser entry; without: run on the script-tag page above;
-//   ```sh   — the `cargo run -p attune-cli -- …` commands, run with the built binary
-//             (the make/bench lines start long builds and are covered by CI itself);
+//   ```sh   — the `cargo run -p attune-cli -- …` commands, run with the built binary;
+//             the make/bench lines start long builds (CI runs `make test` itself):
+//             their targets, benches and scripts must exist;
 //   ```json — config fragments (with `//` comments): made a config object and
 //             passed to `attune check`, which must find no problem.
 import assert from 'node:assert/strict';
@@ -138,4 +139,29 @@ test('README sh blocks: the attune CLI commands succeed', () => {
     assert.equal(r.status, 0, `${line}\n${r.stdout}${r.stderr}`);
     assert.ok(r.stdout.length > 0, `${line} prints something`);
   }
+});
+
+test('README sh blocks: make targets, benches and scripts named exist', () => {
+  const lines = blocks.filter((b) => b.lang === 'sh').flatMap((b) => b.code.split('\n'))
+    .map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+  const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
+  const cargo = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
+  let checked = 0;
+  for (const line of lines) {
+    let m;
+    if ((m = /^make (\w+)$/.exec(line))) {
+      assert.match(makefile, new RegExp(`^${m[1]}:`, 'm'), `Makefile target ${m[1]}`);
+      checked++;
+    } else if ((m = /^cargo bench --bench (\w+)$/.exec(line))) {
+      assert.match(cargo, new RegExp(`name = "${m[1]}"`), `[[bench]] ${m[1]} in Cargo.toml`);
+      assert.ok(existsSync(join(ROOT, 'benches', `${m[1]}.rs`)), `benches/${m[1]}.rs`);
+      checked++;
+    } else if ((m = /^node (\S+\.mjs)$/.exec(line))) {
+      assert.ok(existsSync(join(ROOT, m[1])), m[1]);
+      checked++;
+    } else {
+      assert.match(line, /^(cargo run -p attune-cli -- |--events )/, `an sh line this test knows how to check: ${line}`);
+    }
+  }
+  assert.ok(checked >= 5, `make/bench lines checked (${checked})`);
 });
