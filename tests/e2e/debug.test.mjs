@@ -3,7 +3,7 @@
 // `attune.debug(true)` open it; it shows the profile, segments with their
 // reasons, every slot's decision, the outbox and consent; it refreshes on
 // events; its close button and `attune.debug(false)` remove it; the page sees
-// no error and no CSP violation.
+// no error and no CSP violation. The ESM entry's debug(sdk) does the same.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 
@@ -71,4 +71,27 @@ test('debug overlay: opens with ?attune_debug=1, shows every section, refreshes,
   assert.equal(await page.locator('#attune-debug').count(), 0, 'attune.debug(false) closes it');
   assert.deepEqual(csp, [], 'no CSP violation');
   assert.deepEqual(problems(page), []);
+});
+
+test('debug overlay through the ESM entry: debug(sdk) opens it, debug(sdk, false) closes it', { timeout: 60_000 }, async () => {
+  const pages = await startCollector({ www: 'tests/e2e/pages' });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${pages.origin}/esm.html`);
+    await page.waitForFunction(() => window.__attuneModule, null, { timeout: 15_000 });
+    const opened = await page.evaluate(async () => {
+      const m = window.__attuneModule;
+      window.__sdk = await m.init({ autocapture: false, segments: { any: { 'events.Ping.count': { $gte: 1 } } } });
+      return m.debug(window.__sdk);
+    });
+    assert.equal(opened, true);
+    await panel(page).waitFor({ state: 'visible' });
+    await page.evaluate(() => window.__sdk.track('Ping'));
+    await waitFor('the ESM overlay to refresh', async () => /● any/.test(await section(page, 'segments').textContent()));
+    assert.equal(await page.evaluate(() => window.__attuneModule.debug(window.__sdk, false)), false);
+    assert.equal(await page.locator('#attune-debug').count(), 0);
+    assert.deepEqual(problems(page), []);
+  } finally {
+    await pages.close();
+  }
 });
