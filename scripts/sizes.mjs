@@ -32,6 +32,7 @@ const groups = {
   'script-tag': ['pkg/attune.js', 'pkg/attune_bg.wasm'],
   esm: ['pkg/web/attune_wasm.js', 'pkg/web/attune_wasm_bg.wasm'],
   snippet: ['pkg/snippet.min.js'],
+  'debug-overlay': ['pkg/debug.js'],
 };
 const report = { generated: new Date().toISOString(), files: {}, totals: {} };
 for (const [name, files] of Object.entries(groups)) {

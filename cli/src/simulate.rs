@@ -5,8 +5,11 @@
 //! `{"type":"page","name":"Home","page":{"path":"/","search":"?utm_medium=email"}}`,
 //! `{"type":"track","event":"Added to Cart","properties":{"sku":"A1"}}`,
 //! `{"type":"identify","userId":"u1","traits":{"plan":"gold"}}`,
+//! `{"type":"seed","response":{"traits":{"storePurchases":["boots"]}}}` (what the
+//! collector's profile endpoint answers: server-side traits, as at the SDK's start).
 //! `{"type":"viewed","slot":"hero"}` and `{"type":"clicked","slot":"hero"}`
 //! (an impression of / a click on what the slot shows then).
+//! Other keys (e.g. `"step"`) are ignored.
 //! `"at"` sets the time: an ISO-8601 instant or an offset from the previous
 //! event (`"+30s"`, `"+5m"`, `"+2h"`, `"+3d"`); without it, one second passes.
 
@@ -145,6 +148,7 @@ fn apply(engine: &mut Engine, clock: &FakeClock, v: &Value) -> Result<String, St
             engine.track(&name, map("properties"))
         }
         "identify" => engine.identify(string("userId"), map("traits")),
+        "seed" => engine.apply_seed(obj.get("response").unwrap_or(&Value::Null)),
         "viewed" | "clicked" => {
             let slot = string("slot").ok_or("slot: expected a string")?;
             let done = if kind == "viewed" {

@@ -5,3 +5,12 @@ import initWasm from '../web/attune_wasm.js';
 await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
 
 export { init, evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';
+
+/**
+ * Opens (or with `on === false` closes) the debug overlay for an SDK instance.
+ * The overlay's module is imported only when this is called.
+ */
+export async function debug(sdk, on = true) {
+  const overlay = await import('./debug.js');
+  return on === false ? overlay.close() : overlay.open(sdk);
+}

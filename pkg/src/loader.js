@@ -3,8 +3,8 @@
 // gains exactly one global: `window.attune`. It replays the snippet's queue,
 // and once `init` has resolved every method is the SDK's own.
 var METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
-  'flush', 'on', 'off', 'render', 'debug', 'segments', 'decide', 'explain', 'viewed', 'clicked', 'profile', 'attributes',
-  'consentState'];
+  'flush', 'on', 'off', 'render', 'segments', 'decide', 'explain', 'profile', 'attributes',
+  'consentState', 'inspect', 'viewed', 'clicked'];
 var win = window;
 var stub = win.attune;
 if (stub && stub.__attune) return; // loaded twice: keep the first
@@ -151,8 +151,28 @@ METHODS.forEach(function (name) {
     return new Promise(function (resolve, reject) { deferred.push([name, args, resolve, reject]); });
   };
 });
+// `debug(true)` opens the overlay (debug.js next to attune.js, imported only
+// when asked), `debug(false)` closes it; resolves to whether it is open.
+var debugModule = null;
+api.debug = function (on) {
+  try {
+    if (on === false) {
+      return debugModule ? debugModule.then(function (m) { return m.close(); }) : Promise.resolve(false);
+    }
+    if (!debugModule) {
+      var url = new URL('debug.js', (script && script.src) || document.baseURI).href;
+      debugModule = import(url);
+    }
+    return debugModule.then(function (m) {
+      return new Promise(function (resolve) { api.ready(function () { resolve(m.open(sdk)); }); });
+    }).catch(function (e) { warn(e); return false; });
+  } catch (e) { warn(e); return Promise.resolve(false); }
+};
 win.attune = api;
 load().catch(warn);
+try {
+  if (/[?&]attune_debug=(1|true)(&|$)/.test(location.search)) api.debug(true);
+} catch (e) { warn(e); }
 // Replay the snippet's queue in order: `init` first starts the engine, the
 // other calls wait for it; `ready(cb)` from the snippet maps to `onReady`.
 queued.forEach(function (item) {

@@ -275,9 +275,28 @@ export declare class Attune {
   on(event: 'profile', callback: (profile: Record<string, Json>) => void): void;
   /** Removes a listener. */
   off(event: string, callback: (...args: any[]) => void): void;
+  /** A read-only snapshot for debugging (what the debug overlay shows); `null` while busy. */
+  inspect(): Inspection | null;
   /** Frees the wasm-side state. */
   free(): void;
 }
+
+/** What {@link Attune.inspect} returns. */
+export interface Inspection {
+  /** Identity, channel and touches, session, traits, events, metrics, affinities, exposures, experiments. */
+  profile: Record<string, Json>;
+  /** Every configured segment: membership and the attribute values its condition read. */
+  segments: { name: string; member: boolean; when: Condition; values: Record<string, Json> }[];
+  /** Events kept for a collector, in flight, held for consent, and this page's delivery totals. */
+  outbox: { queued: number; inFlight: number; held: number; sent: number; failed: number; dropped: number; rejected: number };
+  /** The consent state. */
+  consent: Record<string, Json>;
+  /** Slot ids of every placement. */
+  slots: string[];
+}
+
+/** Opens (or with `on === false` closes) the debug overlay; its code is loaded only on the first call. Browser only. */
+export declare function debug(sdk: Attune, on?: boolean): Promise<boolean>;
 
 /** Starts Attune for this visitor. Rejects with an {@link AttuneError} on an invalid config. */
 export declare function init(config: AttuneConfig): Promise<Attune>;

@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 use std::rc::Rc;
 
 mod decisions;
+mod inspect;
 mod privacy;
 pub use privacy::ForgetRequest;
 

@@ -29,6 +29,7 @@ pub mod explain;
 pub mod exposures;
 pub mod html;
 pub mod ids;
+pub mod inspect;
 pub mod lease;
 pub mod metrics;
 pub mod minimize;

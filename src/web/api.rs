@@ -341,6 +341,11 @@ impl Attune {
         Attune { sdk }
     }
 
+    /// The shared state (for the API methods defined in other files).
+    pub(crate) fn sdk(&self) -> &Rc<Sdk> {
+        &self.sdk
+    }
+
     /// Repaints and notifies after data arrived from outside; `before` is the
     /// segment membership before it arrived.
     pub(crate) fn refresh_page(&self, before: &[String]) {

@@ -1,5 +1,5 @@
-// The skeleton path, end to end, against the real demo server: the collector
-// serves www/ (the demo page with the snippet) and pkg/ (the built SDK).
+// The skeleton path, end to end, against the real collector: it serves
+// tests/e2e/pages/skeleton.html (a page with the snippet) and pkg/ (the built SDK).
 //   1st visit: the hero keeps its default; the snippet's queued calls are replayed.
 //   2nd visit: the visitor is `returning`, the hero says "Welcome back!".
 //   After flush(): the collector has both page views, Segment-shaped, one anonymousId.
@@ -15,7 +15,7 @@ let collector;
 let browser;
 
 before(async () => {
-  collector = await startCollector();
+  collector = await startCollector({ www: 'tests/e2e/pages' });
 });
 
 beforeEach(async () => {
@@ -63,12 +63,12 @@ test('skeleton: snippet queue, returning-visitor hero, events at the collector',
   page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasmResponses.push(r); });
 
   // --- first visit -------------------------------------------------------------
-  const first = await page.goto(`${collector.origin}/`, { waitUntil: 'load' });
+  const first = await page.goto(`${collector.origin}/skeleton.html`, { waitUntil: 'load' });
   assert.equal(first.status(), 200, 'demo page is served');
   // Before the SDK arrives, `attune` is the snippet's queue (it must exist synchronously).
   await sdkReady(page);
   assert.equal(await hero(page), 'Hello, new visitor', 'first visit keeps the default hero');
-  // The queued `ready(cb)` was replayed: demo.js's callback wrote the segments out.
+  // The queued `ready(cb)` was replayed: skeleton.js's callback wrote the segments out.
   await waitFor('the queued ready() callback', async () => (await page.locator('#segments').textContent()) === '[]');
 
   const wasm = wasmResponses.find((r) => r.url().endsWith('/pkg/attune_bg.wasm'));
@@ -101,7 +101,7 @@ test('skeleton: snippet queue, returning-visitor hero, events at the collector',
   const anonymousIds = new Set(events.map((e) => e.anonymousId));
   assert.equal(anonymousIds.size, 1, `one anonymousId across visits (got ${[...anonymousIds]})`);
   assert.ok([...anonymousIds][0], 'anonymousId is set');
-  // The queued track() from demo.js was replayed on both visits.
+  // The queued track() from skeleton.js was replayed on both visits.
   const opened = events.filter((e) => e.type === 'track' && e.event === 'Demo Opened');
   assert.equal(opened.length, 2, `two "Demo Opened" track events (got ${opened.length})`);
 
@@ -113,14 +113,14 @@ test('same page when attune.js arrives before the page has queued its calls', { 
   // A returning visitor has attune.js cached: it runs while the parser still waits
   // for demo.js, so demo.js then talks to the loaded SDK directly, and init may
   // resolve before <body> (and the slot) has been parsed.
-  await delay(page, '/demo.js', 500);
+  await delay(page, '/skeleton.js', 500);
   for (const visit of [1, 2]) {
-    if (visit === 1) await page.goto(`${collector.origin}/`, { waitUntil: 'load' });
+    if (visit === 1) await page.goto(`${collector.origin}/skeleton.html`, { waitUntil: 'load' });
     else await page.reload({ waitUntil: 'load' });
     await sdkReady(page);
     const want = visit === 1 ? 'Hello, new visitor' : 'Welcome back!';
     await waitFor(() => `visit ${visit}: hero "${want}" (page problems: ${JSON.stringify(problems(page))})`, async () => (await hero(page)) === want);
-    await waitFor(() => `visit ${visit}: demo.js's ready() callback (page problems: ${JSON.stringify(problems(page))})`, async () => {
+    await waitFor(() => `visit ${visit}: skeleton.js's ready() callback (page problems: ${JSON.stringify(problems(page))})`, async () => {
       const text = await page.locator('#segments').textContent();
       return text === (visit === 1 ? '[]' : '["returning"]');
     }, { timeoutMs: 5_000 });
