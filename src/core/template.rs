@@ -7,6 +7,7 @@
 //! parameter holding `{{…}}` or markup stays inert. Every inserted value goes
 //! through the [`Escape`] of the sink it is written to.
 
+use crate::core::rules::{num, number_to_string};
 use serde_json::Value;
 
 /// Longest template accepted, in bytes; longer text is rendered verbatim.
@@ -172,7 +173,8 @@ fn lookup<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
 fn as_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        // As JavaScript prints numbers: `465`, not Rust's `465.0`.
+        Value::Number(n) => Some(number_to_string(num(n)).as_str().to_string()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Null | Value::Array(_) | Value::Object(_) => None,
     }
@@ -188,6 +190,16 @@ mod tests {
             "traits": {"firstName": "Ann", "evil": "<img src=x onerror=\"window.__xss=1\">", "loop": "{{traits.firstName}}", "n": 3},
             "page": {"query": {"utm_campaign": "spring&summer"}}
         })
+    }
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        let d = json!({"m": {"sum": 465.0, "avg": 2.5, "big": 1e21, "neg": -0.0}});
+        let r = |t: &str| render(t, &d, Escape::Html);
+        assert_eq!(r("{{m.sum}}"), "465");
+        assert_eq!(r("{{m.avg}}"), "2.5");
+        assert_eq!(r("{{m.big}}"), "1e+21");
+        assert_eq!(r("{{m.neg}}"), "0");
     }
 
     #[test]

@@ -52,6 +52,7 @@ mod strict_tests;
 pub use bucket::{choose_variation, get_bucket_ranges, get_equal_weights, in_namespace};
 pub use condition::{CompileMode, Condition};
 pub use hash::{fnv1a32, hash};
+pub(crate) use js::{num, number_to_string};
 pub use literal::literal_regex;
 pub use memo::{PathMemo, PathTable};
 #[cfg(feature = "native-regex")]
