@@ -130,8 +130,12 @@ impl Delivery {
         &self.outbox
     }
 
-    /// Queues an event (in memory until the next [`Delivery::persist`]).
-    pub fn push(&mut self, record: Record) {
+    /// Queues an event (in memory until the next [`Delivery::persist`]) for
+    /// this page's collectors.
+    pub fn push(&mut self, mut record: Record) {
+        if record.to.is_empty() {
+            record.to = self.ids.clone();
+        }
         self.outbox.push(record);
     }
 
@@ -325,7 +329,7 @@ impl Delivery {
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
         let lane = self.lanes.get(i);
         self.outbox.records().filter(move |r| {
-            !r.is_done_for(id) && !lane.is_some_and(|l| l.in_flight.contains(&r.id))
+            r.is_for(id) && !r.is_done_for(id) && !lane.is_some_and(|l| l.in_flight.contains(&r.id))
         })
     }
 

@@ -452,3 +452,43 @@ fn a_due_batch_takes_what_waits_up_to_the_request_limit() {
         .unwrap_or_else(|| panic!("flush"));
     assert_eq!(job.ids.len(), 4);
 }
+
+#[test]
+fn tabs_with_different_collectors_send_only_their_own_events() {
+    let w = World::new();
+    // Two pages of one origin share the outbox but not their collectors.
+    let mut a = Delivery::new(config(&["a"]), "attune", "wa");
+    let mut b = Delivery::new(config(&["b"]), "attune", "wb");
+    push(&mut a, &w, 0..3);
+    a.persist(&w.env());
+    push(&mut b, &w, 10..12);
+    b.persist(&w.env());
+    a.reload(&w.env());
+    b.reload(&w.env());
+    let jb = b
+        .next_job(&w.env(), Mode::Forced)
+        .unwrap_or_else(|| panic!("b's job"));
+    assert_eq!(
+        jb.ids,
+        vec!["m10".to_string(), "m11".to_string()],
+        "b sends only its own"
+    );
+    assert!(
+        b.next_job(&w.env(), Mode::Forced).is_none(),
+        "and nothing of a's"
+    );
+    b.complete(&w.env(), &jb, &status(200));
+    b.persist(&w.env());
+    assert_eq!(stored_events(&w), 3, "a's events stay for a");
+    a.reload(&w.env());
+    let ja = a
+        .next_job(&w.env(), Mode::Forced)
+        .unwrap_or_else(|| panic!("a's job"));
+    assert_eq!(ja.ids.len(), 3);
+    assert!(ja
+        .ids
+        .iter()
+        .all(|id| ["m0", "m1", "m2"].contains(&id.as_str())));
+    a.complete(&w.env(), &ja, &status(200));
+    assert_eq!(stored_events(&w), 0);
+}

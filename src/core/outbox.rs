@@ -40,6 +40,11 @@ pub struct Record {
     pub created: f64,
     /// Ids of the collectors that acknowledged (or rejected) it.
     pub done: Vec<String>,
+    /// Ids of the collectors it is for: those of the page that queued it
+    /// (empty: any, as in records stored before destinations were kept). Tabs
+    /// of one origin with different collectors share the outbox; each sends a
+    /// record only to its destinations and leaves the rest to the others.
+    pub to: Vec<String>,
     /// The serialized event.
     pub json: String,
 }
@@ -51,8 +56,14 @@ impl Record {
             id,
             created,
             done: Vec::new(),
+            to: Vec::new(),
             json,
         }
+    }
+
+    /// True when `collector` is one of its destinations.
+    pub fn is_for(&self, collector: &str) -> bool {
+        self.to.is_empty() || self.to.iter().any(|c| c == collector)
     }
 
     /// True once `collector` acknowledged or rejected it.
@@ -60,9 +71,11 @@ impl Record {
         self.done.iter().any(|d| d == collector)
     }
 
-    /// True once every collector in `all` is done with it.
+    /// True once every destination is done with it (every collector in `all`,
+    /// this page's, for a record without destinations).
     pub fn is_complete(&self, all: &[String]) -> bool {
-        all.iter().all(|c| self.is_done_for(c))
+        let dests = if self.to.is_empty() { all } else { &self.to };
+        dests.iter().all(|c| self.is_done_for(c))
     }
 
     /// Bytes it takes in a chunk (close estimate).
@@ -108,6 +121,9 @@ struct StoredRecord<'a> {
 struct StoredChunk<'a> {
     #[serde(borrow)]
     r: Vec<StoredRecord<'a>>,
+    /// The destinations of every record in the chunk (see [`Record::to`]).
+    #[serde(default)]
+    c: Vec<String>,
 }
 
 /// The persisted, bounded outbox of one page instance.
@@ -193,7 +209,10 @@ impl Outbox {
             let mut part = Vec::new();
             let mut bytes = 0;
             while let Some(r) = rest.next_if(|r| {
-                part.is_empty() || (part.len() < CHUNK_EVENTS && bytes + r.size() <= CHUNK_BYTES)
+                part.is_empty()
+                    || (part.len() < CHUNK_EVENTS
+                        && bytes + r.size() <= CHUNK_BYTES
+                        && part.first().is_some_and(|f: &Record| f.to == r.to))
             }) {
                 bytes += r.size();
                 part.push(r);
@@ -465,6 +484,7 @@ fn first_created(c: &Chunk) -> f64 {
 
 fn parse_chunk(text: &str) -> std::result::Result<Vec<Record>, String> {
     let chunk: StoredChunk = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let to = chunk.c;
     Ok(chunk
         .r
         .into_iter()
@@ -472,14 +492,23 @@ fn parse_chunk(text: &str) -> std::result::Result<Vec<Record>, String> {
             id: r.m,
             created: r.t,
             done: r.d,
+            to: to.clone(),
             json: r.e.get().to_string(),
         })
         .collect())
 }
 
+/// A chunk holds records of one destination list (the writer's collectors);
+/// [`Outbox::persist`] starts a new chunk when it changes.
 fn encode(records: &[Record]) -> String {
     let mut s = String::with_capacity(records.iter().map(Record::size).sum::<usize>() + 8);
-    s.push_str("{\"r\":[");
+    if let Some(first) = records.first().filter(|r| !r.to.is_empty()) {
+        s.push_str("{\"c\":");
+        push_strings(&mut s, &first.to);
+        s.push_str(",\"r\":[");
+    } else {
+        s.push_str("{\"r\":[");
+    }
     for (i, r) in records.iter().enumerate() {
         if i > 0 {
             s.push(',');
@@ -493,19 +522,26 @@ fn encode(records: &[Record]) -> String {
             0.0
         };
         s.push_str(&format!("{t}"));
-        s.push_str(",\"d\":[");
-        for (j, d) in r.done.iter().enumerate() {
-            if j > 0 {
-                s.push(',');
-            }
-            s.push_str(&json_string(d));
-        }
-        s.push_str("],\"e\":");
+        s.push_str(",\"d\":");
+        push_strings(&mut s, &r.done);
+        s.push_str(",\"e\":");
         s.push_str(&r.json);
         s.push('}');
     }
     s.push_str("]}");
     s
+}
+
+/// Appends `items` as a JSON array of strings.
+fn push_strings(s: &mut String, items: &[String]) {
+    s.push('[');
+    for (j, item) in items.iter().enumerate() {
+        if j > 0 {
+            s.push(',');
+        }
+        s.push_str(&json_string(item));
+    }
+    s.push(']');
 }
 
 fn json_string(s: &str) -> String {
