@@ -113,7 +113,11 @@ fn paint(el: &Element, d: &Decision, sig: &str) {
                 .ok()
                 .and_then(|o| o.dyn_into::<Element>().ok())
             {
-                restore(el, &orig);
+                // Children go back only if the last paint replaced them, so
+                // elements (and the page's listeners on them) inside a slot
+                // whose variants only set attributes or classes survive.
+                let replaced = js_sys::Reflect::get(&s, &"c".into()).is_ok_and(|c| c.is_truthy());
+                restore(el, &orig, replaced);
             }
             s
         }
@@ -140,9 +144,14 @@ fn paint(el: &Element, d: &Decision, sig: &str) {
             if let Some(c) = content {
                 apply_content(el, c);
             }
+            let replaces = content
+                .as_ref()
+                .is_some_and(|c| c.text.is_some() || c.html.is_some());
+            set(&st, "c", &JsValue::from_bool(replaces));
             let _ = el.set_attribute("data-attune-variant", v);
         }
         (None, _) => {
+            set(&st, "c", &JsValue::FALSE);
             let _ = el.remove_attribute("data-attune-variant");
         }
     }
@@ -157,15 +166,18 @@ fn paint(el: &Element, d: &Decision, sig: &str) {
     let _ = el.set_attribute("data-attune-done", "");
 }
 
-/// Puts `el` back as `orig` was: children and attributes (Attune's own kept).
-fn restore(el: &Element, orig: &Element) {
-    while let Some(child) = el.first_child() {
-        let _ = el.remove_child(&child);
-    }
-    let kids = orig.child_nodes();
-    for i in 0..kids.length() {
-        if let Some(k) = kids.item(i).and_then(|k| k.clone_node_with_deep(true).ok()) {
-            let _ = el.append_child(&k);
+/// Puts `el` back as `orig` was: its attributes (Attune's own kept) and, when
+/// `children` (the last paint replaced them), its children.
+fn restore(el: &Element, orig: &Element, children: bool) {
+    if children {
+        while let Some(child) = el.first_child() {
+            let _ = el.remove_child(&child);
+        }
+        let kids = orig.child_nodes();
+        for i in 0..kids.length() {
+            if let Some(k) = kids.item(i).and_then(|k| k.clone_node_with_deep(true).ok()) {
+                let _ = el.append_child(&k);
+            }
         }
     }
     let names = el.get_attribute_names();

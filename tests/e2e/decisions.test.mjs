@@ -293,6 +293,37 @@ test('a slot on screen that turns from its default to a variant counts an impres
   assert.deepEqual(problems(page), []);
 });
 
+test('variants that only set classes or attributes keep the slot\'s own elements and their listeners', { timeout: 60_000 }, async () => {
+  const config = {
+    exposure: { minMs: 60_000 },
+    placements: [{ slot: 'hero', variants: [
+      { id: 'twice', when: { 'events.Qualify.count': { $gte: 2 } }, content: { classes: { add: ['twice'] }, attributes: { title: 'twice' } } },
+      { id: 'once', when: { 'events.Qualify.count': 1 }, content: { classes: { add: ['once'] } } },
+    ] }],
+  };
+  const page = await open(config);
+  await page.evaluate(() => {
+    const b = document.createElement('button');
+    b.id = 'inner';
+    b.textContent = 'inner';
+    window.__clicks = 0;
+    b.addEventListener('click', () => { window.__clicks += 1; });
+    document.querySelector('[data-attune-slot="hero"]').appendChild(b);
+  });
+  await page.evaluate(() => window.attune.track('Qualify'));
+  await waitFor('once painted', () => page.evaluate(() => document.querySelector('[data-attune-slot="hero"]').classList.contains('once')));
+  await page.evaluate(() => window.attune.track('Qualify'));
+  await waitFor('twice painted', () => page.evaluate(() => document.querySelector('[data-attune-slot="hero"]').getAttribute('title') === 'twice'));
+  const hero = await page.evaluate(() => {
+    const el = document.querySelector('[data-attune-slot="hero"]');
+    return { once: el.classList.contains('once'), twice: el.classList.contains('twice') };
+  });
+  assert.deepEqual(hero, { once: false, twice: true }, 'the previous variant\'s class is undone');
+  await page.click('#inner');
+  assert.equal(await page.evaluate(() => window.__clicks), 1, 'the page\'s listener inside the slot survived both paints');
+  assert.deepEqual(problems(page), []);
+});
+
 test('the holdout keeps the default markup and its impression reaches the collector', { timeout: 60_000 }, async () => {
   const config = {
     collector: collectorCfg(),
