@@ -338,3 +338,46 @@ fn a_holdout_impression_is_tracked_for_the_experiment_without_a_variant() {
         "the holdout flag reaches the event"
     );
 }
+
+/// `stopAfter.events` matches event names only; a response to one offer among
+/// several (a property of the event) is expressed with a metric filtered by
+/// that property and a `when` on it, as docs/decisions.md shows.
+#[test]
+fn a_response_to_one_offer_suppresses_only_that_offer_through_a_filtered_metric() {
+    let config = json!({
+        "metrics": [{"id": "savings_dismissed", "event": "Offer Dismissed",
+            "where": {"offer": "savings"}, "aggregate": "count", "window": "all"}],
+        "placements": [{"slot": "offer", "variants": [
+            {"id": "savings", "when": {"metrics.savings_dismissed": {"$lt": 1}}, "content": {"text": "Open a savings pot"}},
+            {"id": "travel", "content": {"text": "Travel insurance"}}
+        ]}]
+    });
+    let storage = Rc::new(MemoryStorage::new());
+    let clock = Rc::new(FakeClock::new(1_790_000_000_000.0));
+    let mut e = engine(&config, &storage, &clock);
+    e.page(None, None).unwrap_or_else(|err| panic!("{err}"));
+    let variant = |e: &mut Engine| e.decide("offer").and_then(|d| d.variant);
+    assert_eq!(variant(&mut e).as_deref(), Some("savings"));
+    let props = |offer: &str| json!({"offer": offer}).as_object().cloned();
+    e.track("Offer Dismissed", props("travel"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        variant(&mut e).as_deref(),
+        Some("savings"),
+        "another offer's dismissal"
+    );
+    e.track("Offer Dismissed", props("savings"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        variant(&mut e).as_deref(),
+        Some("travel"),
+        "this offer's dismissal"
+    );
+    clock.advance(30.0 * 86_400_000.0);
+    e.page(None, None).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        variant(&mut e).as_deref(),
+        Some("travel"),
+        "for good (window: all)"
+    );
+}
