@@ -73,4 +73,33 @@ fn main() {
     let one = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);
     println!("decisions() over 10 placements x 5 variants: {all:.2} µs/call");
     println!("decide(\"p0\") (experiment + holdout, templated html): {one:.2} µs/call");
+    static_banner();
+}
+
+/// A hero banner of fixed markup (no placeholders): what most placements are.
+fn static_banner() {
+    let html = "<div class=\"hero\"><h2>Spring sale</h2><p>Up to <strong>30 %</strong> off \
+        running shoes, this week only.</p><a href=\"/sale?utm_source=site\">Shop the sale</a>\
+        <img src=\"/img/spring.jpg\" alt=\"Runners on a trail\"></div>";
+    let config = json!({"placements": [{"slot": "hero", "variants": [{"id": "sale", "content": {"html": html}}]}]});
+    let platform = Platform {
+        clock: Rc::new(FakeClock::new(1_790_000_000_000.0)),
+        random: Rc::new(SeededRandom::new(9)),
+        storage: Rc::new(MemoryStorage::new()),
+        regex: Box::new(NoRegex),
+    };
+    let Ok(mut e) = Engine::new(&config, platform) else {
+        eprintln!("config failed");
+        return;
+    };
+    let n = 20_000;
+    let t = Instant::now();
+    for _ in 0..n {
+        black_box(e.decide("hero"));
+    }
+    let us = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    println!(
+        "decide(\"hero\") (static html banner, {} bytes): {us:.2} µs/call",
+        html.len()
+    );
 }

@@ -18,6 +18,9 @@ use serde_json::{Map, Value};
 pub struct Content {
     text: Option<String>,
     html: Option<String>,
+    /// `html` sanitised once at parse time when it holds no placeholder (the
+    /// same for every visitor), so deciding does not re-sanitise it per event.
+    html_fixed: Option<Vec<HtmlNode>>,
     attributes: Vec<(String, String)>,
     add: Vec<String>,
     remove: Vec<String>,
@@ -118,6 +121,11 @@ impl Content {
                 }
             }
         }
+        c.html_fixed = c
+            .html
+            .as_deref()
+            .filter(|h| !h.contains("{{"))
+            .map(|h| sanitize(h, Limits::default()));
         if c.text.is_some() && c.html.is_some() {
             return Err(AttuneError::config(
                 path,
@@ -139,10 +147,13 @@ impl Content {
             .collect();
         Rendered {
             text: self.text.as_ref().map(|t| render(t, doc, Escape::None)),
-            html: self
-                .html
-                .as_ref()
-                .map(|h| sanitize(&render(h, doc, Escape::Html), Limits::default())),
+            html: match &self.html_fixed {
+                Some(nodes) => Some(nodes.clone()),
+                None => self
+                    .html
+                    .as_ref()
+                    .map(|h| sanitize(&render(h, doc, Escape::Html), Limits::default())),
+            },
             attributes,
             add: self.add.clone(),
             remove: self.remove.clone(),
@@ -231,6 +242,25 @@ mod tests {
         Content::parse(&v, "c")
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("null"))
+    }
+
+    #[test]
+    fn fixed_html_is_sanitised_once_and_renders_as_templated_html_would() {
+        let markup = "<p>Sale <img src=x onerror=alert(1)></p><script>x()</script>";
+        let c = content(json!({"html": markup}));
+        assert!(
+            c.html_fixed.is_some(),
+            "no placeholder: sanitised at parse time"
+        );
+        let doc = json!({});
+        let rendered = c.render(&doc).html;
+        assert_eq!(rendered, Some(sanitize(markup, Limits::default())));
+        assert!(!to_html(rendered.as_deref().unwrap_or_default()).contains("onerror"));
+        let templated = content(json!({"html": "<p>{{traits.x}}</p>"}));
+        assert!(
+            templated.html_fixed.is_none(),
+            "a placeholder: rendered per visitor"
+        );
     }
 
     #[test]
