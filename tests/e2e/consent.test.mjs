@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { launchBrowser, startCollector, waitFor } from './helpers.mjs';
+import { launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
 
 let collector;
 let browser;
@@ -15,7 +15,6 @@ beforeEach(async () => {
 afterEach(async () => { await browser?.close(); });
 after(async () => { await collector?.close(); });
 
-const ready = (page) => page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
 // Everything Attune could have left: localStorage/sessionStorage keys and cookies.
 const traces = (page) => page.evaluate(() => ({
   local: Object.keys(localStorage).filter((k) => k.startsWith('attune')),

@@ -2,12 +2,11 @@
 // neither may lose the other's updates.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, startCollector, waitFor } from './helpers.mjs';
+import { launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
 
 let collector;
 before(async () => { collector = await startCollector({ www: 'tests/e2e/pages' }); });
 after(async () => { await collector?.close(); });
-const ready = (page) => page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
 
 test('two tabs each tracking 500 events end with a count of 1,000', { timeout: 90_000 }, async () => {
   const browser = await launchBrowser();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { launchBrowser, ROOT, startCollector, waitFor } from './helpers.mjs';
+import { launchBrowser, ROOT, startCollector, waitFor, ready } from './helpers.mjs';
 
 const vectors = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/decisions.json'), 'utf8'));
 const xss = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/xss.json'), 'utf8')).payloads;
@@ -24,7 +24,6 @@ beforeEach(async () => {
 afterEach(async () => { await browser?.close(); });
 after(async () => { await collector?.close(); });
 
-const ready = (page) => page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
 const events = async (page) => { await page.evaluate(() => window.attune.flush()); return collector.fetchJson('/v1/events'); };
 const problems = (page) => page.problems.filter((p) => !p.includes('favicon.ico'));
 

@@ -176,4 +176,7 @@ export async function waitFor(what, fn, { timeoutMs = 10_000, intervalMs = 100 }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${label} (last: ${JSON.stringify(last)})`);
 }
 
+/** Resolves once the page's Attune SDK has started (`attune.isReady`). */
+export const ready = (page) => page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
+
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

@@ -3,7 +3,7 @@
 // is blocked or full.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { launchBrowser, startCollector, waitFor } from './helpers.mjs';
+import { launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
 
 let collector;
 let browser;
@@ -15,7 +15,6 @@ beforeEach(async () => {
 afterEach(async () => { await browser?.close(); });
 after(async () => { await collector?.close(); });
 
-const ready = (page) => page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
 const flushed = async (page) => { await page.evaluate(() => window.attune.flush()); return collector.fetchJson('/v1/events'); };
 
 test('SPA navigation records page views; tracked clicks carry data-attune-* properties', { timeout: 60_000 }, async () => {

@@ -3,12 +3,11 @@
 // endpoint costs nothing but an error report.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, startCollector, waitFor } from './helpers.mjs';
+import { launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
 
 let collector;
 before(async () => { collector = await startCollector({ www: 'tests/e2e/pages' }); });
 after(async () => { await collector?.close(); });
-const ready = (page) => page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
 
 test('a store purchase known to the CRM changes the offer on the next visit', { timeout: 60_000 }, async () => {
   const browser = await launchBrowser();
