@@ -63,11 +63,13 @@ pub fn persist_locked(sdk: &Rc<Sdk>) {
         );
         let marker_prefix = format!("{prefix}:profile-rev:");
         let held = lock::acquire(&name, true, &lease, &sdk.delivery.me).await;
-        catch_up(
-            &sdk,
-            newest_marked(&lock::held_names().await, &marker_prefix),
-        )
-        .await;
+        // Our own last write (the usual case with one tab) is in our cache:
+        // only a newer marker, another tab's, is worth reading storage for.
+        let newest = newest_marked(&lock::held_names().await, &marker_prefix);
+        let own = sdk.engine.try_borrow().map_or(0, |e| e.profile().rev);
+        if newest > own {
+            catch_up(&sdk, newest).await;
+        }
         let (written, errors) = match sdk.engine.try_borrow_mut() {
             Ok(mut e) => (e.persist_profile(), e.take_errors()),
             Err(_) => (None, Vec::new()),
