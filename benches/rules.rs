@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable};
+use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable, RuleSet};
 use serde_json::{json, Value};
 
 const COUNTRIES: &[&str] = &[
@@ -170,6 +170,34 @@ fn main() {
         table.tests(),
         t.as_nanos() as f64 / memo_conds.len() as f64,
         t.as_nanos() as f64 / 1000.0 * 1000.0 / memo_conds.len() as f64
+    );
+    // The same set as one RuleSet (what `ConditionSet` and segments use).
+    let mut set = RuleSet::new(CompileMode::Strict);
+    for r in &rules {
+        set.push(r, "", &NativeRegex)
+            .expect("generated conditions are valid");
+    }
+    let time_set = |passes: u32, rounds: u32| {
+        let mut best = Duration::MAX;
+        let mut n = 0;
+        for _ in 0..rounds {
+            let start = Instant::now();
+            for _ in 0..passes {
+                n = set.count_matching(black_box(&user), None);
+                black_box(n);
+            }
+            best = best.min(start.elapsed() / passes);
+        }
+        (best, n)
+    };
+    let _ = time_set(200, 1);
+    let (t, n) = time_set(500, 7);
+    assert_eq!(n, matched, "the rule set answers as the conditions do");
+    println!(
+        "  eval as one RuleSet ({} distinct tests): {:.1} ns/condition, {:.1} µs per 1,000",
+        set.distinct_tests(),
+        t.as_nanos() as f64 / rules.len() as f64,
+        t.as_nanos() as f64 / 1000.0 * 1000.0 / rules.len() as f64
     );
     // Per rule shape (every 4th condition), to show where the time goes.
     let shapes = [

@@ -48,7 +48,7 @@ fn report(section: &str, total: usize, failures: &[String]) {
 #[cfg(feature = "native-regex")]
 mod conditions {
     use super::*;
-    use attune::core::rules::{CompileMode, Condition, NativeRegex};
+    use attune::core::rules::{CompileMode, Condition, NativeRegex, RuleSet};
     use serde_json::Map;
 
     /// The conformance conditions that strict mode rejects, on purpose: each
@@ -93,6 +93,30 @@ mod conditions {
             }
         }
         report("evalCondition (lenient)", cases.len(), &failures);
+    }
+
+    /// All 248 conditions compiled into one `RuleSet` (shared arena, shared
+    /// tests); each answers its own case's document as GrowthBook does.
+    #[test]
+    fn eval_condition_through_one_rule_set() {
+        let cases = section("evalCondition");
+        let mut set = RuleSet::new(CompileMode::Lenient);
+        for case in &cases {
+            set.push(&case[1], "", &NativeRegex)
+                .expect("lenient compiles");
+        }
+        let mut failures = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let (name, _, attrs, expected, groups) = parts(case);
+            let answers = set.eval_all(attrs, groups);
+            if answers[i] != expected {
+                failures.push(format!(
+                    "#{i} {name}: expected {expected}, got {}",
+                    answers[i]
+                ));
+            }
+        }
+        report("evalCondition (one rule set)", cases.len(), &failures);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 #![cfg(feature = "native-regex")]
 
-use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable};
+use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable, RuleSet};
 use serde_json::Value;
 
 /// The corpus: `{"groups": saved groups, "cases": [[condition, attributes, answer]]}`.
@@ -98,4 +98,48 @@ fn one_shared_memo_answers_like_separate_evaluation() {
         }
     }
     assert!(compared >= 30_000, "compared {compared}");
+}
+
+/// Every corpus condition compiled into one [`RuleSet`] (a shared arena with
+/// deduplicated tests) answers, on many documents, exactly as each condition
+/// evaluated alone — GrowthBook's answer for that document.
+#[test]
+fn one_rule_set_answers_like_separate_evaluation() {
+    let data = corpus();
+    let groups = data["groups"].as_object();
+    let cases = data["cases"].as_array().expect("cases");
+    let mut set = RuleSet::new(CompileMode::Lenient);
+    let alone: Vec<Condition> = cases
+        .iter()
+        .map(|case| {
+            set.push(&case[0], "", &NativeRegex)
+                .expect("lenient compiles");
+            Condition::lenient(&case[0], &NativeRegex)
+        })
+        .collect();
+    assert!(set.distinct_tests() < cases.len() * 3, "tests are shared");
+    let mut compared = 0;
+    for case in cases.iter().step_by(20) {
+        let attrs = &case[1];
+        set.eval_each(attrs, groups, |i, got| {
+            assert_eq!(
+                got,
+                alone[i].eval(attrs, groups),
+                "condition #{i} on {attrs}"
+            );
+            compared += 1;
+        });
+    }
+    // Each condition against its own case's document: GrowthBook's answer.
+    for (i, case) in cases.iter().enumerate() {
+        let expected = case[2].as_bool().unwrap_or(false);
+        let mut got = None;
+        set.eval_each(&case[1], groups, |j, on| {
+            if j == i {
+                got = Some(on);
+            }
+        });
+        assert_eq!(got, Some(expected), "#{i}: {}", case[0]);
+    }
+    assert!(compared >= 40_000, "compared {compared}");
 }

@@ -1,6 +1,6 @@
 // Rule evaluation in headless Chromium, in one run: GrowthBook's JS evaluator
 // (`growthbook.evalCondition`, @growthbook/growthbook as pinned in package.json)
-// beside Attune's compiled conditions (`ConditionSet`, what segments use) and
+// beside Attune's compiled conditions (`ConditionSet`: one `RuleSet`, as segments use) and
 // Attune's per-call `evalCondition`, on the 1,000 conditions of the shared peer
 // harness (../shared/bench/lib/gbdata.mjs).
 //

@@ -3,24 +3,32 @@
 //! and a segment that names an unknown segment or sits on a cycle is reported
 //! (with its JSON path) and disabled, while the rest keep working. So is a
 //! segment that reads `metrics.<id>` for a metric the config does not declare.
+//!
+//! Segments are grouped in layers: a segment's layer is one above the highest
+//! layer of the segments it reads (0 when it reads none). Each layer is one
+//! [`RuleSet`], so equal tests across segments (`consent.personalization:
+//! true`, `traits.plan: "pro"`) are evaluated once per pass, and a layer's
+//! answers are written to `segments.<name>` before the next layer reads them.
 
 use crate::core::config::SegmentConfig;
 use crate::core::error::{join_path, AttuneError};
-use crate::core::rules::{Condition, RegexEngine};
+use crate::core::rules::{CompileMode, Condition, RegexEngine, RuleSet};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// One compiled segment.
+/// The segments of one dependency layer.
 #[derive(Debug)]
-struct Segment {
-    name: String,
-    condition: Condition,
+struct Layer {
+    rules: RuleSet,
+    /// The index in [`Segments::names`] of each condition of `rules`.
+    items: Vec<usize>,
 }
 
 /// Every valid segment of the config, compiled once at `init`, in dependency order.
 #[derive(Debug, Default)]
 pub struct Segments {
-    items: Vec<Segment>,
+    names: Vec<String>,
+    layers: Vec<Layer>,
 }
 
 impl Segments {
@@ -85,7 +93,8 @@ impl Segments {
                 warnings,
             );
         }
-        let mut items = Vec::with_capacity(order.len());
+        let mut out = Self::default();
+        let mut depth: BTreeMap<String, usize> = BTreeMap::new();
         for name in order {
             if disabled.contains_key(&name) {
                 continue;
@@ -103,45 +112,82 @@ impl Segments {
                 disabled.insert(name.clone(), ());
                 continue;
             }
-            if let Some((condition, _, _)) = compiled.remove(name.as_str()) {
-                items.push(Segment { name, condition });
+            let Some((_, deps, path)) = compiled.remove(name.as_str()) else {
+                continue;
+            };
+            let layer = deps
+                .iter()
+                .filter_map(|d| depth.get(d))
+                .map(|d| d + 1)
+                .max()
+                .unwrap_or(0);
+            let Some(cfg) = configs.iter().find(|c| c.name == name) else {
+                continue;
+            };
+            while out.layers.len() <= layer {
+                out.layers.push(Layer {
+                    rules: RuleSet::new(CompileMode::Strict),
+                    items: Vec::new(),
+                });
             }
+            let Some(target) = out.layers.get_mut(layer) else {
+                continue;
+            };
+            // Already compiled once above, so this cannot fail; if it did, the
+            // segment is reported and left out like any invalid one.
+            if let Err(e) = target.rules.push(&cfg.when, &path, regex) {
+                warnings.push(e);
+                continue;
+            }
+            target.items.push(out.names.len());
+            depth.insert(name.clone(), layer);
+            out.names.push(name);
         }
-        Self { items }
+        out
     }
 
     /// Evaluates every segment against `doc`, writing `doc.segments.<name> = bool`
     /// as it goes, and returns the names of the segments the visitor is in.
     pub fn evaluate(&self, doc: &mut Value) -> Vec<String> {
-        let mut members = Vec::new();
         if let Some(root) = doc.as_object_mut() {
             root.insert("segments".into(), Value::Object(Map::new()));
         }
-        for seg in &self.items {
-            let inside = seg.condition.eval(doc, None);
+        let mut inside = vec![false; self.names.len()];
+        for layer in &self.layers {
+            layer.rules.eval_each(doc, None, |i, on| {
+                if let Some(slot) = layer.items.get(i).and_then(|&k| inside.get_mut(k)) {
+                    *slot = on;
+                }
+            });
             if let Some(Value::Object(map)) = doc.get_mut("segments") {
-                map.insert(seg.name.clone(), Value::Bool(inside));
-            }
-            if inside {
-                members.push(seg.name.clone());
+                for &k in &layer.items {
+                    if let (Some(name), Some(on)) = (self.names.get(k), inside.get(k)) {
+                        map.insert(name.clone(), Value::Bool(*on));
+                    }
+                }
             }
         }
-        members
+        self.names
+            .iter()
+            .zip(inside)
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// Names of the active segments, in evaluation order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.items.iter().map(|s| s.name.as_str())
+        self.names.iter().map(String::as_str)
     }
 
     /// Number of active segments.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.names.len()
     }
 
     /// True when no segment is active.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.names.is_empty()
     }
 }
 

@@ -2,7 +2,7 @@
 //! one attribute object — what the engine does for segments, exposed for apps
 //! that evaluate their own rule sets and for the browser benchmark.
 
-use crate::core::rules::{CompileMode, Condition, PathMemo, PathTable};
+use crate::core::rules::{CompileMode, RuleSet};
 use crate::web::convert::{js_error, to_json};
 use crate::web::host::JsRegexEngine;
 use serde_json::Value;
@@ -11,10 +11,9 @@ use wasm_bindgen::prelude::*;
 /// A compiled list of GrowthBook-compatible conditions.
 #[wasm_bindgen]
 pub struct ConditionSet {
-    conditions: Vec<Condition>,
+    /// The conditions in one arena, equal tests shared between them.
+    rules: RuleSet,
     saved_groups: Value,
-    /// The conditions' dot paths, so one pass resolves each path once.
-    paths: PathTable,
 }
 
 #[wasm_bindgen]
@@ -33,49 +32,42 @@ impl ConditionSet {
             }
         };
         let saved_groups = to_json(&saved_groups, "savedGroups").map_err(|e| js_error(&e))?;
-        let paths = PathTable::new();
-        let conditions = list
-            .iter()
-            .map(|c| {
-                Condition::compile_in(c, "", &JsRegexEngine, CompileMode::Lenient, Some(&paths))
-                    .unwrap_or_else(|_| Condition::lenient(c, &JsRegexEngine))
-            })
-            .collect();
+        let mut rules = RuleSet::new(CompileMode::Lenient);
+        for (i, c) in list.iter().enumerate() {
+            // Lenient compilation does not fail; the error names the index if it did.
+            rules
+                .push(c, &format!("conditions[{i}]"), &JsRegexEngine)
+                .map_err(|e| js_error(&e))?;
+        }
         Ok(ConditionSet {
-            conditions,
+            rules,
             saved_groups,
-            paths,
         })
     }
 
     /// Number of conditions.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {
-        self.conditions.len()
+        self.rules.len()
     }
 
     /// How many conditions hold for `attributes` (converted once per call).
     #[wasm_bindgen(js_name = countMatching)]
     pub fn count_matching(&self, attributes: JsValue) -> Result<u32, JsValue> {
         let attrs = to_json(&attributes, "attributes").map_err(|e| js_error(&e))?;
-        let groups = self.saved_groups.as_object();
-        let memo = PathMemo::new(&self.paths, &attrs);
-        Ok(self
-            .conditions
-            .iter()
-            .filter(|c| c.eval_memo(&memo, groups))
-            .count() as u32)
+        let count = self
+            .rules
+            .count_matching(&attrs, self.saved_groups.as_object());
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     /// One boolean per condition, in order.
     pub fn evaluate(&self, attributes: JsValue) -> Result<Vec<u8>, JsValue> {
         let attrs = to_json(&attributes, "attributes").map_err(|e| js_error(&e))?;
         let groups = self.saved_groups.as_object();
-        let memo = PathMemo::new(&self.paths, &attrs);
-        Ok(self
-            .conditions
-            .iter()
-            .map(|c| u8::from(c.eval_memo(&memo, groups)))
-            .collect())
+        let mut out = Vec::with_capacity(self.rules.len());
+        self.rules
+            .eval_each(&attrs, groups, |_, on| out.push(u8::from(on)));
+        Ok(out)
     }
 }

@@ -299,6 +299,8 @@ pub struct Condition {
     /// Kept only when the condition uses `$savedGroup`, whose condition groups
     /// are compiled at evaluation time (see [`RegexEngine::shared`]).
     regex: Option<Rc<dyn RegexEngine>>,
+    /// Whether it reads saved groups (`$savedGroup`, `$inGroup`, `$notInGroup`).
+    reads_groups: bool,
 }
 
 impl fmt::Debug for Condition {
@@ -344,12 +346,13 @@ impl Condition {
         let mut ctx = Ctx::new(mode, regex);
         ctx.paths = paths;
         let root = Cond::compile(json, &At::Root(path), &ctx)?;
-        let regex = if ctx.uses_saved_groups.get() {
-            regex.shared()
-        } else {
-            None
-        };
-        Ok(Self { root, regex })
+        let reads_groups = ctx.uses_saved_groups.get();
+        let regex = if reads_groups { regex.shared() } else { None };
+        Ok(Self {
+            root,
+            regex,
+            reads_groups,
+        })
     }
 
     /// Compiles `json` exactly as GrowthBook's `evalCondition` reads it
@@ -358,7 +361,19 @@ impl Condition {
         Self::compile_with_mode(json, "", regex, CompileMode::Lenient).unwrap_or(Self {
             root: Cond::Throw,
             regex: None,
+            reads_groups: false,
         })
+    }
+
+    /// The compiled tree.
+    pub(crate) fn root(&self) -> &Cond {
+        &self.root
+    }
+
+    /// Whether the condition reads saved groups (`$savedGroup`, `$inGroup`,
+    /// `$notInGroup`), so its answer depends on more than the document.
+    pub(crate) fn reads_saved_groups(&self) -> bool {
+        self.reads_groups
     }
 
     /// The empty condition `{}`, which every document satisfies.
@@ -366,6 +381,7 @@ impl Condition {
         Self {
             root: Cond::Clauses(Box::default()),
             regex: None,
+            reads_groups: false,
         }
     }
 

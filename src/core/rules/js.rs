@@ -204,6 +204,7 @@ fn parse_radix(s: &str, radix: u32) -> f64 {
 }
 
 /// A JSON number as the JS double it would parse to.
+#[inline(always)]
 pub(crate) fn num(n: &serde_json::Number) -> f64 {
     n.as_f64().unwrap_or(f64::NAN)
 }
@@ -309,18 +310,20 @@ pub(crate) fn loose_str_eq(v: &Value, expected: &str) -> bool {
 
 /// The first 8 bytes of `s` packed into an integer (zero-padded): with the
 /// length, equal keys mean equal strings up to 8 bytes long.
-#[inline]
+#[inline(always)]
 pub(crate) fn short_key(s: &[u8]) -> u64 {
     let mut key = 0u64;
-    for (i, b) in s.iter().take(8).enumerate() {
-        key |= u64::from(*b) << (8 * i);
+    let mut i = 0;
+    while i < s.len() && i < 8 {
+        key |= u64::from(s[i]) << (8 * i);
+        i += 1;
     }
     key
 }
 
 /// String equality that settles short strings (attribute values are mostly
 /// country codes, plans, tags) without a `memcmp` call.
-#[inline]
+#[inline(always)]
 pub(crate) fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {

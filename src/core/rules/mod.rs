@@ -42,6 +42,7 @@ mod memo;
 mod operators;
 mod path;
 mod regex;
+mod rule_set;
 mod set;
 mod value;
 mod version;
@@ -58,3 +59,4 @@ pub use memo::{PathMemo, PathTable};
 #[cfg(feature = "native-regex")]
 pub use regex::NativeRegex;
 pub use regex::{CompiledRegex, NoRegex, RegexEngine};
+pub use rule_set::RuleSet;

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::at::At;
 use super::condition::{Cond, Ctx, Eval, Thrown};
 use super::groups::{in_group, Env};
-use super::js::{js_less, js_string, strict_eq, truthy, Prim};
+use super::js::{js_less, js_string, num, strict_eq, truthy, Prim};
 use super::regex::CompiledRegex;
 use super::set::{JsType, ValueSet};
 use super::value::{is_operator_object, ValueCond};
@@ -81,6 +81,18 @@ impl Cmp {
             Self::Lte => order != Ordering::Greater,
             Self::Gt => order == Ordering::Greater,
             Self::Gte => order != Ordering::Less,
+        }
+    }
+
+    /// [`Cmp::holds_js`] for two numbers (NaN makes every comparison false).
+    #[inline(always)]
+    fn holds_num(self, actual: f64, expected: f64) -> bool {
+        match self {
+            Self::Lt => actual < expected,
+            Self::Gt => actual > expected,
+            Self::Lte => actual <= expected,
+            Self::Gte => actual >= expected,
+            Self::Eq | Self::Ne => false,
         }
     }
 
@@ -302,7 +314,11 @@ impl Op {
             Self::Version(cmp, expected) => cmp.holds(expected.compare(actual)),
             Self::Eq(expected) => strict_eq(actual, expected),
             Self::Ne(expected) => !strict_eq(actual, expected),
-            Self::Rel(cmp, expected) => cmp.holds_js(&Prim::of(actual), expected),
+            Self::Rel(cmp, expected) => match (actual, expected) {
+                // Number against number: no primitive conversion needed.
+                (Value::Number(n), Prim::Num(e)) => cmp.holds_num(num(n), *e),
+                _ => cmp.holds_js(&Prim::of(actual), expected),
+            },
             Self::Exists(want) => actual.is_null() != *want,
             Self::In { set, fold, negate } => set.matches(actual, *fold) != *negate,
             Self::InGroup { group, negate } => in_group(actual, group, *negate, env),

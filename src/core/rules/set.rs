@@ -1,8 +1,6 @@
 //! Pre-built operand sets for `$in`, `$nin`, `$ini`, `$nini`, and the value
 //! types of `$type`.
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
 use super::js::{fold_case, num, short_key};
@@ -60,25 +58,8 @@ impl ValueSet {
     /// Whether one attribute value is a member.
     fn contains(&self, v: &Value, fold: bool) -> bool {
         match v {
-            Value::String(s) => {
-                let key = if fold {
-                    fold_case(s)
-                } else {
-                    Cow::Borrowed(s.as_str())
-                };
-                if self.strings.len() > SMALL_SET {
-                    return self
-                        .strings
-                        .binary_search_by(|probe| (**probe).cmp(&*key))
-                        .is_ok();
-                }
-                let bytes = key.as_bytes();
-                let probe = (bytes.len(), short_key(bytes));
-                self.keys
-                    .iter()
-                    .zip(self.strings.iter())
-                    .any(|(k, s)| *k == probe && (bytes.len() <= 8 || s.as_bytes() == bytes))
-            }
+            Value::String(s) if fold => self.has_str(&fold_case(s)),
+            Value::String(s) => self.has_str(s),
             Value::Number(n) => {
                 let x = num(n);
                 self.numbers.contains(&x)
@@ -88,6 +69,27 @@ impl ValueSet {
             Value::Null => self.has_null,
             Value::Array(_) | Value::Object(_) => false,
         }
+    }
+
+    /// Whether the (already folded, when folding) string is a member.
+    #[inline(always)]
+    fn has_str(&self, key: &str) -> bool {
+        if self.strings.len() > SMALL_SET {
+            return self
+                .strings
+                .binary_search_by(|probe| (**probe).cmp(key))
+                .is_ok();
+        }
+        let bytes = key.as_bytes();
+        let probe = (bytes.len(), short_key(bytes));
+        for (i, k) in self.keys.iter().enumerate() {
+            if *k == probe
+                && (bytes.len() <= 8 || self.strings.get(i).is_some_and(|s| s.as_bytes() == bytes))
+            {
+                return true;
+            }
+        }
+        false
     }
 
     /// GrowthBook's `isIn`: an array attribute matches when any element is a
