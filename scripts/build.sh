@@ -6,6 +6,7 @@
 #   pkg/attune_bg.wasm                             (its wasm, fetched next to attune.js)
 #   pkg/snippet.min.js                             (pkg/src/snippet.js, minified, <= 1024 B)
 #   pkg/debug.js                                   (pkg/src/debug.js: the overlay attune.js imports on demand)
+#   pkg/sender.js                                  (pkg/src/sender.js: the delivery worker attune.js starts)
 # Every wasm is optimised in place with binaryen's wasm-opt from node_modules, then
 # checked to still compile, link and instantiate. Sizes go to target/sizes.json.
 set -euo pipefail
@@ -31,7 +32,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Start from a clean slate: only generated files are removed (the tracked,
 # hand-written ones are pkg/package.json, pkg/README.md, pkg/src/, pkg/types/).
-rm -rf pkg/web pkg/node pkg/attune.js pkg/attune_bg.wasm pkg/snippet.min.js pkg/debug.js
+rm -rf pkg/web pkg/node pkg/attune.js pkg/attune_bg.wasm pkg/snippet.min.js pkg/debug.js pkg/sender.js
 
 log "wasm-bindgen $have: web, nodejs, no-modules"
 wasm-bindgen --target web --out-dir pkg/web --out-name attune_wasm "$IN"
@@ -78,6 +79,7 @@ node scripts/verify-wasm.mjs "$tmp/pre" "$tmp/nm/attune_nm.js"
 
 # The debug overlay, next to attune.js (which imports it only when asked).
 cp pkg/src/debug.js pkg/debug.js
+cp pkg/src/sender.js pkg/sender.js
 
 log "snippet"
 node scripts/minify-snippet.mjs pkg/src/snippet.js pkg/snippet.min.js 1024

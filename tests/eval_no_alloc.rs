@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use attune::core::rules::{Condition, NoRegex};
+use attune::core::rules::{CompileMode, Condition, NoRegex, RuleSet};
 use serde_json::json;
 
 struct Counting;
@@ -48,6 +48,24 @@ fn ordinary_operators_do_not_allocate() {
         json!({"version": {"$vgt": "1.2.3-alpha", "$vlt": "1.2.3"}, "n": {"$gt": 5, "$lt": "9"}}),
         json!({"country": {"$eq": "US", "$type": "string"}, "missing": null, "url": {"$regex": "^/products/"}}),
     ];
+    // The same conditions as one rule set: after the first pass (which sizes
+    // the reused leaf-result buffer), a pass allocates once, for the table of
+    // resolved path values, however many conditions it holds.
+    let mut set = RuleSet::new(CompileMode::Lenient);
+    for _ in 0..50 {
+        for c in &conditions {
+            set.push(c, "", &NoRegex).expect("lenient compiles");
+        }
+    }
+    assert_eq!(
+        set.count_matching(&attrs, None),
+        50 * (conditions.len() - 1)
+    );
+    let before = allocations();
+    let matched = set.count_matching(&attrs, None);
+    let used = allocations() - before;
+    assert!(used <= 1, "a rule set pass allocated {used} times");
+    assert_eq!(matched, 50 * (conditions.len() - 1));
     let compiled: Vec<Condition> = conditions
         .iter()
         .map(|c| Condition::lenient(c, &NoRegex))

@@ -18,25 +18,29 @@ fi
 [[ -f "$DIR/dist/segment.js" ]] || (cd "$DIR" && node build.mjs)
 
 mkdir -p "$DIR/dist/attune"
-cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$DIR/dist/attune/"
+cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$ROOT/pkg/src/sender.js" "$DIR/dist/attune/"
 # A module that instantiates the wasm and exposes the promise of `init`.
 cat > "$DIR/dist/attune/attune-bench.js" <<'JS'
-import initWasm, { init } from './attune_wasm.js';
-window.__attuneP = initWasm({ module_or_path: new URL('./attune_wasm_bg.wasm', import.meta.url) }).then(() => init);
+import initWasm, { init, setSenderUrl } from './attune_wasm.js';
+window.__attuneP = initWasm({ module_or_path: new URL('./attune_wasm_bg.wasm', import.meta.url) }).then(() => {
+  setSenderUrl(new URL('./sender.js', import.meta.url).href); // as the package's entries do
+  return init;
+});
 JS
-# The adapter, appended once to the copy's sdks.mjs.
-if ! grep -q '__attuneP' "$DIR/sdks.mjs"; then
-  cat >> "$DIR/sdks.mjs" <<'JS'
+# The adapter, appended to the copy's sdks.mjs (an older one is replaced).
+sed -i "/^\/\/ Attune (added by attune's bench/,\$d" "$DIR/sdks.mjs"
+cat >> "$DIR/sdks.mjs" <<'JS'
 
 // Attune (added by attune's bench/browser/setup_peers.sh)
 SDKS.attune = {
   module: true,
   scripts: ['/dist/attune/attune-bench.js'],
-  // `attune@nocollector=1` runs the same engine with delivery off, to isolate delivery's cost.
-  init: ({ origin, params }) => `window.__attuneP.then(function (init) { return init(${params.nocollector ? '{}' : `{ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' } }`}); })
+  // `attune@nocollector=1` runs the same engine with delivery off, to isolate delivery's cost;
+  // `attune@noworker=1` sends from the main thread instead of the package's worker.
+  init: ({ origin, params }) => `window.__attuneP.then(function (init) { return init(${params.nocollector ? '{}'
+    : `{ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' }${params.noworker ? ', delivery: { worker: false }' : ''} }`}); })
     .then(function (sdk) { window.at = sdk; __B.ready(); }, __B.fail);`,
   track: () => `at.track('Product Viewed', { sku: 'A1', price: 10 });`,
 };
 JS
-fi
 echo "peer harness with Attune ready in $DIR"

@@ -1,8 +1,10 @@
 // Browser ESM entry of the `attune` package: instantiates the wasm once, then
 // re-exports the engine's API. `init(config)` resolves to an SDK instance.
-import initWasm from '../web/attune_wasm.js';
+import initWasm, { setSenderUrl } from '../web/attune_wasm.js';
 
 await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
+// Batches are sent from this package's worker (sender.js), off the main thread.
+setSenderUrl(new URL('./sender.js', import.meta.url).href);
 
 export { init, evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';
 

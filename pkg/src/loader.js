@@ -117,7 +117,12 @@ var api = {
   init: function (config) {
     if (initing) return initing;
     initing = load()
-      .then(function () { restoreEarly(); return wasm_bindgen.init(config); })
+      .then(function () {
+        restoreEarly();
+        // Batches are sent from sender.js (next to attune.js) when workers work here.
+        try { wasm_bindgen.setSenderUrl(new URL('sender.js', (script && script.src) || document.baseURI).href); } catch (e) { warn(e); }
+        return wasm_bindgen.init(config);
+      })
       .then(function (instance) {
         sdk = instance;
         api.isReady = true;

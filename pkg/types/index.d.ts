@@ -49,6 +49,8 @@ export interface DeliveryConfig {
   retryMaxMs?: number;
   /** Longest Retry-After honoured, ms (default 600,000). */
   maxRetryAfterMs?: number;
+  /** Send batches from the package's delivery worker, `sender.js` (default true). */
+  worker?: boolean;
 }
 
 /** What `on('delivery')` listeners receive: counts since the previous call. */

@@ -55,6 +55,9 @@ pub struct DeliveryConfig {
     pub retry_max_ms: f64,
     /// Largest `Retry-After` honoured (ms).
     pub max_retry_after_ms: f64,
+    /// Send from the package's worker (`sender.js`) when the page has one,
+    /// keeping `fetch` off the main thread (`delivery.worker`, default true).
+    pub worker: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -70,6 +73,7 @@ impl Default for DeliveryConfig {
             flush_interval_ms: 2000.0,
             beacon_bytes: DEFAULT_BEACON_BYTES,
             retry_base_ms: 1000.0,
+            worker: true,
             retry_max_ms: 60_000.0,
             max_retry_after_ms: 600_000.0,
         }
@@ -148,6 +152,11 @@ impl DeliveryConfig {
         if let Some(n) = num("maxRetryAfterMs", 0.0, 86_400_000.0)? {
             cfg.max_retry_after_ms = n;
         }
+        match d.get("worker") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(b)) => cfg.worker = *b,
+            Some(_) => return Err(AttuneError::config("delivery.worker", "expected a boolean")),
+        }
         cfg.retry_max_ms = cfg.retry_max_ms.max(cfg.retry_base_ms);
         cfg.max_batch_events = cfg.max_batch_events.max(cfg.batch_size);
         Ok(cfg)
@@ -177,6 +186,21 @@ mod tests {
         );
         assert_eq!(d.max_age_ms, 604_800_000.0);
         assert_eq!((d.batch_bytes, d.beacon_bytes), (500_000, 65_536));
+        assert!(d.worker, "the delivery worker is on by default");
+    }
+
+    #[test]
+    fn the_delivery_worker_can_be_turned_off_and_is_type_checked() {
+        let (c, _) =
+            Config::parse(&json!({"collector": {"url": "/a"}, "delivery": {"worker": false}}))
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!c.delivery.worker);
+        let err = Config::parse(&json!({"collector": {"url": "/a"}, "delivery": {"worker": "no"}}))
+            .err()
+            .map(|e| (e.path().to_string(), e.to_string()));
+        let (path, message) = err.unwrap_or_default();
+        assert_eq!(path, "delivery.worker");
+        assert!(message.contains("expected a boolean"), "{message}");
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub struct Engine {
     delivery: Delivery,
     gate: Gate,
     page: PageContext,
+    /// The campaign parameters of `page`'s query, read once per page.
+    page_campaign: Option<Map<String, Value>>,
     environment: Context,
     members: Vec<String>,
     doc: Value,
@@ -138,6 +140,7 @@ impl Engine {
             delivery,
             gate: Gate::OPEN,
             page: PageContext::default(),
+            page_campaign: None,
             environment: Context::default(),
             members: Vec::new(),
             doc: Value::Null,
@@ -163,6 +166,7 @@ impl Engine {
 
     /// Sets the current page (on load and on SPA navigation) and re-evaluates.
     pub fn set_page(&mut self, page: PageContext) {
+        self.page_campaign = campaign_from_query(&page.search, &self.config.email_campaign_param);
         self.page = page;
         self.refresh();
     }
@@ -365,8 +369,7 @@ impl Engine {
     fn new_event(&self, kind: EventType) -> Event {
         let mut context = self.environment.clone();
         context.page = Some(self.page.clone());
-        context.campaign =
-            campaign_from_query(&self.page.search, &self.config.email_campaign_param);
+        context.campaign.clone_from(&self.page_campaign);
         Event {
             kind,
             message_id: uuid_v4(self.random.as_ref()),
@@ -412,7 +415,8 @@ impl Engine {
         self.fold_computed(event, now);
         self.save_profile();
         if !self.delivery.collectors().is_empty() {
-            self.queue(Record::new(event.message_id.clone(), now, json));
+            let category = privacy::category_of_name(event.event.as_deref());
+            self.queue(Record::new(event.message_id.clone(), now, json), category);
         }
     }
 

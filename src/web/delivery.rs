@@ -18,6 +18,7 @@ use crate::core::delivery_policy::Outcome;
 use crate::core::AttuneError;
 use crate::web::api::Sdk;
 use crate::web::convert::to_js;
+use crate::web::sender;
 use crate::web::{beacon, lifecycle, lock, profile_sync, transport};
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
@@ -391,7 +392,20 @@ async fn send(sdk: &Rc<Sdk>, job: &Job, c: &CollectorConfig) -> Outcome {
             return Outcome::Network("transform failed".into());
         }
     };
-    transport::post(&c.url, &headers_of(c), &body, job.mode == Mode::Exit).await
+    let headers = headers_of(c);
+    let exit = job.mode == Mode::Exit;
+    let worker = !exit
+        && sdk
+            .engine
+            .try_borrow()
+            .map(|e| e.config().delivery.worker)
+            .unwrap_or(false);
+    if worker {
+        if let Some(outcome) = sender::post(&c.url, &headers, &body).await {
+            return outcome;
+        }
+    }
+    transport::post(&c.url, &headers, &body, exit).await
 }
 
 /// `flush()`: sends everything now (ignoring interval and backoff), waiting

@@ -26,7 +26,13 @@ impl Clock for JsClock {
 /// `crypto.getRandomValues`, or `Math.random` where no Web Crypto exists.
 pub struct JsRandom {
     crypto: Option<web_sys::Crypto>,
+    /// Bytes drawn from `crypto.getRandomValues` ahead of use: one call per
+    /// [`POOL`] bytes instead of one per id (a call costs more than the id).
+    pool: std::cell::RefCell<([u8; POOL], usize)>,
 }
+
+/// Size of [`JsRandom`]'s pool of random bytes (16 message ids).
+const POOL: usize = 256;
 
 impl JsRandom {
     /// Finds `globalThis.crypto`.
@@ -35,12 +41,14 @@ impl JsRandom {
         let crypto = c
             .filter(|c| c.is_object())
             .map(|c| c.unchecked_into::<web_sys::Crypto>());
-        Self { crypto }
+        Self {
+            crypto,
+            pool: std::cell::RefCell::new(([0; POOL], POOL)),
+        }
     }
-}
 
-impl Random for JsRandom {
-    fn fill(&self, buf: &mut [u8]) {
+    /// Fills `buf` straight from the browser.
+    fn fill_direct(&self, buf: &mut [u8]) {
         if let Some(c) = &self.crypto {
             if c.get_random_values_with_u8_array(buf).is_ok() {
                 return;
@@ -49,6 +57,31 @@ impl Random for JsRandom {
         for b in buf.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
+    }
+}
+
+impl Random for JsRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        let Ok(mut pool) = self.pool.try_borrow_mut() else {
+            return self.fill_direct(buf);
+        };
+        if buf.len() > POOL {
+            drop(pool);
+            return self.fill_direct(buf);
+        }
+        if POOL - pool.1 < buf.len() {
+            self.fill_direct(&mut pool.0);
+            pool.1 = 0;
+        }
+        let start = pool.1;
+        if let Some(src) = pool.0.get(start..start + buf.len()) {
+            buf.copy_from_slice(src);
+        }
+        // Each byte is handed out once.
+        if let Some(used) = pool.0.get_mut(start..start + buf.len()) {
+            used.fill(0);
+        }
+        pool.1 = start + buf.len();
     }
 }
 
@@ -130,5 +163,32 @@ impl RegexEngine for JsRegexEngine {
         new_regexp(pattern, flags)
             .ok()
             .map(|r| Box::new(JsRegex(r)) as Box<dyn CompiledRegex>)
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Ids drawn through the pool are all different, across refills, and
+    /// requests larger than the pool are served too.
+    #[wasm_bindgen_test]
+    fn pooled_random_bytes_never_repeat() {
+        let r = JsRandom::new();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..100 {
+            let mut id = [0u8; 16];
+            r.fill(&mut id);
+            assert!(seen.insert(id), "a 16-byte id repeated");
+        }
+        let mut odd = [0u8; 7];
+        r.fill(&mut odd);
+        let mut big = [0u8; 1000];
+        r.fill(&mut big);
+        assert!(
+            big.iter().filter(|b| **b == 0).count() < 50,
+            "large fill is random"
+        );
     }
 }

@@ -18,5 +18,6 @@ mod paint;
 mod profile_sync;
 pub mod rules_api;
 mod seed;
+mod sender;
 mod slots;
 mod transport;

@@ -54,6 +54,38 @@ test('delivery API in Chromium', { timeout: 120_000 }, async (t) => {
     await p.close();
   });
 
+  await t.test('batches go out from the delivery worker; without a working one, from the page', async () => {
+    const pageBatches = (p) => p.evaluate(() => window.pageBatches);
+    const config = { collector: { url: '/v1/batch' }, autocapture: false, delivery: quiet };
+    for (const [sender, fromPage] of [['/pkg/sender.js', false], ['/pkg/missing-sender.js', true], [null, true]]) {
+      await collector.call('/v1/reset', {});
+      const p = await page(browser.context, collector.origin, config, { sender });
+      await p.evaluate(() => { for (let i = 0; i < 4; i++) window.sdk.track('Api Event', { i }); });
+      assert.deepEqual(await p.evaluate(() => window.sdk.flush()), { sent: 4, pending: 0, failed: 0 }, String(sender));
+      assert.equal((await events()).length, 4, `delivered with sender ${sender}`);
+      assert.equal((await pageBatches(p)) > 0, fromPage, `sent from the page: ${fromPage} (sender ${sender})`);
+      await p.close();
+    }
+    // A 429's Retry-After reaches the SDK through the worker too: with a 2 s
+    // Retry-After (where a 300 ms interval and 200 ms backoff would retry at
+    // once) nothing is retried for 1.2 s.
+    await collector.call('/v1/reset', {});
+    await collector.call('/v1/chaos', { rate429: 1, retryAfter: 2 });
+    const eager = { ...config, delivery: { flushInterval: 300, retryBaseMs: 200 } };
+    const p = await page(browser.context, collector.origin, eager, { sender: '/pkg/sender.js' });
+    await p.evaluate(() => window.sdk.track('Api Event', {}));
+    const first = await p.evaluate(() => window.sdk.flush());
+    assert.equal(first.sent, 0);
+    assert.equal(first.pending, 1);
+    await sleep(1200);
+    const failures = await p.evaluate(() => window.deliveries.reduce((n, d) => n + d.failed, 0));
+    assert.equal(failures, 1, 'one throttled attempt, then waiting for Retry-After');
+    await collector.call('/v1/chaos', {});
+    await waitFor('the retry after Retry-After', async () => (await events()).length === 1);
+    assert.equal(await pageBatches(p), 0, 'every attempt came from the worker');
+    await p.close();
+  });
+
   await t.test('a 4xx drops the batch and calls on("error")', async () => {
     await collector.call('/v1/reset', {});
     await collector.call('/v1/chaos', { failRate: 1, status: 400 });

@@ -33,10 +33,13 @@ function rng(seed) {
   };
 }
 
+// Pages alternate between sending from the package's delivery worker and from the page.
+let opened = 0;
+
 async function openPage(context, origin, id, errors) {
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(`${id}: ${e.message}`));
-  await page.goto(`${origin}/delivery.html?page=${id}`);
+  await page.goto(`${origin}/delivery.html?page=${id}&worker=${opened++ % 2}`);
   await page.waitForFunction(() => window.ready || window.initError);
   const initError = await page.evaluate(() => window.initError);
   if (initError) throw new Error(`init failed: ${initError}`);

@@ -42,15 +42,20 @@ pub struct ForgetRequest {
     pub timestamp: String,
 }
 
+/// The consent category of an event with this name (`None`: not a track).
+pub(super) fn category_of_name(name: Option<&str>) -> Category {
+    match name {
+        Some(n) if MARKETING_EVENTS.contains(&n) => Category::Marketing,
+        _ => Category::Analytics,
+    }
+}
+
 /// The consent category of a serialized event.
 fn category_of(json: &str) -> Category {
     let name = serde_json::from_str::<Value>(json)
         .ok()
         .and_then(|v| v.get("event").and_then(Value::as_str).map(String::from));
-    match name {
-        Some(n) if MARKETING_EVENTS.contains(&n.as_str()) => Category::Marketing,
-        _ => Category::Analytics,
-    }
+    category_of_name(name.as_deref())
 }
 
 impl Engine {
@@ -210,8 +215,9 @@ impl Engine {
 
     /// Queues a serialized event if its category may be stored; holds it while
     /// consent is undecided (opt-in); drops it when consent was refused.
-    pub(super) fn queue(&mut self, record: Record) {
-        let category = category_of(&record.json);
+    /// `category` is that of the event in `record` ([`category_of_name`]).
+    pub(super) fn queue(&mut self, record: Record, category: Category) {
+        debug_assert_eq!(category, category_of(&record.json));
         let allowed = |e: &Engine, c: Category| {
             e.gate.store && e.consent.allows(Category::Analytics) && e.consent.allows(c)
         };
