@@ -338,8 +338,14 @@ impl Delivery {
         if !lane.in_flight.is_empty() {
             return None;
         }
+        let waiting = self.waiting(i);
+        // After a failed attempt the events were due (or forced by flush()):
+        // the retry follows the backoff, not the batching interval.
+        if lane.attempts > 0 && waiting.count > 0 {
+            return Some(lane.next_at);
+        }
         let t = batcher::due_at(
-            &self.waiting(i),
+            &waiting,
             now,
             self.cfg.batch_size,
             self.cfg.batch_bytes,

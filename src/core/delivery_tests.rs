@@ -230,6 +230,30 @@ fn failures_back_off_with_jitter_and_honour_retry_after() {
 }
 
 #[test]
+fn a_failed_flush_is_retried_after_the_backoff_not_the_interval() {
+    let w = World::new();
+    let cfg = DeliveryConfig {
+        flush_interval_ms: 60_000.0,
+        batch_size: 100,
+        ..config(&["a"])
+    };
+    let mut d = Delivery::new(cfg, "attune", "w");
+    push(&mut d, &w, 0..2);
+    d.persist(&w.env());
+    let wake = d.next_wake(w.now(), Gate::OPEN).unwrap_or(0.0) - w.now();
+    assert_eq!(wake, 60_000.0, "two events wait for the interval");
+    let forced = d
+        .next_job(&w.env(), Mode::Forced)
+        .unwrap_or_else(|| panic!("flush"));
+    d.complete(&w.env(), &forced, &status(500));
+    let wake = d.next_wake(w.now(), Gate::OPEN).unwrap_or(0.0) - w.now();
+    assert!(
+        (500.0..=1000.0).contains(&wake),
+        "retried on the backoff: {wake}"
+    );
+}
+
+#[test]
 fn other_4xx_drop_the_batch_and_report() {
     let w = World::new();
     let mut d = Delivery::new(config(&["a"]), "attune", "w");

@@ -44,6 +44,10 @@ pub struct Driver {
     persist_queued: Cell<bool>,
     /// A locked profile write is under way.
     pub(crate) profile_persist_running: Cell<bool>,
+    /// When the last locked profile write started (ms since the epoch).
+    pub(crate) last_profile_write: Cell<f64>,
+    /// The deferred profile write, while one waits for its window.
+    pub(crate) profile_timer: RefCell<Option<Timeout>>,
     /// The Web Lock naming this tab's last profile write (see `profile_sync`).
     pub(crate) rev_marker: RefCell<Option<lock::Held>>,
     running: Cell<bool>,
@@ -68,6 +72,8 @@ impl Driver {
             busy_until: Cell::new(0.0),
             persist_queued: Cell::new(false),
             profile_persist_running: Cell::new(false),
+            last_profile_write: Cell::new(0.0),
+            profile_timer: RefCell::new(None),
             rev_marker: RefCell::new(None),
             running: Cell::new(false),
             transforms,

@@ -16,6 +16,7 @@
 use crate::core::profile_merge::newest_marked;
 use crate::web::api::Sdk;
 use crate::web::lock;
+use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
 use std::rc::Rc;
 
@@ -45,12 +46,42 @@ async fn catch_up(sdk: &Rc<Sdk>, rev: u64) {
     }
 }
 
-/// Writes the profile under the cross-tab lock (once at a time per tab); if
-/// it changed again meanwhile, queues another write.
+/// Locked profile writes are coalesced more than the outbox's: a write takes a
+/// Web Lock, asks the browser for the held locks and holds a new marker, which
+/// cost more main-thread time than the write itself. An event is safe once it
+/// is in the outbox; the profile is rebuilt from nothing it could lose except
+/// on a crash inside this window (`pagehide` and `hidden` write at once).
+const PROFILE_COALESCE_MS: f64 = 500.0;
+
+/// Writes the profile under the cross-tab lock (once at a time per tab, at
+/// most once per [`PROFILE_COALESCE_MS`]); if it changed again meanwhile,
+/// queues another write.
 pub fn persist_locked(sdk: &Rc<Sdk>) {
-    if sdk.delivery.profile_persist_running.replace(true) {
+    let d = &sdk.delivery;
+    let wait = PROFILE_COALESCE_MS - (js_sys::Date::now() - d.last_profile_write.get());
+    if wait > 0.0 {
+        if let Ok(mut slot) = d.profile_timer.try_borrow_mut() {
+            if slot.is_none() {
+                let weak = Rc::downgrade(sdk);
+                *slot = Some(Timeout::new(wait.ceil() as u32, move || {
+                    if let Some(sdk) = weak.upgrade() {
+                        if let Ok(mut slot) = sdk.delivery.profile_timer.try_borrow_mut() {
+                            *slot = None;
+                        }
+                        let dirty = sdk.engine.try_borrow().map_or(true, |e| e.profile_dirty());
+                        if dirty {
+                            persist_locked(&sdk);
+                        }
+                    }
+                }));
+            }
+        }
         return;
     }
+    if d.profile_persist_running.replace(true) {
+        return;
+    }
+    d.last_profile_write.set(js_sys::Date::now());
     let sdk = sdk.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let prefix = match sdk.engine.try_borrow() {
