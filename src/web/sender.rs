@@ -21,6 +21,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::core::delivery_policy::{parse_retry_after, Outcome};
+use gloo_timers::callback::Timeout;
+
+/// Longest wait for the worker's answer: its own `fetch` gives up after 15 s,
+/// so a silent worker is taken for dead after this and the page sends itself.
+const ANSWER_MS: u32 = 20_000;
 
 thread_local! {
     static URL: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -172,7 +177,14 @@ pub async fn post(url: &str, headers: &[(String, String)], body: &str) -> Option
         }
         return None;
     }
+    let weak = std::rc::Rc::downgrade(&sender);
     drop(sender);
+    // Dropped (cancelled) once the answer is in.
+    let _watchdog = Timeout::new(ANSWER_MS, move || {
+        if let Some(s) = weak.upgrade() {
+            s.stop();
+        }
+    });
     let answer = JsFuture::from(promise).await.ok()?;
     if answer.is_null() || answer.is_undefined() {
         return None;

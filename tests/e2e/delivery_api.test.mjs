@@ -86,6 +86,21 @@ test('delivery API in Chromium', { timeout: 120_000 }, async (t) => {
     await p.close();
   });
 
+  await t.test('a worker that never answers is given up after 20 s and the page sends', async () => {
+    await collector.call('/v1/reset', {});
+    const config = { collector: { url: '/v1/batch' }, autocapture: false, delivery: quiet };
+    const p = await page(browser.context, collector.origin, config, { sender: '/silent-sender.js' });
+    await p.evaluate(() => window.sdk.track('Api Event', {}));
+    const started = Date.now();
+    const report = await p.evaluate(() => window.sdk.flush());
+    const took = Date.now() - started;
+    assert.deepEqual(report, { sent: 1, pending: 0, failed: 0 });
+    assert.ok(took >= 19_000 && took < 30_000, `gave up after ${took} ms`);
+    assert.equal(await p.evaluate(() => window.pageBatches), 1, 'sent from the page in the end');
+    assert.equal((await events()).length, 1);
+    await p.close();
+  });
+
   await t.test('a 4xx drops the batch and calls on("error")', async () => {
     await collector.call('/v1/reset', {});
     await collector.call('/v1/chaos', { failRate: 1, status: 400 });
