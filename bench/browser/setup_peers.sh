@@ -19,6 +19,8 @@ fi
 
 mkdir -p "$DIR/dist/attune"
 cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$ROOT/pkg/src/sender.js" "$DIR/dist/attune/"
+# The demo's config (6 segments, 9 placements, an experiment), for `attune@demo=1`.
+cp "$ROOT/www/attune.config.json" "$DIR/dist/attune/demo.config.json"
 # A module that instantiates the wasm and exposes the promise of `init`.
 cat > "$DIR/dist/attune/attune-bench.js" <<'JS'
 import initWasm, { init, setSenderUrl } from './attune_wasm.js';
@@ -36,9 +38,16 @@ SDKS.attune = {
   module: true,
   scripts: ['/dist/attune/attune-bench.js'],
   // `attune@nocollector=1` runs the same engine with delivery off, to isolate delivery's cost;
-  // `attune@noworker=1` sends from the main thread instead of the package's worker.
-  init: ({ origin, params }) => `window.__attuneP.then(function (init) { return init(${params.nocollector ? '{}'
-    : `{ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' }${params.noworker ? ', delivery: { worker: false }' : ''} }`}); })
+  // `attune@noworker=1` sends from the main thread instead of the package's worker;
+  // `attune@demo=1` runs with the demo site's config (segments, placements, an experiment).
+  init: ({ origin, params }) => `window.__attuneP.then(function (init) {
+      return (${params.demo ? "fetch('/dist/attune/demo.config.json').then(function (r) { return r.json(); })" : 'Promise.resolve({})'})
+        .then(function (config) {
+          ${params.nocollector ? 'delete config.collector;' : `config.collector = { url: ${JSON.stringify(origin)} + '/v1/batch' };`}
+          ${params.noworker ? 'config.delivery = Object.assign({}, config.delivery, { worker: false });' : ''}
+          return init(config);
+        });
+    })
     .then(function (sdk) { window.at = sdk; __B.ready(); }, __B.fail);`,
   track: () => `at.track('Product Viewed', { sku: 'A1', price: 10 });`,
 };

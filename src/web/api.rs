@@ -29,6 +29,10 @@ pub struct Sdk {
     /// or a click retires a variant from the next page view, not under the
     /// visitor's eyes).
     pub(crate) pinned: RefCell<Vec<(String, String)>>,
+    /// Segment membership before the first `track`/`identify`/`group`/`alias`
+    /// of the current task whose follow-up (repaint, segment events, delivery
+    /// scheduling) waits for the task's microtasks.
+    pending_change: RefCell<Option<Vec<String>>>,
 }
 
 impl Sdk {
@@ -126,6 +130,7 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         unheard_errors: RefCell::new(Vec::new()),
         painted: RefCell::new(Vec::new()),
         pinned: RefCell::new(Vec::new()),
+        pending_change: RefCell::new(None),
     });
     delivery::start(&sdk);
     let display = sdk.engine.borrow().display();
@@ -183,7 +188,7 @@ impl Attune {
             .as_string()
             .ok_or_else(|| js_error(&AttuneError::input("track.event", "expected a string")))?;
         let props = to_map(&props, "track.properties").map_err(|e| js_error(&e))?;
-        self.change(|e| e.track(&event, props))
+        self.change_soon(|e| e.track(&event, props))
     }
 
     /// Identifies the visitor: `identify(userId, traits?)` or `identify(traits)`.
@@ -195,7 +200,7 @@ impl Attune {
         };
         let user_id = to_opt_string(&user_id, "identify.userId").map_err(|e| js_error(&e))?;
         let traits = to_map(&traits, "identify.traits").map_err(|e| js_error(&e))?;
-        self.change(|e| e.identify(user_id, traits))
+        self.change_soon(|e| e.identify(user_id, traits))
     }
 
     /// Associates the visitor with a group: `group(groupId, traits?)`.
@@ -204,7 +209,7 @@ impl Attune {
             .as_string()
             .ok_or_else(|| js_error(&AttuneError::input("group.groupId", "expected a string")))?;
         let traits = to_map(&traits, "group.traits").map_err(|e| js_error(&e))?;
-        self.change(|e| e.group(&id, traits))
+        self.change_soon(|e| e.group(&id, traits))
     }
 
     /// Links ids: `alias(userId, previousId?)`.
@@ -213,7 +218,7 @@ impl Attune {
             .as_string()
             .ok_or_else(|| js_error(&AttuneError::input("alias.userId", "expected a string")))?;
         let prev = to_opt_string(&previous_id, "alias.previousId").map_err(|e| js_error(&e))?;
-        self.change(|e| e.alias(&id, prev))
+        self.change_soon(|e| e.alias(&id, prev))
     }
 
     /// Starts a new anonymous identity with an empty profile.
@@ -367,14 +372,63 @@ impl Attune {
         &self,
         f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
     ) -> Result<(), JsValue> {
-        let before = {
-            let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
-            let before = e.segments().to_vec();
-            f(&mut e).map_err(|err| js_error(&err))?;
-            before
-        };
-        self.after_change(&before, None);
+        let before = self.run(f)?;
+        // A deferred follow-up of this task is folded into this one.
+        let earlier = self
+            .sdk
+            .pending_change
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut p| p.take());
+        self.after_change(&earlier.unwrap_or(before), None);
         Ok(())
+    }
+
+    /// [`Attune::change`] for event calls: the engine call runs now (the
+    /// profile, segments and outbox see the event at once), the follow-up runs
+    /// once in this task's microtasks for all of the task's event calls, so a
+    /// burst of `track()`s decides and repaints once.
+    fn change_soon(
+        &self,
+        f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
+    ) -> Result<(), JsValue> {
+        let before = self.run(f)?;
+        let first = match self.sdk.pending_change.try_borrow_mut() {
+            Ok(mut p) if p.is_none() => {
+                *p = Some(before);
+                true
+            }
+            Ok(_) => false,
+            Err(_) => {
+                self.after_change(&before, None);
+                return Ok(());
+            }
+        };
+        if first {
+            let sdk = self.sdk.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let before = sdk
+                    .pending_change
+                    .try_borrow_mut()
+                    .ok()
+                    .and_then(|mut p| p.take());
+                if let Some(before) = before {
+                    Attune::from_sdk(sdk).after_change(&before, None);
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs one engine call; returns the segment membership before it.
+    fn run(
+        &self,
+        f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
+    ) -> Result<Vec<String>, JsValue> {
+        let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
+        let before = e.segments().to_vec();
+        f(&mut e).map_err(|err| js_error(&err))?;
+        Ok(before)
     }
 
     pub(crate) fn after_change(&self, before: &[String], exposed: Option<&str>) {

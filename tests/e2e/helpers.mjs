@@ -142,11 +142,13 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
       page.on('response', (r) => { if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
       // A batch still in flight when the page reloads or navigates is aborted by the
       // browser (net::ERR_ABORTED): expected, since the events stay in the outbox and
-      // are re-sent, so those go to `page.aborted`, not to the problems.
+      // are re-sent, so those go to `page.aborted`, not to the problems. So is the
+      // delivery worker's script when the page leaves while it loads.
       page.aborted = [];
       page.on('requestfailed', (r) => {
         const line = `requestfailed: ${r.url()} ${r.failure()?.errorText}`;
-        if (r.failure()?.errorText === 'net::ERR_ABORTED' && r.url().includes('/v1/batch')) page.aborted.push(line);
+        const expected = r.url().includes('/v1/batch') || r.url().endsWith('/sender.js');
+        if (r.failure()?.errorText === 'net::ERR_ABORTED' && expected) page.aborted.push(line);
         else page.problems.push(line);
       });
       return page;

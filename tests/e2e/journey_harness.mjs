@@ -53,12 +53,13 @@ export async function step(page, journey, name) {
 
 /**
  * Problems a page reported (errors, failed requests), minus the favicon probe and
- * requests to the collector aborted by a navigation: a journey leaves pages while
- * events are in flight (they stay in the outbox and are sent again, at least
- * once) or while the server-side profile is being fetched (the next page fetches it).
+ * requests aborted by a navigation: a journey leaves pages while events are in
+ * flight (they stay in the outbox and are sent again, at least once), while the
+ * server-side profile is being fetched (the next page fetches it) or while the
+ * delivery worker's script loads (the next page starts its own).
  */
 export const problems = (page) => page.problems.filter((p) => !p.includes('favicon.ico')
-  && !/^requestfailed: \S+\/v1\/(batch|profile)\S* net::ERR_ABORTED$/.test(p));
+  && !/^requestfailed: \S+(\/v1\/(batch|profile)\S*|\/sender\.js) net::ERR_ABORTED$/.test(p));
 
 /** A channel link as the channels panel makes it (fresh click id). */
 export function channelLink(origin, kind, id) {
