@@ -168,7 +168,7 @@ impl RuleSet {
                 memo: None,
             },
             results,
-            values: Vec::new(),
+            values: PathValues::new(self.table.len()),
             paths: self.table.len(),
         };
         let mut memo = None;
@@ -290,6 +290,37 @@ impl RuleSet {
     }
 }
 
+/// Passes over sets reading at most this many distinct paths keep their
+/// values on the stack (no allocation per pass).
+const INLINE_PATHS: usize = 16;
+
+/// The resolved path values of one pass, by path number.
+// Lives on the stack for one pass; the inline variant being large is the point.
+#[allow(clippy::large_enum_variant)]
+enum PathValues<'d> {
+    /// The usual case: a few paths.
+    Inline([Option<Cow<'d, Value>>; INLINE_PATHS]),
+    /// More paths than fit inline.
+    Heap(Vec<Option<Cow<'d, Value>>>),
+}
+
+impl<'d> PathValues<'d> {
+    fn new(paths: usize) -> Self {
+        if paths <= INLINE_PATHS {
+            Self::Inline(std::array::from_fn(|_| None))
+        } else {
+            Self::Heap(vec![None; paths])
+        }
+    }
+
+    fn slot(&mut self, id: usize) -> Option<&mut Option<Cow<'d, Value>>> {
+        match self {
+            Self::Inline(a) => a.get_mut(id),
+            Self::Heap(v) => v.get_mut(id),
+        }
+    }
+}
+
 /// One evaluation pass: leaf results and path values of one document.
 struct Pass<'s, 'd> {
     set: &'s RuleSet,
@@ -297,7 +328,7 @@ struct Pass<'s, 'd> {
     env: Env<'d>,
     results: &'s mut [u8],
     /// Resolved path values by path number (filled on first use).
-    values: Vec<Option<Cow<'d, Value>>>,
+    values: PathValues<'d>,
     /// How many paths the set's table numbers.
     paths: usize,
 }
@@ -368,14 +399,16 @@ impl Pass<'_, '_> {
         };
         let id = leaf.path.id() as usize;
         let answer = if id < self.paths {
-            if self.values.is_empty() {
-                self.values.resize(self.paths, None);
+            match self.values.slot(id) {
+                Some(slot) => {
+                    let value = match slot.get_or_insert_with(|| leaf.path.resolve(doc)) {
+                        Cow::Borrowed(v) => *v,
+                        Cow::Owned(v) => &*v,
+                    };
+                    leaf.test.eval(value, env)
+                }
+                None => leaf.test.eval(&leaf.path.resolve(doc), env),
             }
-            let value = match self.values[id].get_or_insert_with(|| leaf.path.resolve(doc)) {
-                Cow::Borrowed(v) => *v,
-                Cow::Owned(v) => &*v,
-            };
-            leaf.test.eval(value, env)
         } else {
             leaf.test.eval(&leaf.path.resolve(doc), env)
         };
