@@ -33,6 +33,7 @@ const groups = {
   esm: ['pkg/web/attune_wasm.js', 'pkg/web/attune_wasm_bg.wasm'],
   snippet: ['pkg/snippet.min.js'],
   'debug-overlay': ['pkg/debug.js'],
+  'delivery-worker': ['pkg/sender.js'],
 };
 const report = { generated: new Date().toISOString(), files: {}, totals: {} };
 for (const [name, files] of Object.entries(groups)) {

@@ -37,6 +37,9 @@ thread_local! {
 #[wasm_bindgen(js_name = setSenderUrl)]
 pub fn set_sender_url(url: JsValue) {
     let url = url.as_string().filter(|u| !u.is_empty());
+    if URL.with(|u| *u.borrow() == url) {
+        return; // the running worker (if any) stays
+    }
     URL.with(|u| *u.borrow_mut() = url);
     SENDER.with(|s| {
         if let Some(old) = s.borrow_mut().take() {
