@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable, RuleSet};
+use attune::core::rules::{CompileMode, Condition, NativeRegex, RuleSet};
 use serde_json::{json, Value};
 
 const COUNTRIES: &[&str] = &[
@@ -93,26 +93,6 @@ fn time_eval(conds: &[Condition], user: &Value, passes: u32, rounds: u32) -> (Du
     (best, matched)
 }
 
-/// As [`time_eval`], through one path memo per pass (what `ConditionSet` does).
-fn time_eval_memo(
-    conds: &[Condition],
-    table: &PathTable,
-    user: &Value,
-    passes: u32,
-    rounds: u32,
-) -> Duration {
-    let mut best = Duration::MAX;
-    for _ in 0..rounds {
-        let start = Instant::now();
-        for _ in 0..passes {
-            let memo = PathMemo::new(table, black_box(user));
-            black_box(conds.iter().filter(|c| c.eval_memo(&memo, None)).count());
-        }
-        best = best.min(start.elapsed() / passes);
-    }
-    best
-}
-
 fn main() {
     let user = json!({"id": "u-123", "country": "US", "visits": 5, "tags": ["vip", "beta"],
         "plan": "pro", "device": "desktop", "url": "/products/shoes", "age": 34});
@@ -154,22 +134,6 @@ fn main() {
         "  compile: {:.0} ns/condition, {:.1} µs per 1,000 (strict, incl. regex compilation)",
         compile.as_nanos() as f64 / conds.len() as f64,
         compile.as_nanos() as f64 / 1000.0 * 1000.0 / conds.len() as f64
-    );
-    // The same set compiled against one path table, evaluated through a memo.
-    let table = PathTable::new();
-    let memo_conds: Vec<Condition> = rules
-        .iter()
-        .map(|r| Condition::compile_in(r, "", &NativeRegex, CompileMode::Strict, Some(&table)))
-        .collect::<Result<_, _>>()
-        .expect("generated conditions are valid");
-    let _ = time_eval_memo(&memo_conds, &table, &user, 200, 1);
-    let t = time_eval_memo(&memo_conds, &table, &user, 500, 7);
-    println!(
-        "  eval with a shared memo ({} distinct paths, {} distinct tests): {:.1} ns/condition, {:.1} µs per 1,000",
-        table.len(),
-        table.tests(),
-        t.as_nanos() as f64 / memo_conds.len() as f64,
-        t.as_nanos() as f64 / 1000.0 * 1000.0 / memo_conds.len() as f64
     );
     // The same set as one RuleSet (what `ConditionSet` and segments use).
     let mut set = RuleSet::new(CompileMode::Strict);

@@ -5,7 +5,7 @@
 
 #![cfg(feature = "native-regex")]
 
-use attune::core::rules::{CompileMode, Condition, NativeRegex, PathMemo, PathTable, RuleSet};
+use attune::core::rules::{CompileMode, Condition, NativeRegex, RuleSet};
 use serde_json::Value;
 
 /// The corpus: `{"groups": saved groups, "cases": [[condition, attributes, answer]]}`.
@@ -30,16 +30,6 @@ fn random_conditions_match_growthbook() {
                 case[2]
             ));
         }
-        // The same condition through a shared path table and memo (the
-        // ConditionSet path) must give the same answer.
-        let table = PathTable::new();
-        if let Ok(memoised) =
-            Condition::compile_in(cond, "", &NativeRegex, CompileMode::Lenient, Some(&table))
-        {
-            if memoised.eval_memo(&PathMemo::new(&table, attrs), groups) != got {
-                failures.push(format!("#{i}: memoised evaluation differs\n  {cond}"));
-            }
-        }
         if let Ok(strict) =
             Condition::compile_with_mode(cond, "", &NativeRegex, CompileMode::Strict)
         {
@@ -55,49 +45,6 @@ fn random_conditions_match_growthbook() {
         cases.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// Every corpus condition compiled into one path table and evaluated through
-/// one memo per document (so equal tests across conditions share a result)
-/// answers exactly as evaluating each condition on its own.
-#[test]
-fn one_shared_memo_answers_like_separate_evaluation() {
-    let data = corpus();
-    let groups = data["groups"].as_object();
-    let cases = data["cases"].as_array().expect("cases");
-    let table = PathTable::new();
-    let conds: Vec<(Condition, Condition)> = cases
-        .iter()
-        .map(|case| {
-            let shared = Condition::compile_in(
-                &case[0],
-                "",
-                &NativeRegex,
-                CompileMode::Lenient,
-                Some(&table),
-            )
-            .expect("lenient compiles");
-            (shared, Condition::lenient(&case[0], &NativeRegex))
-        })
-        .collect();
-    assert!(
-        table.tests() < conds.len() * 3,
-        "tests are shared between conditions"
-    );
-    let mut compared = 0;
-    for case in cases.iter().step_by(25) {
-        let attrs = &case[1];
-        let memo = PathMemo::new(&table, attrs);
-        for (i, (shared, alone)) in conds.iter().enumerate() {
-            assert_eq!(
-                shared.eval_memo(&memo, groups),
-                alone.eval(attrs, groups),
-                "condition #{i} on {attrs}"
-            );
-            compared += 1;
-        }
-    }
-    assert!(compared >= 30_000, "compared {compared}");
 }
 
 /// Every corpus condition compiled into one [`RuleSet`] (a shared arena with

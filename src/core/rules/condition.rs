@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 
 use super::at::At;
 use super::groups::{Env, GroupRef, NO_REGEX};
-use super::memo::{PathMemo, PathTable};
 use super::operators::is_value_operator;
 use super::path::Path;
+use super::path_table::PathTable;
 use super::regex::RegexEngine;
 use super::value::ValueCond;
 use crate::core::error::AttuneError;
@@ -51,7 +51,7 @@ pub(crate) struct Ctx<'r> {
     /// Set when a `$savedGroup` clause is compiled: the condition must then
     /// keep the regex engine for the groups' own conditions.
     pub(crate) uses_saved_groups: Cell<bool>,
-    /// Numbers field paths for a shared [`PathMemo`].
+    /// Numbers field paths and tests for a [`RuleSet`](super::RuleSet).
     pub(crate) paths: Option<&'r PathTable>,
 }
 
@@ -209,18 +209,7 @@ impl Clause {
             Self::And(list) => list.all(doc, env),
             Self::Not(cond) => cond.eval(doc, env).map(|b| !b),
             Self::SavedGroup(group) => group.eval(doc, env),
-            Self::Field(path, test) => {
-                let Some(memo) = env.memo else {
-                    return test.eval(&path.resolve(doc), env);
-                };
-                if let Some(result) = memo.shared_test(doc, path, &|v| test.eval(v, env)) {
-                    return result;
-                }
-                match memo.lookup(doc, path) {
-                    Some(value) => test.eval(value, env),
-                    None => test.eval(&path.resolve(doc), env),
-                }
-            }
+            Self::Field(path, test) => test.eval(&path.resolve(doc), env),
         }
     }
 }
@@ -333,10 +322,9 @@ impl Condition {
         Self::compile_in(json, path, regex, mode, None)
     }
 
-    /// [`Condition::compile_with_mode`] with the field paths numbered in
-    /// `paths`, so conditions compiled against one table can share one
-    /// [`PathMemo`] per evaluation pass ([`Condition::eval_memo`]).
-    pub fn compile_in(
+    /// [`Condition::compile_with_mode`] with the field paths and tests
+    /// numbered in `paths`, for a [`RuleSet`](super::RuleSet).
+    pub(crate) fn compile_in(
         json: &Value,
         path: &str,
         regex: &dyn RegexEngine,
@@ -394,26 +382,7 @@ impl Condition {
             groups: saved_groups,
             visited: None,
             regex: self.regex.as_deref().unwrap_or(&NO_REGEX),
-            memo: None,
         };
         self.root.eval(attrs, env).unwrap_or(false)
-    }
-
-    /// [`Condition::eval`] against `memo`'s document, reading the paths it has
-    /// already resolved (same answer, fewer map lookups). The memo must come
-    /// from the [`PathTable`] this condition was compiled against to help;
-    /// with another table's memo the paths are resolved as usual.
-    pub fn eval_memo(
-        &self,
-        memo: &PathMemo<'_>,
-        saved_groups: Option<&Map<String, Value>>,
-    ) -> bool {
-        let env = Env {
-            groups: saved_groups,
-            visited: None,
-            regex: self.regex.as_deref().unwrap_or(&NO_REGEX),
-            memo: Some(memo),
-        };
-        self.root.eval(memo.root(), env).unwrap_or(false)
     }
 }

@@ -19,7 +19,6 @@ use serde_json::{Map, Value};
 use super::at::At;
 use super::condition::{CompileMode, Cond, Ctx, Eval};
 use super::js::strict_eq;
-use super::memo::Lookup;
 use super::path::resolve_str;
 use super::regex::{NoRegex, RegexEngine};
 use crate::core::error::AttuneError;
@@ -52,8 +51,6 @@ pub(crate) struct Env<'a> {
     pub(crate) visited: Option<&'a Visited<'a>>,
     /// Compiles regexes of condition groups.
     pub(crate) regex: &'a dyn RegexEngine,
-    /// Paths already resolved in this evaluation pass.
-    pub(crate) memo: Option<&'a dyn Lookup>,
 }
 
 /// GrowthBook's `isIn` against a plain list (no case folding).

@@ -38,9 +38,9 @@ mod groups;
 mod hash;
 mod js;
 mod literal;
-mod memo;
 mod operators;
 mod path;
+mod path_table;
 mod regex;
 mod rule_set;
 mod set;
@@ -55,7 +55,6 @@ pub use condition::{CompileMode, Condition};
 pub use hash::{fnv1a32, hash};
 pub(crate) use js::{num, number_to_string};
 pub use literal::literal_regex;
-pub use memo::{PathMemo, PathTable};
 #[cfg(feature = "native-regex")]
 pub use regex::NativeRegex;
 pub use regex::{CompiledRegex, NoRegex, RegexEngine};

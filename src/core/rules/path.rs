@@ -25,7 +25,7 @@ struct Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Path {
     segments: Box<[Segment]>,
-    /// The path's number in a [`PathTable`](super::memo::PathTable), or [`Path::NO_ID`].
+    /// The path's number in a [`PathTable`](super::path_table::PathTable), or [`Path::NO_ID`].
     id: u32,
     /// That table's serial number (0: none).
     table: u32,
@@ -49,7 +49,7 @@ fn array_index(key: &str) -> Option<usize> {
 }
 
 impl Path {
-    /// The id of a path compiled without a table (never memoised).
+    /// The id of a path compiled without a table (never shared).
     pub(crate) const NO_ID: u32 = u32::MAX;
 
     /// The path's number in the table it was compiled against.
@@ -72,8 +72,8 @@ impl Path {
         self.table
     }
 
-    /// [`Path::parse`], numbered in `table` so a memo can share its value.
-    pub(crate) fn numbered(path: &str, table: Option<&super::memo::PathTable>) -> Self {
+    /// [`Path::parse`], numbered in `table` so a rule set can share its value.
+    pub(crate) fn numbered(path: &str, table: Option<&super::path_table::PathTable>) -> Self {
         let mut p = Self::parse(path);
         if let Some(t) = table {
             p.id = t.id(path);

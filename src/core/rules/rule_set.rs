@@ -12,8 +12,7 @@
 //! Answers are exactly those of [`Condition::eval`] on each condition alone,
 //! including GrowthBook's throws (a thrown sub-condition makes its whole
 //! condition `false`). Conditions that read saved groups are kept as trees and
-//! evaluated through a [`PathMemo`], since their tests depend on more than the
-//! document.
+//! evaluated on their own, since their tests depend on more than the document.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -23,8 +22,8 @@ use serde_json::{Map, Value};
 
 use super::condition::{Clause, CompileMode, Cond, Eval, List, Thrown};
 use super::groups::{Env, NO_REGEX};
-use super::memo::{PathMemo, PathTable};
 use super::path::Path;
+use super::path_table::PathTable;
 use super::regex::RegexEngine;
 use super::value::ValueCond;
 use super::Condition;
@@ -165,20 +164,14 @@ impl RuleSet {
                 groups: saved_groups,
                 visited: None,
                 regex: &NO_REGEX,
-                memo: None,
             },
             results,
             values: PathValues::new(self.table.len()),
-            paths: self.table.len(),
         };
-        let mut memo = None;
         for (i, entry) in self.entries.iter().enumerate() {
             let answer = match entry {
                 Entry::Flat(root) => pass.code(*root).unwrap_or(false),
-                Entry::Tree(c) => c.eval_memo(
-                    memo.get_or_insert_with(|| PathMemo::new(&self.table, doc)),
-                    saved_groups,
-                ),
+                Entry::Tree(c) => c.eval(doc, saved_groups),
             };
             each(i, answer);
         }
@@ -329,8 +322,6 @@ struct Pass<'s, 'd> {
     results: &'s mut [u8],
     /// Resolved path values by path number (filled on first use).
     values: PathValues<'d>,
-    /// How many paths the set's table numbers.
-    paths: usize,
 }
 
 impl Pass<'_, '_> {
@@ -397,20 +388,15 @@ impl Pass<'_, '_> {
         let Some(leaf) = set.leaves.get(i as usize) else {
             return Err(Thrown);
         };
-        let id = leaf.path.id() as usize;
-        let answer = if id < self.paths {
-            match self.values.slot(id) {
-                Some(slot) => {
-                    let value = match slot.get_or_insert_with(|| leaf.path.resolve(doc)) {
-                        Cow::Borrowed(v) => *v,
-                        Cow::Owned(v) => &*v,
-                    };
-                    leaf.test.eval(value, env)
-                }
-                None => leaf.test.eval(&leaf.path.resolve(doc), env),
+        let answer = match self.values.slot(leaf.path.id() as usize) {
+            Some(slot) => {
+                let value = match slot.get_or_insert_with(|| leaf.path.resolve(doc)) {
+                    Cow::Borrowed(v) => *v,
+                    Cow::Owned(v) => &*v,
+                };
+                leaf.test.eval(value, env)
             }
-        } else {
-            leaf.test.eval(&leaf.path.resolve(doc), env)
+            None => leaf.test.eval(&leaf.path.resolve(doc), env),
         };
         if let Some(slot) = self.results.get_mut(i as usize) {
             *slot = match answer {
