@@ -10,7 +10,7 @@
 
 use attune::core::affinity::Affinities;
 use attune::core::engine::{Engine, Platform};
-use attune::core::event::{Context, Event, EventType};
+use attune::core::event::{Event, EventType};
 use attune::core::metrics::Metrics;
 use attune::core::platform::{Clock, FakeClock, MemoryStorage, SeededRandom};
 use attune::core::profile::Profile;
@@ -117,7 +117,7 @@ fn bare_event(kind: EventType, name: &str, properties: Map<String, Value>) -> Ev
         traits: None,
         group_id: None,
         previous_id: None,
-        context: Context::default(),
+        context: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::core::delivery::{Delivery, Env};
 use crate::core::delivery_policy::Gate;
 use crate::core::error::{AttuneError, Result};
 use crate::core::event::{Context, Event, EventType, PageContext, MAX_EVENT_BYTES};
+use crate::core::event_wire::SharedContext;
 use crate::core::ids::uuid_v4;
 use crate::core::metrics::Metrics;
 use crate::core::minimize::MinimizeConfig;
@@ -65,6 +66,9 @@ pub struct Engine {
     /// The campaign parameters of `page`'s query, read once per page.
     page_campaign: Option<Map<String, Value>>,
     environment: Context,
+    /// `environment` + `page` + `page_campaign`, shared by every new event,
+    /// with its JSON (rebuilt whenever one of them changes).
+    shared: SharedContext,
     members: Vec<String>,
     doc: Value,
     local_offset_min: f64,
@@ -79,7 +83,17 @@ pub struct Engine {
     profile_dirty: bool,
     /// The profile as last read from or written to storage (the merge base).
     profile_base: Profile,
+    /// Event calls skip the segment pass until [`Engine::settle`].
+    deferred: bool,
+    /// A deferred event call left the segment pass undone.
+    refresh_pending: bool,
+    /// The event names deferred calls counted (`None`: rebuild everything).
+    deferred_names: Option<Vec<String>>,
 }
+
+/// Most distinct event names a deferred pass updates one by one; beyond, it
+/// rebuilds the attribute document.
+const MAX_DEFERRED_NAMES: usize = 8;
 
 impl Engine {
     /// Starts an engine from a JSON config. Fatal config errors fail; disabled
@@ -142,6 +156,7 @@ impl Engine {
             page: PageContext::default(),
             page_campaign: None,
             environment: Context::default(),
+            shared: SharedContext::default(),
             members: Vec::new(),
             doc: Value::Null,
             local_offset_min: 0.0,
@@ -152,6 +167,9 @@ impl Engine {
             notes: Vec::new(),
             profile_dirty: false,
             profile_base: Profile::new(String::new(), now),
+            deferred: false,
+            refresh_pending: false,
+            deferred_names: None,
         };
         engine.profile_base = engine.profile.clone();
         engine.restore_consent();
@@ -166,8 +184,10 @@ impl Engine {
 
     /// Sets the current page (on load and on SPA navigation) and re-evaluates.
     pub fn set_page(&mut self, page: PageContext) {
+        self.settle();
         self.page_campaign = campaign_from_query(&page.search, &self.config.email_campaign_param);
         self.page = page;
+        self.share_context();
         self.refresh();
     }
 
@@ -180,6 +200,16 @@ impl Engine {
     /// (locale, timezone, user agent, screen).
     pub fn set_environment(&mut self, context: Context) {
         self.environment = context;
+        self.share_context();
+    }
+
+    /// Rebuilds the context new events share from the environment, the page
+    /// and its campaign.
+    fn share_context(&mut self) {
+        let mut context = self.environment.clone();
+        context.page = Some(self.page.clone());
+        context.campaign.clone_from(&self.page_campaign);
+        self.shared = SharedContext::new(context);
     }
 
     /// Sets the local time zone's offset from UTC in minutes (east positive),
@@ -280,6 +310,7 @@ impl Engine {
     /// Starts a new anonymous identity with an empty profile (a shared device's
     /// log-out). Queued events keep the ids they were recorded with.
     pub fn reset(&mut self) {
+        self.settle();
         let now = self.clock.now_ms();
         self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
         // The last visitor's cached decisions must not paint for the next one.
@@ -305,6 +336,7 @@ impl Engine {
 
     /// Merges the profile endpoint's answer and re-evaluates.
     pub fn apply_seed(&mut self, response: &Value) -> Result<()> {
+        self.settle();
         let sp = crate::core::seed::ServerProfile::parse(response, self.clock.now_ms())?;
         self.profile.server = Some(sp);
         self.save_profile();
@@ -367,9 +399,7 @@ impl Engine {
     }
 
     fn new_event(&self, kind: EventType) -> Event {
-        let mut context = self.environment.clone();
-        context.page = Some(self.page.clone());
-        context.campaign.clone_from(&self.page_campaign);
+        let context = self.shared.handle();
         Event {
             kind,
             message_id: uuid_v4(self.random.as_ref()),
@@ -386,7 +416,7 @@ impl Engine {
         }
     }
 
-    fn record(&mut self, event: Event, call: &str) -> Result<()> {
+    fn record(&mut self, mut event: Event, call: &str) -> Result<()> {
         let json = self.outgoing_json(&event, call)?;
         if json.len() > MAX_EVENT_BYTES {
             return Err(AttuneError::EventTooLarge {
@@ -397,8 +427,81 @@ impl Engine {
         }
         let now = self.clock.now_ms();
         self.advance_session(&event, now);
-        self.store(&event, json, now);
+        self.store(&mut event, json, now);
+        if self.deferred {
+            self.defer_pass(&event);
+            return Ok(());
+        }
         self.refresh_after(&event, now);
+        self.note_membership(now);
+        Ok(())
+    }
+
+    /// Event calls from now on fold into the profile and the outbox at once
+    /// but leave the attribute document, the segment pass and the
+    /// `Segment Entered`/`Exited` events to the next [`Engine::settle`], so a
+    /// burst of calls pays for one pass. Calls that read or decide settle first.
+    pub fn defer_refresh(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Ends [`Engine::defer_refresh`]: one segment pass over everything
+    /// recorded meanwhile, and the membership events it implies.
+    pub fn settle(&mut self) {
+        self.deferred = false;
+        if !std::mem::take(&mut self.refresh_pending) {
+            return;
+        }
+        let now = self.clock.now_ms();
+        let names = std::mem::take(&mut self.deferred_names);
+        let incremental = names.as_ref().is_some_and(|names| {
+            names.iter().all(|name| {
+                attributes::update_after_event(
+                    &mut self.doc,
+                    &self.profile,
+                    name,
+                    now,
+                    self.local_offset_min,
+                )
+            })
+        });
+        if incremental {
+            self.insert_computed(now);
+            self.insert_decision_state(now);
+            self.members = self.segments.evaluate(&mut self.doc);
+        } else {
+            self.refresh();
+        }
+        self.note_membership(now);
+    }
+
+    /// Notes what the deferred pass must bring up to date for `event`: the
+    /// counts of a few event names (the incremental path of
+    /// [`Engine::refresh_after`]), or everything.
+    fn defer_pass(&mut self, event: &Event) {
+        let first = !std::mem::replace(&mut self.refresh_pending, true);
+        if first {
+            self.deferred_names = Some(Vec::new());
+        }
+        let ordinary = matches!(event.kind, EventType::Page | EventType::Track)
+            && self.consent.allows(Category::Personalization);
+        let name = event.profile_name();
+        match &mut self.deferred_names {
+            Some(names) if ordinary && names.iter().any(|n| n == name) => {}
+            Some(names) if ordinary && names.len() < MAX_DEFERRED_NAMES => {
+                names.push(name.to_string());
+            }
+            _ => self.deferred_names = None,
+        }
+    }
+
+    /// True while deferred event calls wait for [`Engine::settle`].
+    pub fn unsettled(&self) -> bool {
+        self.refresh_pending
+    }
+
+    /// Stores a membership change in the profile and records it as events.
+    fn note_membership(&mut self, now: f64) {
         if self.profile.segments != self.members {
             let before = std::mem::replace(&mut self.profile.segments, self.members.clone());
             if self.config.segment_events {
@@ -406,11 +509,11 @@ impl Engine {
             }
             self.save_profile();
         }
-        Ok(())
     }
 
     /// Folds an event into the profile and queues it for delivery.
-    fn store(&mut self, event: &Event, json: String, now: f64) {
+    /// The event's properties are moved out (into the metrics), not copied.
+    fn store(&mut self, event: &mut Event, json: String, now: f64) {
         self.profile.record(event, now);
         self.fold_computed(event, now);
         self.save_profile();
@@ -439,8 +542,8 @@ impl Engine {
             let mut props = Map::new();
             props.insert("segment".into(), Value::String(segment));
             e.properties = Some(props);
-            if let Ok(json) = serde_json::to_string(&e) {
-                self.store(&e, json, now);
+            if let Ok(json) = self.shared.event_json(&e) {
+                self.store(&mut e, json, now);
             }
         }
     }
@@ -516,6 +619,7 @@ impl Engine {
     /// stored since this one last read or wrote it, so no update is lost.
     /// Returns the write counter ([`Profile::rev`]) of the record written.
     pub fn persist_profile(&mut self) -> Option<u64> {
+        self.settle();
         if !self.profile_dirty || !self.consent.allows(Category::Personalization) {
             self.profile_dirty = false;
             return None;
@@ -560,11 +664,11 @@ impl Engine {
     }
 
     /// Folds `event` into the metrics and affinities.
-    fn fold_computed(&mut self, event: &Event, now: f64) {
+    fn fold_computed(&mut self, event: &mut Event, now: f64) {
         if self.metrics.is_empty() && self.affinities.is_empty() {
             return;
         }
-        let props = Value::Object(event.properties.clone().unwrap_or_default());
+        let props = Value::Object(event.properties.take().unwrap_or_default());
         let name = event.profile_name();
         let session = self.profile.session.as_ref().map(|s| s.id.clone());
         self.metrics.update(

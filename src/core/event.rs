@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::rc::Rc;
 
 /// Name and version of this library, sent as `context.library`.
 pub const LIBRARY_NAME: &str = "attune";
@@ -129,8 +130,9 @@ pub struct Event {
     /// Previous id (`alias`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_id: Option<String>,
-    /// Environment.
-    pub context: Context,
+    /// Environment, shared by the events of a page view (see
+    /// [`crate::core::event_wire::SharedContext`]).
+    pub context: Rc<Context>,
 }
 
 impl Event {
@@ -165,7 +167,7 @@ mod tests {
             traits: None,
             group_id: None,
             previous_id: None,
-            context: Context::default(),
+            context: Rc::default(),
         };
         let v = serde_json::to_value(&e).unwrap_or_default();
         assert_eq!(v["type"], "track");

@@ -24,6 +24,7 @@ pub mod device;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod event_wire;
 pub mod experiment;
 pub mod explain;
 pub mod exposures;

@@ -260,7 +260,6 @@ fn is_zero(n: &u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::event::Context;
 
     fn ev(kind: EventType, name: Option<&str>) -> Event {
         Event {
@@ -275,7 +274,7 @@ mod tests {
             traits: None,
             group_id: None,
             previous_id: None,
-            context: Context::default(),
+            context: Default::default(),
         }
     }
 

@@ -138,7 +138,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::core::event::{Context, Event, EventType};
+    use crate::core::event::{Event, EventType};
 
     fn track(p: &mut Profile, name: &str, now: f64) {
         let e = Event {
@@ -153,7 +153,7 @@ mod tests {
             traits: None,
             group_id: None,
             previous_id: None,
-            context: Context::default(),
+            context: Default::default(),
         };
         p.record(&e, now);
     }

@@ -13,7 +13,32 @@ pub fn iso8601(ms: f64) -> String {
         rem / 1000 % 60,
         rem % 1000,
     );
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z");
+    }
+    // Written digit by digit: `format!` costs several times more, once per event.
+    let mut out = String::with_capacity(24);
+    push_digits(&mut out, y, 4);
+    for (sep, n, width) in [
+        ('-', m, 2),
+        ('-', d, 2),
+        ('T', h, 2),
+        (':', min, 2),
+        (':', s, 2),
+        ('.', milli, 3),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, n, width);
+    }
+    out.push('Z');
+    out
+}
+
+/// Appends the `width` low decimal digits of `n` (≥ 0), zero-padded.
+fn push_digits(out: &mut String, n: i64, width: u32) {
+    for p in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10_i64.pow(p) % 10) as u8));
+    }
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` or a bare date into epoch ms.
@@ -107,6 +132,27 @@ mod tests {
         assert_eq!(iso8601(0.0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_795_000_000_123.0), "2026-11-18T11:06:40.123Z");
         assert_eq!(iso8601(951_782_400_000.0), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn digit_writer_matches_format_over_a_sweep() {
+        // Every field at its edges: midnight, 23:59:59.999, leap days, far years.
+        let mut ms: f64 = -62_167_219_200_000.0; // 0000-01-01
+        while ms < 253_402_300_800_000.0 {
+            let total = ms.floor() as i64;
+            let rem = total.rem_euclid(86_400_000);
+            let (y, m, d) = civil_from_days(total.div_euclid(86_400_000));
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                rem / 3_600_000,
+                rem / 60_000 % 60,
+                rem / 1000 % 60,
+                rem % 1000
+            );
+            assert_eq!(iso8601(ms), want);
+            ms += 86_399_999.0 * 37.0 + 0.5;
+        }
+        assert_eq!(iso8601(-62_167_219_200_001.0), "-001-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -253,6 +253,7 @@ impl Attune {
     /// The consent state (`{necessary, analytics, personalization, marketing, gpc, doNotTrack, mode}`).
     #[wasm_bindgen(js_name = consentState)]
     pub fn consent_state(&self) -> Result<JsValue, JsValue> {
+        self.settled();
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
         Ok(to_js(&e.consent_state()))
     }
@@ -284,18 +285,21 @@ impl Attune {
 
     /// Names of the segments the visitor is in now.
     pub fn segments(&self) -> Result<JsValue, JsValue> {
+        self.settled();
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
         Ok(to_js(e.segments()))
     }
 
     /// A plain JSON snapshot of the visitor profile.
     pub fn profile(&self) -> Result<JsValue, JsValue> {
+        self.settled();
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
         Ok(to_js(e.profile()))
     }
 
     /// The attribute document the rules read (for debugging rules).
     pub fn attributes(&self) -> Result<JsValue, JsValue> {
+        self.settled();
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
         Ok(to_js(e.attributes()))
     }
@@ -303,6 +307,7 @@ impl Attune {
     /// Sends everything queued now; resolves to `{sent, pending, failed}`
     /// (`pending` is 0 once every collector acknowledged everything).
     pub fn flush(&self) -> js_sys::Promise {
+        self.settled();
         let sdk = self.sdk.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let report = delivery::flush(&sdk).await;
@@ -372,7 +377,7 @@ impl Attune {
         &self,
         f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
     ) -> Result<(), JsValue> {
-        let before = self.run(f)?;
+        let before = self.run(false, f)?;
         // A deferred follow-up of this task is folded into this one.
         let earlier = self
             .sdk
@@ -392,7 +397,7 @@ impl Attune {
         &self,
         f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
     ) -> Result<(), JsValue> {
-        let before = self.run(f)?;
+        let before = self.run(true, f)?;
         let first = match self.sdk.pending_change.try_borrow_mut() {
             Ok(mut p) if p.is_none() => {
                 *p = Some(before);
@@ -421,19 +426,39 @@ impl Attune {
     }
 
     /// Runs one engine call; returns the segment membership before it.
+    /// Runs `f` on the engine, returning the segment membership before it.
+    /// With `defer`, an event call leaves its segment pass to the task's
+    /// follow-up ([`Engine::defer_refresh`]); otherwise earlier deferred calls
+    /// are settled first.
     fn run(
         &self,
+        defer: bool,
         f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
     ) -> Result<Vec<String>, JsValue> {
         let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
+        if defer {
+            e.defer_refresh();
+        } else {
+            e.settle();
+        }
         let before = e.segments().to_vec();
         f(&mut e).map_err(|err| js_error(&err))?;
         Ok(before)
     }
 
+    /// Settles deferred event calls before a read (a no-op when none wait).
+    pub(crate) fn settled(&self) {
+        if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
+            e.settle();
+        }
+    }
+
     pub(crate) fn after_change(&self, before: &[String], exposed: Option<&str>) {
         let (errors, now, decisions) = match self.sdk.engine.try_borrow_mut() {
-            Ok(mut e) => (e.take_errors(), e.segments().to_vec(), e.decisions()),
+            Ok(mut e) => {
+                e.settle();
+                (e.take_errors(), e.segments().to_vec(), e.decisions())
+            }
             Err(_) => return,
         };
         self.sdk.report(errors);

@@ -10,8 +10,10 @@ use wasm_bindgen::prelude::*;
 impl Attune {
     /// A JSON snapshot `{profile, segments, outbox, consent}` (see
     /// [`crate::core::Engine::inspect`]); `null` while the engine is busy
-    /// (called from one of its own callbacks). Never changes anything.
+    /// (called from one of its own callbacks). Changes nothing beyond running
+    /// the segment pass event calls of this task deferred.
     pub fn inspect(&self) -> JsValue {
+        self.settled();
         self.sdk()
             .engine
             .try_borrow()

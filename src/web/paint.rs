@@ -21,6 +21,7 @@ impl Attune {
     /// The trace of the decision for one slot (every variant, condition,
     /// caps, suppression, bucket), or `null`.
     pub fn explain(&self, slot: &str) -> Result<JsValue, JsValue> {
+        self.settled();
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
         Ok(e.explain(slot).map_or(JsValue::NULL, |x| to_js(&x)))
     }

@@ -17,12 +17,14 @@ impl Engine {
     /// Decision for one slot (`None` when no placement names it). A new
     /// experiment assignment is stored in the profile (sticky).
     pub fn decide(&mut self, slot: &str) -> Option<Decision> {
+        self.settle();
         let i = self.placements.items.iter().position(|p| p.slot == slot)?;
         Some(self.decide_index(i))
     }
 
     /// Decisions for every placement, in config order.
     pub fn decisions(&mut self) -> Vec<Decision> {
+        self.settle();
         (0..self.placements.items.len())
             .map(|i| self.decide_index(i))
             .collect()
@@ -64,11 +66,13 @@ impl Engine {
     /// Records an impression of the variant `slot` shows now; `Ok(false)` when
     /// it shows its default markup (nothing to record).
     pub fn viewed(&mut self, slot: &str) -> Result<bool> {
+        self.settle();
         self.exposure(slot, None, false)
     }
 
     /// Records a click in `slot` on the variant it shows now.
     pub fn clicked(&mut self, slot: &str) -> Result<bool> {
+        self.settle();
         self.exposure(slot, None, true)
     }
 
@@ -77,6 +81,7 @@ impl Engine {
     /// decision while the slot is pinned to what the visitor saw); `None`
     /// means the current decision's variant.
     pub fn exposure(&mut self, slot: &str, shown: Option<&str>, click: bool) -> Result<bool> {
+        self.settle();
         let call = if click { "clicked" } else { "viewed" };
         let d = self.decide(slot).ok_or_else(|| {
             AttuneError::input(

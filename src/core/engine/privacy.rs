@@ -122,6 +122,7 @@ impl Engine {
     /// Updates consent (`{"analytics": true, …}`). Granting persists what was
     /// held in memory; revoking wipes that category's stored data at once.
     pub fn consent(&mut self, changes: &Map<String, Value>) -> Result<Transition> {
+        self.settle();
         let t = self.consent.update(changes)?;
         for (c, why) in &t.refused {
             self.notes
@@ -153,7 +154,7 @@ impl Engine {
             e.properties = Some(props);
             if let Ok(json) = self.outgoing_json(&e, "consent") {
                 let now = self.clock.now_ms();
-                self.store(&e, json, now);
+                self.store(&mut e, json, now);
             }
         }
         self.refresh();
@@ -165,6 +166,7 @@ impl Engine {
     /// starts a fresh anonymous identity. Returns the deletion request for the
     /// collector.
     pub fn forget(&mut self) -> ForgetRequest {
+        self.settle();
         let now = self.clock.now_ms();
         let request = ForgetRequest {
             url: self.forget_url(),
@@ -297,7 +299,9 @@ impl Engine {
                 event.user_id.is_some(),
             )
         {
-            return serde_json::to_string(event)
+            return self
+                .shared
+                .event_json(event)
                 .map_err(|e| AttuneError::input(call, e.to_string()));
         }
         let mut v =
