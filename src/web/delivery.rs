@@ -54,6 +54,8 @@ pub struct Driver {
     transforms: Vec<Option<js_sys::Function>>,
     lock_name: String,
     lease_key: String,
+    /// The send lock, kept between the cycles of a burst.
+    kept: lock::Kept,
     pub(crate) me: String,
     reported: Cell<Totals>,
     hooks: RefCell<Option<lifecycle::Hooks>>,
@@ -79,6 +81,7 @@ impl Driver {
             transforms,
             lock_name: format!("attune:{storage_prefix}:send"),
             lease_key: format!("{storage_prefix}:obm:lease"),
+            kept: lock::Kept::default(),
             me,
             reported: Cell::new(Totals::default()),
             hooks: RefCell::new(None),
@@ -264,13 +267,29 @@ async fn cycle(sdk: &Rc<Sdk>, mode: Mode) -> (u64, u64) {
         return (0, 0);
     }
     persist_now(sdk);
-    let held = lock::acquire(&d.lock_name, mode == Mode::Forced, &d.lease_key, &d.me).await;
+    let held = match d.kept.take(js_sys::Date::now()) {
+        Some(kept) => Some(kept),
+        None => lock::acquire(&d.lock_name, mode == Mode::Forced, &d.lease_key, &d.me)
+            .await
+            .map(|held| (held, js_sys::Date::now())),
+    };
     let mut counts = (0, 0);
     match held {
-        Some(held) => {
+        Some((held, since)) => {
             d.busy_until.set(0.0);
             counts = send_all(sdk, mode).await;
-            drop(held);
+            // Kept for the next cycle of a burst, released when idle; a
+            // hidden page lets go at once.
+            if mode == Mode::Exit || lifecycle::is_hidden() {
+                drop(held);
+            } else {
+                let weak = Rc::downgrade(sdk);
+                d.kept.keep(held, since, move || {
+                    if let Some(sdk) = weak.upgrade() {
+                        sdk.delivery.kept.release();
+                    }
+                });
+            }
         }
         None => {
             // Another tab is sending; it sends our persisted events too. Look again later.
@@ -449,6 +468,8 @@ pub fn page_hidden(sdk: &Rc<Sdk>) {
 /// `pagehide`: persist, then beacon everything not already in flight.
 /// Nothing leaves the outbox: what is not acknowledged later is re-sent.
 pub fn page_exit(sdk: &Rc<Sdk>) {
+    // A hidden or closing tab leaves sending to the others.
+    sdk.delivery.kept.release();
     // No time for the lock at exit: write the profile now, best effort.
     if let Ok(mut e) = sdk.engine.try_borrow_mut() {
         e.persist_profile();

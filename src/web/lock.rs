@@ -158,3 +158,90 @@ fn with_lease(key: &str, me: &str) -> Option<Held> {
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
+
+/// How long a send lock is kept after a send cycle, for the next cycle of a
+/// burst to reuse: acquiring one costs more main-thread time than a small
+/// batch. Other tabs meanwhile find it taken and look again later; this tab
+/// sends what they stored (the outbox is shared).
+const KEEP_IDLE_MS: f64 = 1_000.0;
+/// A kept lock is reused only this long after it was taken, so a storage
+/// lease (no Web Locks) never outlives its [`LEASE_MS`].
+const KEEP_MAX_MS: f64 = 10_000.0;
+
+/// The send lock kept between the send cycles of a burst.
+#[derive(Default)]
+pub struct Kept {
+    held: std::cell::RefCell<Option<(Held, f64)>>,
+    timer: std::cell::RefCell<Option<gloo_timers::callback::Timeout>>,
+}
+
+impl Kept {
+    /// The kept lock and when it was taken, if it may still be reused at `now`.
+    pub fn take(&self, now: f64) -> Option<(Held, f64)> {
+        let kept = self.held.try_borrow_mut().ok()?.take()?;
+        (now - kept.1 < KEEP_MAX_MS).then_some(kept)
+    }
+
+    /// Keeps `held` (taken at `since`) for the next cycle; `release` runs
+    /// after [`KEEP_IDLE_MS`] without one and must call [`Kept::release`].
+    pub fn keep(&self, held: Held, since: f64, release: impl FnOnce() + 'static) {
+        let (Ok(mut slot), Ok(mut timer)) =
+            (self.held.try_borrow_mut(), self.timer.try_borrow_mut())
+        else {
+            return; // dropping `held` releases it
+        };
+        *slot = Some((held, since));
+        // Replacing the timer cancels the previous one.
+        *timer = Some(gloo_timers::callback::Timeout::new(
+            KEEP_IDLE_MS as u32,
+            release,
+        ));
+    }
+
+    /// Releases the kept lock now (idle, hidden, page exit).
+    pub fn release(&self) {
+        if let Ok(mut slot) = self.held.try_borrow_mut() {
+            slot.take();
+        }
+        if let Ok(mut timer) = self.timer.try_borrow_mut() {
+            timer.take();
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn unlocked() -> Held {
+        Held {
+            release: None,
+            lease: None,
+        }
+    }
+
+    /// A kept lock is handed back once, only while young enough, and not
+    /// after a release.
+    #[wasm_bindgen_test]
+    fn kept_lock_is_reused_once_and_only_while_young() {
+        let kept = Kept::default();
+        assert!(kept.take(0.0).is_none(), "nothing kept yet");
+        kept.keep(unlocked(), 1_000.0, || {});
+        let since = kept.take(1_500.0).map(|(_, since)| since);
+        assert_eq!(
+            since,
+            Some(1_000.0),
+            "reused within the window, with the time it was first taken"
+        );
+        assert!(kept.take(1_600.0).is_none(), "taken once");
+        kept.keep(unlocked(), 1_000.0, || {});
+        assert!(
+            kept.take(1_000.0 + KEEP_MAX_MS).is_none(),
+            "too old to reuse"
+        );
+        kept.keep(unlocked(), 1_000.0, || {});
+        kept.release();
+        assert!(kept.take(1_100.0).is_none(), "released");
+    }
+}
