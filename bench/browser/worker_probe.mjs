@@ -17,7 +17,8 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 
 const argv = process.argv.slice(2);
-const DIR = path.resolve(argv[argv.indexOf('--dir') + 1] && argv.includes('--dir') ? argv[argv.indexOf('--dir') + 1] : '/tmp/attune-peer-bench');
+const dirAt = argv.indexOf('--dir');
+const DIR = path.resolve(dirAt >= 0 && argv[dirAt + 1] ? argv[dirAt + 1] : '/tmp/attune-peer-bench');
 const { startServer } = await import(pathToFileURL(path.join(DIR, 'server.mjs')));
 const { chromium } = createRequire(path.join(DIR, 'package.json'))('playwright-core');
 const srv = await startServer(0);

@@ -43,11 +43,6 @@ impl SharedContext {
         self.context.clone()
     }
 
-    /// The context itself.
-    pub fn get(&self) -> &Context {
-        &self.context
-    }
-
     /// `serde_json::to_string(event)`, with the context's JSON spliced in when
     /// the event carries this shared context (else serialized as usual).
     pub fn event_json(&self, event: &Event) -> serde_json::Result<String> {

@@ -253,7 +253,6 @@ impl Attune {
     /// The consent state (`{necessary, analytics, personalization, marketing, gpc, doNotTrack, mode}`).
     #[wasm_bindgen(js_name = consentState)]
     pub fn consent_state(&self) -> Result<JsValue, JsValue> {
-        self.settled();
         let e = self.sdk.engine.try_borrow().map_err(|_| busy())?;
         Ok(to_js(&e.consent_state()))
     }
@@ -377,7 +376,7 @@ impl Attune {
         &self,
         f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
     ) -> Result<(), JsValue> {
-        let before = self.run(false, f)?;
+        let before = self.run(false, true, f)?;
         // A deferred follow-up of this task is folded into this one.
         let earlier = self
             .sdk
@@ -397,7 +396,13 @@ impl Attune {
         &self,
         f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
     ) -> Result<(), JsValue> {
-        let before = self.run(true, f)?;
+        // Only the task's first event call needs the membership before it.
+        let follow_up_pending = self
+            .sdk
+            .pending_change
+            .try_borrow()
+            .is_ok_and(|p| p.is_some());
+        let before = self.run(true, !follow_up_pending, f)?;
         let first = match self.sdk.pending_change.try_borrow_mut() {
             Ok(mut p) if p.is_none() => {
                 *p = Some(before);
@@ -425,14 +430,14 @@ impl Attune {
         Ok(())
     }
 
-    /// Runs one engine call; returns the segment membership before it.
-    /// Runs `f` on the engine, returning the segment membership before it.
-    /// With `defer`, an event call leaves its segment pass to the task's
-    /// follow-up ([`Engine::defer_refresh`]); otherwise earlier deferred calls
-    /// are settled first.
+    /// Runs `f` on the engine, returning the segment membership before it
+    /// (empty unless `want_before`). With `defer`, an event call leaves its
+    /// segment pass to the task's follow-up ([`Engine::defer_refresh`]);
+    /// otherwise earlier deferred calls are settled first.
     fn run(
         &self,
         defer: bool,
+        want_before: bool,
         f: impl FnOnce(&mut Engine) -> crate::core::Result<()>,
     ) -> Result<Vec<String>, JsValue> {
         let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
@@ -441,7 +446,11 @@ impl Attune {
         } else {
             e.settle();
         }
-        let before = e.segments().to_vec();
+        let before = if want_before {
+            e.segments().to_vec()
+        } else {
+            Vec::new()
+        };
         f(&mut e).map_err(|err| js_error(&err))?;
         Ok(before)
     }

@@ -66,13 +66,11 @@ impl Engine {
     /// Records an impression of the variant `slot` shows now; `Ok(false)` when
     /// it shows its default markup (nothing to record).
     pub fn viewed(&mut self, slot: &str) -> Result<bool> {
-        self.settle();
         self.exposure(slot, None, false)
     }
 
     /// Records a click in `slot` on the variant it shows now.
     pub fn clicked(&mut self, slot: &str) -> Result<bool> {
-        self.settle();
         self.exposure(slot, None, true)
     }
 
@@ -81,7 +79,7 @@ impl Engine {
     /// decision while the slot is pinned to what the visitor saw); `None`
     /// means the current decision's variant.
     pub fn exposure(&mut self, slot: &str, shown: Option<&str>, click: bool) -> Result<bool> {
-        self.settle();
+        // `decide` below settles deferred event calls first.
         let call = if click { "clicked" } else { "viewed" };
         let d = self.decide(slot).ok_or_else(|| {
             AttuneError::input(
