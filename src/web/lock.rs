@@ -159,10 +159,11 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// How long a send lock is kept after a send cycle, for the next cycle of a
-/// burst to reuse: acquiring one costs more main-thread time than a small
-/// batch. Other tabs meanwhile find it taken and look again later; this tab
-/// sends what they stored (the outbox is shared).
+/// How long a send lock is kept after a send cycle that left events waiting,
+/// for the next cycle of a burst to reuse: acquiring one costs more
+/// main-thread time than a small batch. Other tabs meanwhile find it taken
+/// and look again later; this tab sends what they stored (the outbox is
+/// shared).
 const KEEP_IDLE_MS: f64 = 1_000.0;
 /// A kept lock is reused only this long after it was taken, so a storage
 /// lease (no Web Locks) never outlives its [`LEASE_MS`].
