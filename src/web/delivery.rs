@@ -278,9 +278,10 @@ async fn cycle(sdk: &Rc<Sdk>, mode: Mode) -> (u64, u64) {
         Some((held, since)) => {
             d.busy_until.set(0.0);
             counts = send_all(sdk, mode).await;
-            // Kept for the next cycle while events wait (a burst), released
-            // after an idle second; with nothing left, or a hidden page, at once.
-            let more = sdk.engine.try_borrow().is_ok_and(|e| e.queued() > 0);
+            // Kept for the next cycle while events wait on a healthy collector
+            // (a burst), released after an idle second; at once with nothing
+            // left, after a failure (backoff: other tabs may try) or when hidden.
+            let more = counts.1 == 0 && sdk.engine.try_borrow().is_ok_and(|e| e.queued() > 0);
             if !more || mode == Mode::Exit || lifecycle::is_hidden() {
                 drop(held);
             } else {
