@@ -8,13 +8,15 @@
 //! `{"type":"seed","response":{"traits":{"storePurchases":["boots"]}}}` (what the
 //! collector's profile endpoint answers: server-side traits, as at the SDK's start).
 //! `{"type":"viewed","slot":"hero"}` and `{"type":"clicked","slot":"hero"}`
-//! (an impression of / a click on what the slot shows then).
+//! (an impression of / a click on what the slot shows then), and the other
+//! calls of `attune::core::op::Call` (`group`, `alias`, `consent`, `decide`,
+//! `reset`). A `"page"` context applies to `page`, `track` and `identify`.
 //! Other keys (e.g. `"step"`) are ignored.
 //! `"at"` sets the time: an ISO-8601 instant or an offset from the previous
 //! event (`"+30s"`, `"+5m"`, `"+2h"`, `"+3d"`); without it, one second passes.
 
 use attune::core::engine::{Engine, Platform};
-use attune::core::event::PageContext;
+use attune::core::op::Call;
 use attune::core::platform::{Clock, FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NativeRegex;
 use attune::core::time::{iso8601, parse_iso8601};
@@ -129,55 +131,28 @@ pub fn run(o: &Options, out: &mut impl Write) -> Result<bool, String> {
 
 fn apply(engine: &mut Engine, clock: &FakeClock, v: &Value) -> Result<String, String> {
     advance(clock, v.get("at"))?;
-    let obj = v.as_object().ok_or("expected an object")?;
-    let map = |k: &str| obj.get(k).and_then(Value::as_object).cloned();
-    let string = |k: &str| obj.get(k).and_then(Value::as_str).map(String::from);
-    if let Some(page) = obj.get("page") {
-        let p: PageContext =
-            serde_json::from_value(page.clone()).map_err(|e| format!("page: {e}"))?;
-        engine.set_page(p);
-    }
-    let kind = obj
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or("type: expected a string")?;
-    let r = match kind {
-        "page" => engine.page(string("name"), map("properties")),
-        "track" => {
-            let name = string("event").ok_or("event: expected a string")?;
-            engine.track(&name, map("properties"))
-        }
-        "identify" => engine.identify(string("userId"), map("traits")),
-        "seed" => engine.apply_seed(obj.get("response").unwrap_or(&Value::Null)),
-        "viewed" | "clicked" => {
-            let slot = string("slot").ok_or("slot: expected a string")?;
-            let done = if kind == "viewed" {
-                engine.viewed(&slot)
-            } else {
-                engine.clicked(&slot)
-            };
-            return done
-                .map(|shown| {
-                    format!(
-                        "{kind} {slot}{}",
-                        if shown {
-                            ""
-                        } else {
-                            " (default markup: not recorded)"
-                        }
-                    )
-                })
-                .map_err(|e| e.to_string());
-        }
-        other => return Err(format!("type: unsupported \"{other}\"")),
-    };
-    r.map_err(|e| e.to_string())?;
-    Ok(match kind {
-        "track" => format!("track {}", string("event").unwrap_or_default()),
-        "page" => format!("page {}", string("name").unwrap_or_default())
+    // One definition of the call format for the CLI, the vectors and the engine.
+    let call = Call::parse(v, "event").map_err(|e| e.to_string())?;
+    let recorded = call.apply(engine).map_err(|e| e.to_string())?;
+    Ok(match &call {
+        Call::Track { event, .. } => format!("track {event}"),
+        Call::Page { name, .. } => format!("page {}", name.as_deref().unwrap_or(""))
             .trim_end()
             .to_string(),
-        _ => kind.to_string(),
+        Call::Viewed { slot } | Call::Clicked { slot } => format!(
+            "{} {slot}{}",
+            v.get("type").and_then(Value::as_str).unwrap_or(""),
+            if recorded {
+                ""
+            } else {
+                " (default markup: not recorded)"
+            }
+        ),
+        _ => v
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
     })
 }
 

@@ -34,6 +34,7 @@ pub mod inspect;
 pub mod lease;
 pub mod metrics;
 pub mod minimize;
+pub mod op;
 pub mod outbox;
 pub mod placement;
 pub mod platform;
