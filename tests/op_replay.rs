@@ -241,3 +241,69 @@ fn another_stream_gives_the_same_profile_with_other_ids() {
         }
     }
 }
+
+#[test]
+fn a_snapshot_plus_the_later_ops_is_the_whole_replay() {
+    // The page replica's catch-up: adopt the worker's profile as of some task,
+    // replay only the ops after it, and end where the worker ends.
+    for (path, config, ops) in cases() {
+        let tasks: Vec<&[Op]> = ops.chunks(2).collect();
+        for cut in 1..tasks.len() {
+            let mut worker = replica(&config, STREAM);
+            let mut page = replica(&config, STREAM);
+            for (t, task) in tasks.iter().enumerate() {
+                worker.task(task, &path);
+                if t >= cut {
+                    page.task(task, &path);
+                    continue;
+                }
+                // The page did not fold these (the worker did); it only knows
+                // its own location.
+                for op in task.iter() {
+                    if let Call::Page { page: Some(p), .. }
+                    | Call::Track { page: Some(p), .. }
+                    | Call::Identify { page: Some(p), .. } = &op.call
+                    {
+                        page.engine.set_page(p.clone());
+                    }
+                }
+                if t + 1 == cut {
+                    let snapshot = worker.engine.profile().to_json();
+                    page.engine
+                        .adopt_profile(&snapshot)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+            }
+            let at = format!("{path}, snapshot after task {cut}");
+            let (pw, sw, _) = state(&mut worker);
+            let (pp, sp, _) = state(&mut page);
+            assert_eq!(pw, pp, "{at}: profile");
+            assert_eq!(sw, sp, "{at}: segments");
+        }
+    }
+}
+
+#[test]
+fn adopting_a_profile_takes_its_state_and_rejects_garbage() {
+    let (path, config, ops) = cases().remove(0);
+    let mut worker = replica(&config, STREAM);
+    worker.apply_all(&ops, &path);
+    let mut fresh = replica(&config, (9, 9));
+    let before = state(&mut fresh);
+    fresh
+        .engine
+        .adopt_profile(&worker.engine.profile().to_json())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (pw, sw, _) = state(&mut worker);
+    let (pf, sf, ef) = state(&mut fresh);
+    assert_ne!(before.0, pf, "the profile changed");
+    assert_eq!((pw, sw), (pf, sf), "{path}");
+    assert_eq!(ef.len(), before.2.len(), "adopting records no event");
+    let err = fresh.engine.adopt_profile("{not json").unwrap_err();
+    assert_eq!(err.code(), "storage_corrupt");
+    assert_eq!(
+        state(&mut fresh).0,
+        state(&mut worker).0,
+        "unchanged after a bad record"
+    );
+}

@@ -652,6 +652,27 @@ impl Engine {
         }
     }
 
+    /// Replaces the profile with `text` (a [`Profile`] record, as
+    /// [`Profile::to_json`] writes it) and re-evaluates without membership
+    /// events: the state another replica of this visitor reached (see
+    /// `core::op`). Nothing is written; the record is the new merge base.
+    pub fn adopt_profile(&mut self, text: &str) -> Result<()> {
+        let mut profile = Profile::from_json(text).map_err(|message| AttuneError::Corrupt {
+            path: "profile".into(),
+            message,
+        })?;
+        self.metrics.prune(&mut profile.metrics);
+        self.affinities.prune(&mut profile.affinities);
+        self.profile_base = profile.clone();
+        self.profile = profile;
+        self.profile_dirty = false;
+        self.deferred = false;
+        self.refresh_pending = false;
+        self.deferred_names = None;
+        self.refresh();
+        Ok(())
+    }
+
     /// The write counter of the stored profile record, as this tab reads it
     /// now (`None`: no readable record).
     pub fn stored_profile_rev(&self) -> Option<u64> {
