@@ -132,7 +132,7 @@ pub fn run(o: &Options, out: &mut impl Write) -> Result<bool, String> {
 fn apply(engine: &mut Engine, clock: &FakeClock, v: &Value) -> Result<String, String> {
     advance(clock, v.get("at"))?;
     // One definition of the call format for the CLI, the vectors and the engine.
-    let call = Call::parse(v, "event").map_err(|e| e.to_string())?;
+    let call = Call::parse(v, "call").map_err(|e| e.to_string())?;
     let recorded = call.apply(engine).map_err(|e| e.to_string())?;
     Ok(match &call {
         Call::Track { event, .. } => format!("track {event}"),
