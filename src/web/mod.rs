@@ -10,6 +10,7 @@ mod cookie;
 mod delivery;
 mod dom;
 mod host;
+pub mod idb;
 mod inspect;
 mod lifecycle;
 mod lock;
