@@ -7,7 +7,7 @@
 
 use attune::core::engine::{Engine, Platform};
 use attune::core::op::{Call, Op, Replayer};
-use attune::core::platform::MemoryStorage;
+use attune::core::platform::{FakeClock, MemoryStorage};
 use attune::core::rules::NativeRegex;
 use serde_json::{json, Value};
 use std::rc::Rc;
@@ -87,7 +87,7 @@ impl Replica {
 }
 
 fn replica(config: &Value, stream: (u64, u64)) -> Replica {
-    let replayer = Replayer::new(stream, START - 1_000.0);
+    let replayer = Replayer::new(stream, Rc::new(FakeClock::new(START - 1_000.0)));
     let platform = Platform {
         clock: replayer.clock(),
         random: replayer.random(),

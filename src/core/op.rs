@@ -190,15 +190,17 @@ pub struct Op {
     pub call: Call,
 }
 
-/// The clock of a replayed engine: the current op's time.
-#[derive(Debug, Default)]
+/// The clock of a replayed engine: the current op's time while an op is
+/// applied (state changes are stamped with it), the host's clock otherwise
+/// (reads, delivery timing), which never changes the replicated state.
 pub struct OpClock {
-    now: Cell<f64>,
+    op_time: Cell<Option<f64>>,
+    outside: Rc<dyn Clock>,
 }
 
 impl Clock for OpClock {
     fn now_ms(&self) -> f64 {
-        self.now.get()
+        self.op_time.get().unwrap_or_else(|| self.outside.now_ms())
     }
 }
 
@@ -253,18 +255,31 @@ pub struct Replayer {
 
 impl Replayer {
     /// A replayer for the stream seeded with `stream` (random per page view
-    /// in the browser); the clock reads `start_ms` until the first op.
-    pub fn new(stream: (u64, u64), start_ms: f64) -> Self {
+    /// in the browser); outside ops its clock reads `outside`.
+    pub fn new(stream: (u64, u64), outside: Rc<dyn Clock>) -> Self {
         let r = Replayer {
-            clock: Rc::new(OpClock::default()),
+            clock: Rc::new(OpClock {
+                op_time: Cell::new(None),
+                outside,
+            }),
             random: Rc::new(OpRandom::default()),
             stream,
         };
-        r.clock.now.set(start_ms);
         // Draws before the first op (the engine's construction) use seq 0's
         // sibling, never an op's entropy.
         r.random.start((stream.0, !stream.1), 0);
         r
+    }
+
+    /// Reads a stream seed written as 32 hexadecimal digits (as the page
+    /// sends it); `None` for anything else.
+    pub fn parse_stream(hex: &str) -> Option<(u64, u64)> {
+        if hex.len() != 32 || !hex.is_ascii() {
+            return None;
+        }
+        let hi = u64::from_str_radix(&hex[..16], 16).ok()?;
+        let lo = u64::from_str_radix(&hex[16..], 16).ok()?;
+        Some((hi, lo))
     }
 
     /// The clock to build the engine with.
@@ -280,9 +295,9 @@ impl Replayer {
     /// Applies `op` at its time, with its entropy (see [`Call::apply`]),
     /// and settles the segment pass.
     pub fn apply(&self, engine: &mut Engine, op: &Op) -> Result<bool> {
-        let r = self.apply_deferred(engine, op);
-        engine.settle();
-        r
+        self.apply_task(engine, std::slice::from_ref(op))
+            .pop()
+            .unwrap_or(Ok(true))
     }
 
     /// Applies the ops of one task (the calls one task of the page made):
@@ -299,15 +314,22 @@ impl Replayer {
                 self.apply_deferred(engine, op)
             })
             .collect();
-        // The pass continues the last op's entropy: deterministic as well.
+        // The pass runs at the last op's time and continues its entropy:
+        // deterministic as well.
+        if let Some(last) = ops.last() {
+            self.clock.op_time.set(Some(last.at));
+        }
         engine.settle();
+        self.clock.op_time.set(None);
         out
     }
 
     fn apply_deferred(&self, engine: &mut Engine, op: &Op) -> Result<bool> {
-        self.clock.now.set(op.at);
+        self.clock.op_time.set(Some(op.at));
         self.random.start(self.stream, op.seq);
-        op.call.apply(engine)
+        let r = op.call.apply(engine);
+        self.clock.op_time.set(None);
+        r
     }
 }
 
@@ -361,6 +383,22 @@ mod tests {
         // Successive draws within one op differ.
         let b = draw((5, 6), 1);
         assert_ne!(b[..8], b[8..16]);
+    }
+
+    #[test]
+    fn stream_seeds_parse_from_32_hex_digits_only() {
+        assert_eq!(
+            Replayer::parse_stream("0123456789abcdefFEDCBA9876543210"),
+            Some((0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210))
+        );
+        for bad in [
+            "",
+            "0123",
+            "0123456789abcdef0123456789abcdeg",
+            "é123456789abcdef0123456789abcde",
+        ] {
+            assert_eq!(Replayer::parse_stream(bad), None, "{bad}");
+        }
     }
 
     #[test]

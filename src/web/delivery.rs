@@ -374,7 +374,7 @@ async fn send_all(sdk: &Rc<Sdk>, mode: Mode) -> (u64, u64) {
     (sent, failed)
 }
 
-fn headers_of(c: &CollectorConfig) -> Vec<(String, String)> {
+pub(crate) fn headers_of(c: &CollectorConfig) -> Vec<(String, String)> {
     let mut headers = c.headers.clone();
     if let Some(key) = &c.write_key {
         headers.push(("Authorization".into(), basic_auth(key)));

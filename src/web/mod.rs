@@ -22,3 +22,4 @@ mod seed;
 mod sender;
 mod slots;
 mod transport;
+pub mod worker_host;

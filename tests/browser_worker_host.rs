@@ -1,0 +1,165 @@
+//! `web::worker_host::AttuneWorker` (the engine of the worker design) in
+//! headless Chromium on real IndexedDB: ops are applied, committed before they
+//! are confirmed, survive a restart, and a dead collector costs only retries;
+//! bad input gets errors naming their path.
+#![cfg(target_arch = "wasm32")]
+
+use attune::web::idb::IdbStore;
+use attune::web::worker_host::AttuneWorker;
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const STREAM: &str = "0123456789abcdef0123456789abcdef";
+
+fn config(prefix: &str) -> JsValue {
+    // Port 9 (discard) refuses connections: every send fails fast.
+    let text = format!(
+        r#"{{"storagePrefix":"{prefix}","collector":{{"url":"http://127.0.0.1:9/v1/batch"}},
+            "flushAt":1}}"#
+    );
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn prefix(tag: &str) -> String {
+    format!("attune-wh-{tag}-{}", js_sys::Math::random())
+}
+
+fn ops(from: u64, n: u64) -> String {
+    let now = js_sys::Date::now();
+    let list: Vec<String> = (from..from + n)
+        .map(|seq| {
+            format!(r#"{{"seq":{seq},"at":{},"type":"track","event":"Viewed","properties":{{"n":{seq}}}}}"#, now + seq as f64)
+        })
+        .collect();
+    format!("[{}]", list.join(","))
+}
+
+async fn until(mut ok: impl FnMut() -> bool, what: &str) {
+    for _ in 0..250 {
+        if ok() {
+            return;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn field(err: &JsValue, key: &str) -> String {
+    js_sys::Reflect::get(err, &key.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn ops_are_committed_before_they_are_confirmed_and_survive_a_restart() {
+    let prefix = prefix("commit");
+    let w = AttuneWorker::start(config(&prefix), STREAM.into(), None)
+        .await
+        .unwrap_or_else(|e| panic!("start: {e:?}"));
+    w.apply(&ops(1, 3)).unwrap_or_else(|e| panic!("{e:?}"));
+    until(|| w.confirmed() >= 3.0, "confirmation of op 3").await;
+    assert!(
+        w.profile().contains(r#""Viewed":{"count":3"#),
+        "{}",
+        w.profile()
+    );
+
+    // What the confirmation promises is in IndexedDB: the profile and the
+    // three events in outbox chunks.
+    let store = IdbStore::open(&prefix)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    use attune::core::platform::Storage;
+    let profile = store
+        .get(&format!("{prefix}:profile"))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert!(profile.contains(r#""Viewed":{"count":3"#), "{profile}");
+    let chunks: String = store
+        .keys()
+        .unwrap_or_default()
+        .iter()
+        .filter(|k| k.contains(":ob:"))
+        .filter_map(|k| store.get(k).ok().flatten())
+        .collect();
+    assert_eq!(chunks.matches(r#""event":"Viewed""#).count(), 3, "{chunks}");
+    store.close();
+
+    // The collector is dead: sending fails and is retried, nothing is lost.
+    until(
+        || w.totals().get(1).is_some_and(|f| *f >= 1.0),
+        "a failed send",
+    )
+    .await;
+    assert_eq!(
+        w.totals().first().copied(),
+        Some(0.0),
+        "nothing acknowledged"
+    );
+
+    // A restart (the next page load's worker) finds profile and outbox.
+    let again = AttuneWorker::start(config(&prefix), "f".repeat(32), None)
+        .await
+        .unwrap_or_else(|e| panic!("restart: {e:?}"));
+    assert!(
+        again.profile().contains(r#""Viewed":{"count":3"#),
+        "{}",
+        again.profile()
+    );
+    again.apply(&ops(1, 1)).unwrap_or_else(|e| panic!("{e:?}"));
+    until(|| again.confirmed() >= 1.0, "confirmation after restart").await;
+    assert!(
+        again.profile().contains(r#""Viewed":{"count":4"#),
+        "{}",
+        again.profile()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_gets_errors_naming_the_path() {
+    let prefix = prefix("bad");
+    let err = match AttuneWorker::start(config(&prefix), "xyz".into(), None).await {
+        Ok(_) => panic!("a bad stream must fail"),
+        Err(e) => e,
+    };
+    assert_eq!(field(&err, "name"), "AttuneError");
+    assert_eq!(field(&err, "path"), "stream");
+    assert_eq!(field(&err, "code"), "invalid_input");
+
+    let w = AttuneWorker::start(config(&prefix), STREAM.into(), Some("{corrupt".into()))
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("a corrupt profile must fail"));
+    assert_eq!(field(&w, "code"), "storage_corrupt");
+
+    let w = AttuneWorker::start(config(&prefix), STREAM.into(), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let err = w
+        .apply("not json")
+        .err()
+        .unwrap_or_else(|| panic!("must throw"));
+    assert_eq!(field(&err, "path"), "ops");
+    // One malformed op is skipped and reported; the others apply.
+    let now = js_sys::Date::now();
+    let mixed = format!(
+        r#"[{{"seq":1,"at":{now},"type":"track","event":"Ok"}},{{"seq":2,"at":{now},"type":"track"}},
+            {{"seq":3,"at":{now},"type":"track","event":" "}}]"#
+    );
+    w.apply(&mixed).unwrap_or_else(|e| panic!("{e:?}"));
+    let errors = w.take_errors();
+    let paths: Vec<String> = errors.iter().map(|e| field(e, "path")).collect();
+    assert!(paths.contains(&"ops[1]".to_string()), "{paths:?}");
+    assert!(paths.contains(&"track.event".to_string()), "{paths:?}");
+    until(|| w.confirmed() >= 3.0, "confirmation").await;
+    assert!(
+        w.profile().contains(r#""Ok":{"count":1"#),
+        "{}",
+        w.profile()
+    );
+}
