@@ -163,3 +163,78 @@ async fn bad_input_gets_errors_naming_the_path() {
         w.profile()
     );
 }
+
+/// `"event":"Viewed"` records in the outbox chunks of `prefix`, and their messageIds.
+async fn outbox_ids(prefix: &str) -> Vec<String> {
+    use attune::core::platform::Storage;
+    let store = IdbStore::open(prefix)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut ids = Vec::new();
+    for key in store
+        .keys()
+        .unwrap_or_default()
+        .iter()
+        .filter(|k| k.contains(":ob:"))
+    {
+        let text = store.get(key).ok().flatten().unwrap_or_default();
+        let chunk: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        for r in chunk["r"].as_array().into_iter().flatten() {
+            if r["e"]["event"] == "Viewed" {
+                ids.push(r["m"].as_str().unwrap_or("").to_string());
+            }
+        }
+    }
+    store.close();
+    ids
+}
+
+#[wasm_bindgen_test]
+async fn a_rescue_applies_only_what_the_dead_page_had_not_committed() {
+    let prefix = prefix("rescue");
+    let old = "a".repeat(32);
+    let first = AttuneWorker::start(config(&prefix), old.clone(), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    first.apply(&ops(1, 3)).unwrap_or_else(|e| panic!("{e:?}"));
+    until(|| first.confirmed() >= 3.0, "ops 1-3 committed").await;
+    let committed = outbox_ids(&prefix).await;
+    assert_eq!(committed.len(), 3);
+
+    // The page closed with ops 2-5 unconfirmed (its last report said 1): the
+    // next page's worker gets them as a rescue.
+    let next = AttuneWorker::start(config(&prefix), "b".repeat(32), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    next.rescue(old.clone(), ops(2, 4))
+        .await
+        .unwrap_or_else(|e| panic!("rescue: {e:?}"));
+    assert!(
+        next.profile().contains(r#""Viewed":{"count":5"#),
+        "{}",
+        next.profile()
+    );
+    let ids = outbox_ids(&prefix).await;
+    assert_eq!(ids.len(), 5, "ops 2 and 3 were not applied twice: {ids:?}");
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), 5, "{ids:?}");
+    assert!(committed.iter().all(|id| ids.contains(id)));
+
+    // Rescuing again (the page died before removing its rescue) adds nothing.
+    next.rescue(old, ops(2, 4))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        next.profile().contains(r#""Viewed":{"count":5"#),
+        "{}",
+        next.profile()
+    );
+    assert_eq!(outbox_ids(&prefix).await.len(), 5);
+
+    let err = next
+        .rescue("zz".into(), "[]".into())
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("bad stream"));
+    assert_eq!(field(&err, "path"), "rescue.stream");
+}

@@ -20,11 +20,10 @@ fi
 mkdir -p "$DIR/dist/attune"
 cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$ROOT/pkg/src/sender.js" "$DIR/dist/attune/"
 # The worker design (`attune@engineworker=1`): the package's layout for its engine worker
-# (src/engine-worker.js imports ../web/attune_wasm.js) and the bench's thin page client.
+# (src/engine-worker.js imports ../web/attune_wasm.js) and its page client.
 mkdir -p "$DIR/dist/attune/web" "$DIR/dist/attune/src"
 cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$DIR/dist/attune/web/"
-cp "$ROOT/pkg/src/engine-worker.js" "$DIR/dist/attune/src/"
-cp "$ROOT/bench/browser/engine_client.js" "$DIR/dist/attune/"
+cp "$ROOT/pkg/src/engine-worker.js" "$ROOT/pkg/src/engine-client.js" "$DIR/dist/attune/src/"
 # The demo's config (6 segments, 9 placements, an experiment), for `attune@demo=1`.
 cp "$ROOT/www/attune.config.json" "$DIR/dist/attune/demo.config.json"
 # A module that instantiates the wasm and exposes the promise of `init`.
@@ -47,9 +46,9 @@ SDKS.attune = {
   // `attune@noworker=1` sends from the main thread instead of the package's worker;
   // `attune@demo=1` runs with the demo site's config (segments, placements, an experiment).
   // `attune@engineworker=1`: the engine in a worker, the page only stamps and posts calls
-  // (bench/browser/engine_client.js; the worker design in docs/delivery.md).
+  // (pkg/src/engine-client.js; the worker design in docs/delivery.md).
   init: ({ origin, params }) => params.engineworker
-    ? `import('/dist/attune/engine_client.js')
+    ? `import('/dist/attune/src/engine-client.js')
         .then(function (m) { return m.start({ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' } }); })
         .then(function (sdk) { window.at = sdk; __B.ready(); }, __B.fail);`
     : `window.__attuneP.then(function (init) {

@@ -3,9 +3,11 @@
 // each state-changing call as an op and posts one task's ops per message; the
 // engine applies them, commits outbox and profile to IndexedDB, then sends.
 // See docs/delivery.md, "Toward ≤ 5 µs per call".
-//   in:  { init: { config, stream, profile } }     once, first (stream: 32 hex digits)
+//   in:  { init: { config, stream, profile, rescues } }  once, first (stream: 32 hex
+//            digits; rescues: [{ stream, ops }] unconfirmed calls of closed pages)
 //        { ops: [{ seq, at, type, ... }, ...] }    one page task's calls
 //   out: { ready: true }
+//        { rescued: stream }                       a rescue is committed (its key may go)
 //        { confirmed, totals: [sent, failed, dropped], profile? }
 //            at most every REPORT_MS: `confirmed` is the last op committed to
 //            IndexedDB (the page may forget calls up to it); `profile`, at most
@@ -34,15 +36,24 @@ self.onmessage = (m) => {
   else if (d.ops) engine ? apply(d.ops) : early.push(d.ops);
 };
 
-async function start({ config, stream, profile }) {
+async function start({ config, stream, profile, rescues }) {
   try {
     await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
     engine = await AttuneWorker.start(config, stream, profile || undefined);
     engine.onChange(scheduleReport);
-    self.postMessage({ ready: true });
-    for (const ops of early.splice(0)) apply(ops);
   } catch (e) {
     self.postMessage({ error: plain(e) });
+    return;
+  }
+  self.postMessage({ ready: true });
+  for (const ops of early.splice(0)) apply(ops);
+  for (const r of rescues || []) {
+    try {
+      await engine.rescue(r.stream, JSON.stringify(r.ops));
+      self.postMessage({ rescued: r.stream });
+    } catch (e) {
+      self.postMessage({ error: plain(e) });
+    }
   }
 }
 

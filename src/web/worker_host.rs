@@ -19,6 +19,7 @@ use crate::core::delivery_policy::Outcome;
 use crate::core::engine::{Engine, Platform};
 use crate::core::error::AttuneError;
 use crate::core::op::{Op, Replayer};
+use crate::core::platform::Storage;
 use crate::web::convert::{js_error, to_json};
 use crate::web::delivery::headers_of;
 use crate::web::host::{JsClock, JsRegexEngine};
@@ -39,12 +40,18 @@ pub struct AttuneWorker {
 struct Host {
     engine: RefCell<Engine>,
     replayer: Replayer,
+    /// The page's stream, as it names it.
+    stream: String,
+    /// `{storagePrefix}:applied:` — per stream, the last op applied, written
+    /// in the same transaction as the outbox and profile it produced.
+    mark_prefix: String,
     store: Rc<IdbStore>,
     /// Last op applied, and last op whose effects a finished commit covers.
     applied: Cell<u64>,
     confirmed: Cell<u64>,
     pumping: Cell<bool>,
     again: Cell<bool>,
+    last_refresh: Cell<f64>,
     timer: RefCell<Option<Timeout>>,
     errors: RefCell<Vec<AttuneError>>,
     on_change: RefCell<Option<js_sys::Function>>,
@@ -74,6 +81,8 @@ impl AttuneWorker {
             .to_string();
         let store = Rc::new(IdbStore::open(&prefix).await.map_err(|e| js_error(&e))?);
         let replayer = Replayer::new(seed, Rc::new(JsClock));
+        let mark_prefix = format!("{prefix}:applied:");
+        forget_old_marks(&store, &mark_prefix, js_sys::Date::now());
         let platform = Platform {
             clock: replayer.clock(),
             random: replayer.random(),
@@ -87,11 +96,14 @@ impl AttuneWorker {
         let host = Rc::new(Host {
             engine: RefCell::new(engine),
             replayer,
+            stream: stream.to_ascii_lowercase(),
+            mark_prefix,
             store,
             applied: Cell::new(0),
             confirmed: Cell::new(0),
             pumping: Cell::new(false),
             again: Cell::new(false),
+            last_refresh: Cell::new(js_sys::Date::now()),
             timer: RefCell::new(None),
             errors: RefCell::new(Vec::new()),
             on_change: RefCell::new(None),
@@ -105,22 +117,7 @@ impl AttuneWorker {
     /// skipped and reported by [`AttuneWorker::take_errors`] (path `ops[i]`);
     /// a message that is not a JSON array throws.
     pub fn apply(&self, ops: &str) -> Result<(), JsValue> {
-        let items: Vec<serde_json::Value> = serde_json::from_str(ops).map_err(|e| {
-            js_error(&AttuneError::input(
-                "ops",
-                format!("expected a JSON array: {e}"),
-            ))
-        })?;
-        let mut errs = Vec::new();
-        let ops: Vec<Op> = items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| {
-                Op::deserialize(v)
-                    .map_err(|e| errs.push(AttuneError::input(format!("ops[{i}]"), e.to_string())))
-                    .ok()
-            })
-            .collect();
+        let (ops, mut errs) = parse_ops(ops, "ops")?;
         if let Some(last) = ops.iter().map(|o| o.seq).max() {
             let results = {
                 let mut e = self.host.engine.try_borrow_mut().map_err(|_| busy())?;
@@ -131,6 +128,46 @@ impl AttuneWorker {
             pump_soon(&self.host);
         }
         report(&self.host, errs);
+        Ok(())
+    }
+
+    /// Applies calls an earlier page of this visitor made but did not see
+    /// confirmed before it closed (its `pagehide` rescue): `stream` is that
+    /// page's stream, `ops` its unconfirmed ops. Ops that page's worker had
+    /// committed already (per its stream's mark) are skipped, so a rescue
+    /// repeated or overlapping a commit counts nothing twice; the others get
+    /// the ids they would have had. Resolves once they are committed.
+    pub async fn rescue(&self, stream: String, ops: String) -> Result<(), JsValue> {
+        let seed = Replayer::parse_stream(&stream).ok_or_else(|| {
+            js_error(&AttuneError::input(
+                "rescue.stream",
+                "expected 32 hexadecimal digits",
+            ))
+        })?;
+        let key = format!("{}{}", self.host.mark_prefix, stream.to_ascii_lowercase());
+        let done = mark_of(&self.host.store, &key);
+        let (ops, errs) = parse_ops(&ops, "rescue.ops")?;
+        let ops: Vec<Op> = ops.into_iter().filter(|o| o.seq > done).collect();
+        report(&self.host, errs);
+        let Some(last) = ops.iter().map(|o| o.seq).max() else {
+            return Ok(());
+        };
+        let replayer = Replayer::new(seed, Rc::new(JsClock));
+        let results = {
+            let mut e = self.host.engine.try_borrow_mut().map_err(|_| busy())?;
+            replayer.apply_task(&mut e, &ops)
+        };
+        report(
+            &self.host,
+            results.into_iter().filter_map(Result::err).collect(),
+        );
+        put_mark(&self.host.store, &key, last);
+        let applied = stage(&self.host);
+        self.host.store.commit().await.map_err(|e| js_error(&e))?;
+        self.host
+            .confirmed
+            .set(self.host.confirmed.get().max(applied));
+        pump_soon(&self.host);
         Ok(())
     }
 
@@ -187,6 +224,9 @@ fn busy() -> JsValue {
     js_error(&AttuneError::input("worker", "busy (re-entered)"))
 }
 
+/// Least time between two reads of what other tabs' workers committed.
+const REFRESH_MS: f64 = 1000.0;
+
 /// Runs the pump in this turn's microtasks (once, however many ops came).
 fn pump_soon(host: &Rc<Host>) {
     if host.pumping.get() {
@@ -203,18 +243,16 @@ fn pump_soon(host: &Rc<Host>) {
 async fn pump(host: &Rc<Host>) {
     loop {
         host.again.set(false);
-        let applied = host.applied.get();
-        let errs = match host.engine.try_borrow_mut() {
-            Ok(mut e) => {
-                e.persist_profile();
-                let (delivery, env) = e.delivery();
-                let mut errs = delivery.reload(&env);
-                errs.extend(delivery.persist(&env));
-                errs
+        // What other tabs' workers committed (their outbox chunks, the
+        // profile), at most once a second.
+        let now = js_sys::Date::now();
+        if now - host.last_refresh.get() >= REFRESH_MS {
+            host.last_refresh.set(now);
+            if let Err(e) = host.store.refresh().await {
+                report(host, vec![e]);
             }
-            Err(_) => Vec::new(),
-        };
-        report(host, errs);
+        }
+        let applied = stage(host);
         match host.store.commit().await {
             Ok(()) => host.confirmed.set(host.confirmed.get().max(applied)),
             Err(e) => report(host, vec![e]),
@@ -231,6 +269,89 @@ async fn pump(host: &Rc<Host>) {
     }
     host.pumping.set(false);
     plan(host);
+}
+
+/// Writes this page's stream mark, the profile and the new outbox events
+/// into the store's mirror; the next commit makes them durable together.
+/// Returns the last op covered.
+fn stage(host: &Host) -> u64 {
+    let applied = host.applied.get();
+    if applied > 0 {
+        let key = format!("{}{}", host.mark_prefix, host.stream);
+        put_mark(&host.store, &key, applied);
+    }
+    let errs = match host.engine.try_borrow_mut() {
+        Ok(mut e) => {
+            e.persist_profile();
+            let (delivery, env) = e.delivery();
+            let mut errs = delivery.reload(&env);
+            errs.extend(delivery.persist(&env));
+            errs
+        }
+        Err(_) => Vec::new(),
+    };
+    report(host, errs);
+    applied
+}
+
+/// Reads a message's ops; a malformed op is skipped with an error at
+/// `{path}[i]`, a message that is not a JSON array is an error.
+fn parse_ops(text: &str, path: &str) -> Result<(Vec<Op>, Vec<AttuneError>), JsValue> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+        js_error(&AttuneError::input(
+            path,
+            format!("expected a JSON array: {e}"),
+        ))
+    })?;
+    let mut errs = Vec::new();
+    let ops = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            Op::deserialize(v)
+                .map_err(|e| errs.push(AttuneError::input(format!("{path}[{i}]"), e.to_string())))
+                .ok()
+        })
+        .collect();
+    Ok((ops, errs))
+}
+
+/// How long a stream's mark is kept: as long as an unsent event (7 days).
+const MARK_MAX_AGE_MS: f64 = 7.0 * 24.0 * 3_600_000.0;
+
+/// The last op of a stream committed here (0: none).
+fn mark_of(store: &IdbStore, key: &str) -> u64 {
+    store
+        .get(key)
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok())
+        .and_then(|v| v.get("seq").and_then(serde_json::Value::as_u64))
+        .unwrap_or(0)
+}
+
+fn put_mark(store: &IdbStore, key: &str, seq: u64) {
+    let value = format!(r#"{{"seq":{seq},"at":{}}}"#, js_sys::Date::now());
+    let _ = store.set(key, &value);
+}
+
+/// Drops the marks of streams older than [`MARK_MAX_AGE_MS`].
+fn forget_old_marks(store: &IdbStore, prefix: &str, now: f64) {
+    for key in store.keys().unwrap_or_default() {
+        if !key.starts_with(prefix) {
+            continue;
+        }
+        let at = store
+            .get(&key)
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok())
+            .and_then(|v| v.get("at").and_then(serde_json::Value::as_f64))
+            .unwrap_or(0.0);
+        if now - at > MARK_MAX_AGE_MS {
+            let _ = store.remove(&key);
+        }
+    }
 }
 
 /// Sends every due batch, one at a time, until none is due or one fails.

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, launch, startCollector } from './delivery_harness.mjs';
+import { ROOT, launch, openReady, startCollector } from './delivery_harness.mjs';
 
 const LOADS = Number(process.env.DELIVERY_CHAOS_LOADS || 220);
 const SEED = Number(process.env.DELIVERY_CHAOS_SEED || 1);
@@ -36,14 +36,8 @@ function rng(seed) {
 // Pages alternate between sending from the package's delivery worker and from the page.
 let opened = 0;
 
-async function openPage(context, origin, id, errors) {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(`${id}: ${e.message}`));
-  await page.goto(`${origin}/delivery.html?page=${id}&worker=${opened++ % 2}`);
-  await page.waitForFunction(() => window.ready || window.initError);
-  const initError = await page.evaluate(() => window.initError);
-  if (initError) throw new Error(`init failed: ${initError}`);
-  return page;
+function openPage(context, origin, id, errors) {
+  return openReady(context, `${origin}/delivery.html?page=${id}&worker=${opened++ % 2}`, errors, `${id}: `);
 }
 
 test('every event is delivered exactly once after dedupe under reloads, tab closes, offline spells and a failing collector', { timeout: 420_000 }, async () => {

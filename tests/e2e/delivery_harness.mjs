@@ -50,3 +50,14 @@ export async function launch() {
   context.setDefaultTimeout(15_000);
   return { context, async close() { await context.close().catch(() => {}); rmSync(userDataDir, { recursive: true, force: true }); } };
 }
+
+/** Opens `url` in a new tab of `context` and waits for its test page to set `ready` (or `initError`, thrown). */
+export async function openReady(context, url, errors, label = '') {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(`${label}${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => window.ready || window.initError);
+  const initError = await page.evaluate(() => window.initError);
+  if (initError) throw new Error(`init failed: ${initError}`);
+  return page;
+}

@@ -26,6 +26,15 @@ export function codeBlocks(markdown) {
 }
 
 const blocks = codeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+// An import map as a bundler would resolve the package: `attune` to the browser entry,
+// `attune/x` to each subpath the exports map names.
+const manifest = JSON.parse(readFileSync(join(ROOT, 'pkg/package.json'), 'utf8'));
+const IMPORTS = { attune: '/pkg/src/index.js' };
+for (const [key, target] of Object.entries(manifest.exports)) {
+  if (key !== '.' && typeof target === 'string' && target.endsWith('.js')) {
+    IMPORTS[`attune/${key.slice(2)}`] = `/pkg/${target.slice(2)}`;
+  }
+}
 const WWW = 'target/readme-www';
 let collector;
 let browser;
@@ -96,9 +105,9 @@ test('README html and js blocks run in Chromium', { timeout: 120_000 }, async ()
   for (const [i, { code }] of modules.entries()) {
     const name = `module-${i}`;
     writeFileSync(join(ROOT, WWW, `${name}.js`), `${code}\nwindow.__done = true;\n`);
-    writeFileSync(join(ROOT, WWW, `${name}.json`), JSON.stringify({ imports: { attune: '/pkg/src/index.js' } }));
+    writeFileSync(join(ROOT, WWW, `${name}.json`), JSON.stringify({ imports: IMPORTS }));
     writeFileSync(join(ROOT, WWW, `${name}.html`), '<!doctype html><meta charset="utf-8">'
-      + `<script type="importmap">${JSON.stringify({ imports: { attune: '/pkg/src/index.js' } })}</script>`
+      + `<script type="importmap">${JSON.stringify({ imports: IMPORTS })}</script>`
       + `<script type="module" src="/${name}.js"></script>`);
     const p = await browser.newPage();
     await p.goto(`${collector.origin}/${name}.html`);
