@@ -102,8 +102,17 @@ async fn ops_are_committed_before_they_are_confirmed_and_survive_a_restart() {
         "nothing acknowledged"
     );
 
-    // A restart (the next page load's worker) finds profile and outbox.
-    let again = AttuneWorker::start(config(&prefix), "f".repeat(32), None)
+    // A restart (the next page load's worker) finds profile and outbox, and
+    // keeps its newer record over a stale copy the page passes.
+    let with = |count: u64, dt: f64| {
+        let mut p: serde_json::Value = serde_json::from_str(&w.profile()).unwrap_or_default();
+        p["events"]["Viewed"]["count"] = count.into();
+        let at = p["updatedAt"].as_f64().unwrap_or(0.0) + dt;
+        p["updatedAt"] = at.into();
+        p.to_string()
+    };
+    let stale = with(1, -60_000.0);
+    let again = AttuneWorker::start(config(&prefix), "f".repeat(32), Some(stale))
         .await
         .unwrap_or_else(|e| panic!("restart: {e:?}"));
     assert!(
@@ -117,6 +126,16 @@ async fn ops_are_committed_before_they_are_confirmed_and_survive_a_restart() {
         again.profile().contains(r#""Viewed":{"count":4"#),
         "{}",
         again.profile()
+    );
+
+    // A newer record from the page (the in-page SDK wrote it) is adopted.
+    let newer = AttuneWorker::start(config(&prefix), "e".repeat(32), Some(with(9, 3_600_000.0)))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        newer.profile().contains(r#""Viewed":{"count":9"#),
+        "{}",
+        newer.profile()
     );
 }
 

@@ -13,6 +13,25 @@ const PROFILE_KEY = 'attune:profile';
 const RESCUE_PREFIX = 'attune:rescue:';
 const POST_MS = 250;
 
+function attuneError(path, message) {
+  return Object.assign(new Error(`${path}: ${message}`), { name: 'AttuneError', code: 'invalid_input', path });
+}
+
+function report(op, err) {
+  const e = attuneError(`track.properties`, `not JSON-compatible, call dropped (${err && err.message})`);
+  e.event = op.event;
+  dispatchEvent(new CustomEvent('attune:error', { detail: e }));
+}
+
+/** The JSON array of `ops`, leaving out (and reporting) any JSON cannot hold (a cycle, a BigInt). */
+function jsonOps(ops) {
+  const parts = [];
+  for (const op of ops) {
+    try { parts.push(JSON.stringify(op)); } catch (err) { report(op, err); }
+  }
+  return `[${parts.join(',')}]`;
+}
+
 function readRescues() {
   const out = [];
   try {
@@ -44,23 +63,39 @@ export function start(config, workerUrl = new URL('./engine-worker.js', import.m
   let timer = 0;
   let lastPost = 0;
   let totals = [0, 0, 0];
+  // Calls are posted as objects (structured clone is the cheapest snapshot of many
+  // small ones); properties are copied one level deep in the call, so a caller
+  // reusing its object does not change what was tracked.
   const post = () => {
     timer = 0;
     lastPost = Date.now();
-    worker.postMessage({ ops: queue });
-    unconfirmed.push(queue);
+    const ops = queue;
     queue = [];
+    try {
+      worker.postMessage({ ops });
+    } catch (e) {
+      // A value structured clone refuses (a function, a DOM node): post what JSON
+      // keeps of them (function-valued keys left out), as the SDK reads properties.
+      worker.postMessage({ ops: JSON.parse(jsonOps(ops)) });
+    }
+    unconfirmed.push({ last: seq, ops });
   };
   addEventListener('pagehide', () => {
-    const rest = unconfirmed.flat().concat(queue);
+    const rest = unconfirmed.flatMap((u) => u.ops).concat(queue);
     if (!rest.length) return;
     try {
-      localStorage.setItem(RESCUE_PREFIX + stream, JSON.stringify({ stream, ops: rest }));
+      localStorage.setItem(RESCUE_PREFIX + stream, `{"stream":"${stream}","ops":${jsonOps(rest)}}`);
     } catch (e) { /* full or blocked: the worker may still have committed them */ }
   });
   const sdk = {
     track(event, properties) {
-      queue.push({ seq: ++seq, at: Date.now(), type: 'track', event, properties });
+      if (typeof event !== 'string' || !event.trim()) throw attuneError('track.event', 'expected a non-empty string');
+      if (properties !== undefined && properties !== null && (typeof properties !== 'object' || Array.isArray(properties))) {
+        throw attuneError('track.properties', 'expected an object');
+      }
+      const op = { seq: ++seq, at: Date.now(), type: 'track', event };
+      if (properties) op.properties = Object.assign({}, properties);
+      queue.push(op);
       // One message per POST_MS at most: in a burst, many tasks' calls share it.
       if (!timer) timer = setTimeout(post, Math.max(0, POST_MS - (Date.now() - lastPost)));
     },
@@ -75,7 +110,7 @@ export function start(config, workerUrl = new URL('./engine-worker.js', import.m
         dispatchEvent(new CustomEvent('attune:rescued', { detail: d.rescued }));
       }
       if (d.confirmed != null) {
-        while (unconfirmed.length && unconfirmed[0][unconfirmed[0].length - 1].seq <= d.confirmed) unconfirmed.shift();
+        while (unconfirmed.length && unconfirmed[0].last <= d.confirmed) unconfirmed.shift();
       }
       if (d.totals) totals = d.totals;
       if (d.profile) {

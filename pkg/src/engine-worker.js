@@ -5,7 +5,7 @@
 // See docs/delivery.md, "Toward ≤ 5 µs per call".
 //   in:  { init: { config, stream, profile, rescues } }  once, first (stream: 32 hex
 //            digits; rescues: [{ stream, ops }] unconfirmed calls of closed pages)
-//        { ops: [{ seq, at, type, ... }, ...] }    one page task's calls
+//        { ops: [{ seq, at, type, ... }, ...] }    the calls of one message
 //   out: { ready: true }
 //        { rescued: stream }                       a rescue is committed (its key may go)
 //        { confirmed, totals: [sent, failed, dropped], profile? }
@@ -58,8 +58,17 @@ async function start({ config, stream, profile, rescues }) {
 }
 
 function apply(ops) {
+  let text;
   try {
-    engine.apply(JSON.stringify(ops));
+    text = JSON.stringify(ops);
+  } catch (e) {
+    // A value JSON cannot hold (a BigInt): drop only the ops that have one.
+    text = `[${ops.flatMap((op) => {
+      try { return [JSON.stringify(op)]; } catch (err) { self.postMessage({ error: plain(err) }); return []; }
+    }).join(',')}]`;
+  }
+  try {
+    engine.apply(text);
   } catch (e) {
     self.postMessage({ error: plain(e) });
   }

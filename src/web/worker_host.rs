@@ -61,7 +61,8 @@ struct Host {
 impl AttuneWorker {
     /// Opens the IndexedDB database `{storagePrefix}` and starts the engine:
     /// `stream` is the page's 32-hex-digit stream seed, `profile` (optional) the
-    /// profile record the page loaded, which this engine adopts.
+    /// profile record the page loaded, adopted when it is newer than the one
+    /// in IndexedDB.
     pub async fn start(
         config: JsValue,
         stream: String,
@@ -90,8 +91,18 @@ impl AttuneWorker {
             regex: Box::new(JsRegexEngine),
         };
         let mut engine = Engine::new(&config, platform).map_err(|e| js_error(&e))?;
+        // The page's copy lags the worker's own record (it is reported once a
+        // second): adopt it only when it is newer, e.g. written by the in-page SDK.
         if let Some(p) = profile.filter(|p| !p.is_empty()) {
-            engine.adopt_profile(&p).map_err(|e| js_error(&e))?;
+            let theirs = crate::core::profile::Profile::from_json(&p).map_err(|message| {
+                js_error(&AttuneError::Corrupt {
+                    path: "profile".into(),
+                    message,
+                })
+            })?;
+            if theirs.updated_at > engine.profile().updated_at {
+                engine.adopt_profile(&p).map_err(|e| js_error(&e))?;
+            }
         }
         let host = Rc::new(Host {
             engine: RefCell::new(engine),

@@ -85,3 +85,39 @@ test('the engine worker loses nothing across reloads, tab closes and a failing c
     await collector.close();
   }
 });
+
+test('bad calls throw or are reported, and the calls around them still arrive', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const page = await openPage(browser.context, collector.origin, errors);
+    const thrown = await page.evaluate(() => ['', 5].map((bad, i) => {
+      try { window.sdk.track(i === 0 ? bad : 'X', i === 0 ? undefined : bad); return null; } catch (e) { return { name: e.name, code: e.code, path: e.path }; }
+    }));
+    assert.deepEqual(thrown, [
+      { name: 'AttuneError', code: 'invalid_input', path: 'track.event' },
+      { name: 'AttuneError', code: 'invalid_input', path: 'track.properties' },
+    ]);
+    await page.evaluate(() => {
+      window.sdk.track('Fn', { a: 1, f() {} });  // structured clone refuses a function
+      window.sdk.track('Big', { b: 1n });        // JSON refuses a BigInt (in the worker)
+      window.sdk.track('After', { c: 2 });
+    });
+    let names = [];
+    for (let k = 0; k < 40 && !names.includes('After'); k++) {
+      await sleep(250);
+      names = (await collector.call('/v1/events')).map((e) => e.event);
+    }
+    const events = await collector.call('/v1/events');
+    assert.deepEqual(events.filter((e) => e.type === 'track').map((e) => [e.event, e.properties]),
+      [['Fn', { a: 1 }], ['After', { c: 2 }]]);
+    const reported = await page.evaluate(() => window.__errors);
+    assert.equal(reported.length, 1, `one error reported: ${reported}`);
+    assert.match(reported[0], /BigInt/i);
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
