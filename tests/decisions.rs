@@ -250,6 +250,14 @@ fn the_decision_cache_follows_personalization_consent() {
     );
     assert_eq!(cached[0]["content"]["nodes"][0]["tag"], "b");
     assert_eq!(cached.as_array().map(Vec::len), Some(1));
+    e.cache_decisions(&[]);
+    assert_eq!(
+        storage.get("attune:decisions").ok().flatten(),
+        None,
+        "nothing showing a variant: no key (forget() leaves none)"
+    );
+    e.cache_decisions(&decisions);
+    assert!(storage.get("attune:decisions").ok().flatten().is_some());
     let revoke = json!({"personalization": false});
     e.consent(revoke.as_object().unwrap_or(&serde_json::Map::new()))
         .unwrap_or_else(|err| panic!("{err}"));

@@ -19,18 +19,20 @@ fi
 
 mkdir -p "$DIR/dist/attune"
 cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$ROOT/pkg/src/sender.js" "$DIR/dist/attune/"
-# The worker design (`attune@engineworker=1`): the package's layout for its engine worker
+# Worker mode (`attune@workermode=1`): the package's layout for its engine worker
 # (src/engine-worker.js imports ../web/attune_wasm.js) and its page client.
 mkdir -p "$DIR/dist/attune/web" "$DIR/dist/attune/src"
 cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$DIR/dist/attune/web/"
-cp "$ROOT/pkg/src/engine-worker.js" "$ROOT/pkg/src/engine-client.js" "$DIR/dist/attune/src/"
+rm -f "$DIR/dist/attune/src/engine-client.js"
+cp "$ROOT/pkg/src/engine-worker.js" "$DIR/dist/attune/src/"
 # The demo's config (6 segments, 9 placements, an experiment), for `attune@demo=1`.
 cp "$ROOT/www/attune.config.json" "$DIR/dist/attune/demo.config.json"
 # A module that instantiates the wasm and exposes the promise of `init`.
 cat > "$DIR/dist/attune/attune-bench.js" <<'JS'
-import initWasm, { init, setSenderUrl } from './attune_wasm.js';
+import initWasm, { init, setSenderUrl, setEngineWorkerUrl } from './attune_wasm.js';
 window.__attuneP = initWasm({ module_or_path: new URL('./attune_wasm_bg.wasm', import.meta.url) }).then(() => {
   setSenderUrl(new URL('./sender.js', import.meta.url).href); // as the package's entries do
+  setEngineWorkerUrl(new URL('./src/engine-worker.js', import.meta.url).href);
   return init;
 });
 JS
@@ -45,17 +47,14 @@ SDKS.attune = {
   // `attune@nocollector=1` runs the same engine with delivery off, to isolate delivery's cost;
   // `attune@noworker=1` sends from the main thread instead of the package's worker;
   // `attune@demo=1` runs with the demo site's config (segments, placements, an experiment).
-  // `attune@engineworker=1`: the engine in a worker, the page only stamps and posts calls
-  // (pkg/src/engine-client.js; the worker design in docs/delivery.md).
-  init: ({ origin, params }) => params.engineworker
-    ? `import('/dist/attune/src/engine-client.js')
-        .then(function (m) { return m.start({ collector: { url: ${JSON.stringify(origin)} + '/v1/batch' } }); })
-        .then(function (sdk) { window.at = sdk; __B.ready(); }, __B.fail);`
-    : `window.__attuneP.then(function (init) {
+  // `attune@workermode=1`: the SDK's init() with `delivery.engine: 'worker'` (the same
+  // worker, the page keeping a replica of the engine for reads).
+  init: ({ origin, params }) => `window.__attuneP.then(function (init) {
       return (${params.demo ? "fetch('/dist/attune/demo.config.json').then(function (r) { return r.json(); })" : 'Promise.resolve({})'})
         .then(function (config) {
           ${params.nocollector ? 'delete config.collector;' : `config.collector = { url: ${JSON.stringify(origin)} + '/v1/batch' };`}
           ${params.noworker ? 'config.delivery = Object.assign({}, config.delivery, { worker: false });' : ''}
+          ${params.workermode ? "config.delivery = Object.assign({}, config.delivery, { engine: 'worker' });" : ''}
           return init(config);
         });
     })

@@ -139,7 +139,7 @@ fn apply(engine: &mut Engine, clock: &FakeClock, v: &Value) -> Result<String, St
         Call::Page { name, .. } => format!("page {}", name.as_deref().unwrap_or(""))
             .trim_end()
             .to_string(),
-        Call::Viewed { slot } | Call::Clicked { slot } => format!(
+        Call::Viewed { slot, .. } | Call::Clicked { slot, .. } => format!(
             "{} {slot}{}",
             v.get("type").and_then(Value::as_str).unwrap_or(""),
             if recorded {

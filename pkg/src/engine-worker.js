@@ -1,26 +1,49 @@
-// Attune's engine worker (a module worker; experimental, not yet started by
-// init()): the engine runs here, off the page's main thread. The page stamps
-// each state-changing call as an op and posts one task's ops per message; the
-// engine applies them, commits outbox and profile to IndexedDB, then sends.
-// See docs/delivery.md, "Toward ≤ 5 µs per call".
-//   in:  { init: { config, stream, profile, rescues } }  once, first (stream: 32 hex
-//            digits; rescues: [{ stream, ops }] unconfirmed calls of closed pages)
+// Attune's engine worker (a module worker): the engine runs here, off the
+// page's main thread, on IndexedDB. The page stamps each state-changing call as
+// an op and posts one task's ops per message; the engine applies them, commits
+// outbox and profile to IndexedDB, then sends. One tab's worker sends at a time
+// (Web Lock `attune:{storagePrefix}:worker-send`; without Web Locks each sends);
+// nothing is sent while navigator.onLine is false, and `online` retries at once.
+// See docs/delivery.md, "Step 3" and after.
+//   in:  { init: { config, stream, profile, env, rescues } }  once, first
+//            stream: 32 hex digits; profile: the record the page loaded (or null);
+//            rescues: [{ stream, ops }] unconfirmed calls of closed pages;
+//            env (optional): { gpc, dnt, environment (core Context JSON),
+//              localOffset (minutes), page (PageContext JSON), anonymousId
+//              (string|null), consent ({ category: bool } or null) } as the
+//              page's engine has them; a malformed field fails start with an
+//              error at `env.{field}`
 //        { ops: [{ seq, at, type, ... }, ...] }    the calls of one message
-//   out: { ready: true }
+//        { flush: id }     commit all applied, send all now (interval and backoff
+//                          ignored, waiting for another worker's send lock) until
+//                          nothing is left or each collector failed once
+//        { forget: id }    erase the visitor: every key under the storage prefix
+//                          in IndexedDB, committed; the request to forgetUrl
+//        { hidden: true }  the page was hidden: commit, send what waits now
+//                          (fetch keepalive, beacon-sized bodies)
+//   out: { ready: true, profile }                  `profile`: the profile record the engine
+//            started from (IndexedDB's, or the page's copy when that was newer)
 //        { rescued: stream }                       a rescue is committed (its key may go)
-//        { confirmed, totals: [sent, failed, dropped], profile? }
-//            at most every REPORT_MS: `confirmed` is the last op committed to
-//            IndexedDB (the page may forget calls up to it); `profile`, at most
-//            once a second, is the profile record for the page's localStorage
+//        { confirmed, applied, totals: [sent, failed, dropped, rejected], pending, profile? }
+//            a report, at most every REPORT_MS (and right before a flushed or
+//            forgotten answer): `confirmed` is the last op committed to IndexedDB
+//            (the page may forget calls up to it), `applied` the last op applied,
+//            `totals` counts since start, `pending` events in the outbox;
+//            `profile`, the profile record for the page's localStorage, only
+//            when it changed since the last report that carried it
+//        { flushed: id, sent, pending, failed }   sent/failed during the flush
+//        { forgotten: id, error? }                 erased (error: the commit failed)
 //        { error: { name, code, path, message } }
+//   Messages posted before `ready` wait for it; after an `error` instead of
+//   `ready` (start failed) nothing more is answered.
 import initWasm, { AttuneWorker } from '../web/attune_wasm.js';
 
 const REPORT_MS = 1000;
-const PROFILE_MS = 1000;
 let engine = null;
+let failed = false;
 const early = [];
 let lastReport = 0;
-let lastProfile = 0;
+let lastProfile = null;
 let reportTimer = 0;
 
 const plain = (e) => ({
@@ -33,20 +56,23 @@ const plain = (e) => ({
 self.onmessage = (m) => {
   const d = m.data || {};
   if (d.init) start(d.init);
-  else if (d.ops) engine ? apply(d.ops) : early.push(d.ops);
+  else if (engine) handle(d);
+  else if (!failed) early.push(d);
 };
 
-async function start({ config, stream, profile, rescues }) {
+async function start({ config, stream, profile, env, rescues }) {
   try {
     await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
-    engine = await AttuneWorker.start(config, stream, profile || undefined);
+    engine = await AttuneWorker.start(config, stream, profile || undefined, env);
     engine.onChange(scheduleReport);
   } catch (e) {
+    failed = true;
+    early.length = 0;
     self.postMessage({ error: plain(e) });
     return;
   }
-  self.postMessage({ ready: true });
-  for (const ops of early.splice(0)) apply(ops);
+  self.postMessage({ ready: true, profile: engine.profile() });
+  for (const d of early.splice(0)) handle(d);
   for (const r of rescues || []) {
     try {
       await engine.rescue(r.stream, JSON.stringify(r.ops));
@@ -55,6 +81,21 @@ async function start({ config, stream, profile, rescues }) {
       self.postMessage({ error: plain(e) });
     }
   }
+}
+
+function handle(d) {
+  if (d.ops) apply(d.ops);
+  else if (d.flush != null) {
+    engine.flush().then((r) => {
+      report();
+      self.postMessage({ flushed: d.flush, sent: r.sent, pending: r.pending, failed: r.failed });
+    });
+  } else if (d.forget != null) {
+    engine.forget().then(
+      () => { report(); self.postMessage({ forgotten: d.forget }); },
+      (e) => { report(); self.postMessage({ forgotten: d.forget, error: plain(e) }); },
+    );
+  } else if (d.hidden) engine.hidden();
 }
 
 function apply(ops) {
@@ -81,13 +122,20 @@ function scheduleReport() {
 }
 
 function report() {
+  if (reportTimer) clearTimeout(reportTimer);
   reportTimer = 0;
   lastReport = Date.now();
   for (const e of engine.takeErrors()) self.postMessage({ error: plain(e) });
-  const out = { confirmed: engine.confirmed(), totals: Array.from(engine.totals()) };
-  if (lastReport - lastProfile >= PROFILE_MS) {
-    lastProfile = lastReport;
-    out.profile = engine.profile();
+  const out = {
+    confirmed: engine.confirmed(),
+    applied: engine.applied(),
+    totals: Array.from(engine.totals()),
+    pending: engine.pending(),
+  };
+  const profile = engine.profile();
+  if (profile !== lastProfile) {
+    lastProfile = profile;
+    out.profile = profile;
   }
   self.postMessage(out);
 }

@@ -1,10 +1,13 @@
 // Browser ESM entry of the `attune` package: instantiates the wasm once, then
 // re-exports the engine's API. `init(config)` resolves to an SDK instance.
-import initWasm, { setSenderUrl } from '../web/attune_wasm.js';
+import initWasm, { setSenderUrl, setEngineWorkerUrl } from '../web/attune_wasm.js';
 
 await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
 // Batches are sent from this package's worker (sender.js), off the main thread.
 setSenderUrl(new URL('./sender.js', import.meta.url).href);
+// With `delivery: { engine: 'worker' }` the engine persists and sends from this
+// package's engine worker (a module worker importing ../web/attune_wasm.js).
+setEngineWorkerUrl(new URL('./engine-worker.js', import.meta.url).href);
 
 export { init, evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';
 

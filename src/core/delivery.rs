@@ -95,6 +95,15 @@ pub struct Delivery {
     totals: Totals,
 }
 
+/// What one outcome did to the counts ([`Delivery::complete_counted`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Completed {
+    /// Events acknowledged.
+    pub sent: u64,
+    /// Events whose send failed (kept for a retry).
+    pub failed: u64,
+}
+
 impl Delivery {
     /// Delivery for `cfg`, with its outbox under `{storage_prefix}:ob:`.
     /// `writer` names this page instance's chunks (random per page).
@@ -264,6 +273,24 @@ impl Delivery {
             }
         }
         jobs
+    }
+
+    /// [`Delivery::complete`], also telling how many events this outcome
+    /// acknowledged (`sent`) or left failed for a retry (`failed`).
+    pub fn complete_counted(
+        &mut self,
+        env: &Env,
+        job: &Job,
+        outcome: &Outcome,
+    ) -> (Vec<AttuneError>, Completed) {
+        let before = self.totals();
+        let errors = self.complete(env, job, outcome);
+        let after = self.totals();
+        let counted = Completed {
+            sent: after.sent - before.sent,
+            failed: after.failed - before.failed,
+        };
+        (errors, counted)
     }
 
     /// Applies the outcome of `job`: acknowledged or rejected events are done

@@ -58,6 +58,10 @@ pub struct DeliveryConfig {
     /// Send from the package's worker (`sender.js`) when the page has one,
     /// keeping `fetch` off the main thread (`delivery.worker`, default true).
     pub worker: bool,
+    /// `delivery.engine: "worker"`: the engine that persists and sends runs in
+    /// the package's engine worker, the page keeps a replica (`web::lane`);
+    /// `"page"` (the default) runs everything on the page.
+    pub engine_in_worker: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -74,6 +78,7 @@ impl Default for DeliveryConfig {
             beacon_bytes: DEFAULT_BEACON_BYTES,
             retry_base_ms: 1000.0,
             worker: true,
+            engine_in_worker: false,
             retry_max_ms: 60_000.0,
             max_retry_after_ms: 600_000.0,
         }
@@ -157,6 +162,16 @@ impl DeliveryConfig {
             Some(Value::Bool(b)) => cfg.worker = *b,
             Some(_) => return Err(AttuneError::config("delivery.worker", "expected a boolean")),
         }
+        match d.get("engine").map(|v| v.as_str()) {
+            None | Some(Some("page")) => {}
+            Some(Some("worker")) => cfg.engine_in_worker = true,
+            Some(_) => {
+                return Err(AttuneError::config(
+                    "delivery.engine",
+                    "expected \"page\" or \"worker\"",
+                ))
+            }
+        }
         cfg.retry_max_ms = cfg.retry_max_ms.max(cfg.retry_base_ms);
         cfg.max_batch_events = cfg.max_batch_events.max(cfg.batch_size);
         Ok(cfg)
@@ -187,6 +202,10 @@ mod tests {
         assert_eq!(d.max_age_ms, 604_800_000.0);
         assert_eq!((d.batch_bytes, d.beacon_bytes), (500_000, 65_536));
         assert!(d.worker, "the delivery worker is on by default");
+        assert!(
+            !d.engine_in_worker,
+            "the engine runs on the page by default"
+        );
     }
 
     #[test]
@@ -201,6 +220,21 @@ mod tests {
         let (path, message) = err.unwrap_or_default();
         assert_eq!(path, "delivery.worker");
         assert!(message.contains("expected a boolean"), "{message}");
+    }
+
+    #[test]
+    fn the_engine_site_is_page_or_worker() {
+        let site = |v| {
+            Config::parse(&json!({"delivery": {"engine": v}}))
+                .map(|(c, _)| c.delivery.engine_in_worker)
+        };
+        assert_eq!(site(json!("worker")).ok(), Some(true));
+        assert_eq!(site(json!("page")).ok(), Some(false));
+        let err = site(json!("tab")).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("delivery.engine: expected \"page\" or \"worker\"")
+        );
     }
 
     #[test]

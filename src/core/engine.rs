@@ -673,6 +673,16 @@ impl Engine {
         Ok(())
     }
 
+    /// Marks an adopted profile record for writing to this engine's storage
+    /// (personalization consent permitting) when it holds anything of the
+    /// visitor: a record never changed since its creation (right after
+    /// `forget()`) stays unwritten, as on the replica that forgot.
+    pub fn keep_adopted_profile(&mut self) {
+        if self.profile.updated_at > self.profile.created_at {
+            self.save_profile();
+        }
+    }
+
     /// The write counter of the stored profile record, as this tab reads it
     /// now (`None`: no readable record).
     pub fn stored_profile_rev(&self) -> Option<u64> {

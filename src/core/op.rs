@@ -82,15 +82,22 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         previous_id: Option<String>,
     },
-    /// An impression of what `slot` shows now.
+    /// An impression of what `slot` shows: `variant`, or its current decision.
     Viewed {
         /// The slot.
         slot: String,
+        /// The variant the page really shows (a slot stays pinned to what the
+        /// visitor saw); absent: the current decision's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variant: Option<String>,
     },
-    /// A click on what `slot` shows now.
+    /// A click on what `slot` shows: `variant`, or its current decision.
     Clicked {
         /// The slot.
         slot: String,
+        /// As for [`Call::Viewed`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variant: Option<String>,
     },
     /// Deciding what `slot` shows (every slot without one). Not a pure read:
     /// a first decision records the visitor's experiment assignment (sticky
@@ -154,8 +161,12 @@ impl Call {
                 user_id,
                 previous_id,
             } => engine.alias(user_id, previous_id.clone())?,
-            Call::Viewed { slot } => return engine.viewed(slot),
-            Call::Clicked { slot } => return engine.clicked(slot),
+            Call::Viewed { slot, variant } => {
+                return engine.exposure(slot, variant.as_deref(), false)
+            }
+            Call::Clicked { slot, variant } => {
+                return engine.exposure(slot, variant.as_deref(), true)
+            }
             Call::Decide { slot: Some(slot) } => {
                 engine.decide(slot);
             }

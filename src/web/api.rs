@@ -2,11 +2,14 @@
 //! exports `evalCondition` and `hash`. Every method returns or throws a real JS
 //! `Error` on bad input and never lets a Rust panic reach the page.
 
+use crate::core::delivery_policy::Gate;
 use crate::core::engine::{Engine, Platform};
+use crate::core::op::{Call, Replayer};
 use crate::core::rules::{Condition, RegexEngine};
 use crate::core::AttuneError;
 use crate::web::convert::{js_error, to_js, to_json, to_map, to_opt_string};
 use crate::web::host::{JsClock, JsRandom, JsRegexEngine, LocalStorage};
+use crate::web::lane::Lane;
 use crate::web::{delivery, dom, page, slots};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,21 +36,59 @@ pub struct Sdk {
     /// of the current task whose follow-up (repaint, segment events, delivery
     /// scheduling) waits for the task's microtasks.
     pending_change: RefCell<Option<Vec<String>>>,
+    /// Worker mode (`delivery.engine: "worker"`): the engine worker's link;
+    /// `engine` is then the page's replica.
+    pub(crate) lane: Option<Rc<Lane>>,
 }
 
 impl Sdk {
     /// Reports errors to `on("error")` listeners, or to the console when there are none.
     pub fn report(&self, errors: Vec<AttuneError>) {
         for err in errors {
-            let js = js_error(&err);
-            if self.emit("error", &js) == 0 {
-                web_sys::console::warn_2(&"[attune]".into(), &js);
-                if let Ok(mut q) = self.unheard_errors.try_borrow_mut() {
-                    if q.len() < 20 {
-                        q.push(js);
-                    }
+            self.report_js(js_error(&err));
+        }
+    }
+
+    /// [`Sdk::report`] for an error that is a JS `Error` already.
+    pub(crate) fn report_js(&self, js: JsValue) {
+        if self.emit("error", &js) == 0 {
+            web_sys::console::warn_2(&"[attune]".into(), &js);
+            if let Ok(mut q) = self.unheard_errors.try_borrow_mut() {
+                if q.len() < 20 {
+                    q.push(js);
                 }
             }
+        }
+    }
+
+    /// Applies a state-changing call: to the replica and the worker's queue
+    /// in worker mode, to the engine otherwise.
+    pub(crate) fn apply(&self, e: &mut Engine, call: Call) -> crate::core::Result<bool> {
+        match &self.lane {
+            Some(lane) => lane.record(e, call),
+            None => call.apply(e),
+        }
+    }
+
+    /// In worker mode, brings the replica up to date before a read and tells
+    /// the worker about experiment assignments its decisions made.
+    /// Returns the segment membership before, when it applied anything.
+    pub(crate) fn catch_up(&self, e: &mut Engine) -> Option<Vec<String>> {
+        let lane = self.lane.as_ref()?;
+        if !lane.behind() {
+            return None;
+        }
+        let before = e.segments().to_vec();
+        let errors = lane.catch_up(e);
+        lane.report(errors);
+        Some(before)
+    }
+
+    /// In worker mode, passes on experiment assignments the replica's
+    /// decisions recorded (they live in the profile).
+    pub(crate) fn note_assignments(&self, e: &mut Engine) {
+        if let Some(lane) = &self.lane {
+            lane.note_assignments(e);
         }
     }
 
@@ -71,7 +112,7 @@ impl Sdk {
 
 /// Adopts the anonymous id of the shared cookie (another subdomain set it) and
 /// refreshes it; deletes it when consent no longer allows it.
-fn sync_cookie(engine: &mut Engine) -> crate::core::Result<()> {
+pub(crate) fn sync_cookie(engine: &mut Engine) -> crate::core::Result<()> {
     match engine.cookie()? {
         Some(c) => {
             if let Some(id) = crate::core::cookie::read(&crate::web::cookie::read_all()) {
@@ -103,11 +144,21 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     // `transform` functions are read before the config becomes JSON.
     let (config, transforms) = delivery::take_transforms(&config);
     let json = to_json(&config, "config").map_err(|e| js_error(&e))?;
-    let platform = Platform {
-        clock: Rc::new(JsClock),
-        random: Rc::new(JsRandom::new()),
-        storage: Rc::new(LocalStorage::open()),
-        regex: Box::new(JsRegexEngine),
+    let mut lane = start_lane(&json, &transforms);
+    let random: Rc<JsRandom> = Rc::new(JsRandom::new());
+    let platform = match &lane {
+        Some(l) => Platform {
+            clock: l.replayer().clock(),
+            random: l.replayer().random(),
+            storage: Rc::new(LocalStorage::open()),
+            regex: Box::new(JsRegexEngine),
+        },
+        None => Platform {
+            clock: Rc::new(JsClock),
+            random,
+            storage: Rc::new(LocalStorage::open()),
+            regex: Box::new(JsRegexEngine),
+        },
     };
     let mut engine = Engine::new(&json, platform).map_err(|e| js_error(&e))?;
     let (gpc, dnt) = page::privacy_signals();
@@ -119,8 +170,39 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     engine.set_environment(page::read_environment());
     engine.set_local_offset(-js_sys::Date::new_0().get_timezone_offset());
     engine.set_page(page::read_page());
+    if let Some(l) = &lane {
+        // The replica's events go nowhere: the worker's engine stores and sends.
+        engine.set_delivery_gate(Gate {
+            store: false,
+            send: false,
+        });
+        let begun = l.begin(&json, &engine).await;
+        if let Ok(Some(profile)) = &begun {
+            // The worker's record is the visitor's state (it took the page's
+            // copy if that was newer): reads right after init see it all.
+            engine.adopt_profile(profile).map_err(|e| js_error(&e))?;
+            engine.keep_adopted_profile();
+        }
+        if let Err(err) = begun {
+            web_sys::console::info_2(
+                &"[attune] delivery.engine \"worker\" is unavailable here, the engine runs on the page:".into(),
+                &err,
+            );
+            engine.set_delivery_gate(Gate::OPEN);
+            lane = None;
+        }
+    }
     if engine.config().autocapture_pages {
-        engine.page(None, None).map_err(|e| js_error(&e))?;
+        let call = Call::Page {
+            name: None,
+            properties: None,
+            page: None,
+        };
+        match &lane {
+            Some(l) => l.record(&mut engine, call),
+            None => call.apply(&mut engine),
+        }
+        .map_err(|e| js_error(&e))?;
     }
     let driver = delivery::Driver::new(&engine.config().storage_prefix, transforms);
     let sdk = Rc::new(Sdk {
@@ -131,7 +213,11 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         painted: RefCell::new(Vec::new()),
         pinned: RefCell::new(Vec::new()),
         pending_change: RefCell::new(None),
+        lane,
     });
+    if let Some(l) = &sdk.lane {
+        l.listen(Rc::downgrade(&sdk));
+    }
     delivery::start(&sdk);
     let display = sdk.engine.borrow().display();
     slots::install(&sdk, display.threshold, display.min_ms);
@@ -152,6 +238,30 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
         dom::end_hiding();
     });
     Ok(attune)
+}
+
+/// Worker mode's link when the config asks for it (`delivery.engine:
+/// "worker"`), the package's entry named the engine worker, the browser has
+/// module workers and IndexedDB, and no collector has a `transform` function
+/// (functions cannot reach a worker). `None`: the engine runs on the page.
+fn start_lane(
+    json: &serde_json::Value,
+    transforms: &[Option<js_sys::Function>],
+) -> Option<Rc<Lane>> {
+    let wanted = json.pointer("/delivery/engine").and_then(|v| v.as_str()) == Some("worker");
+    if !wanted || transforms.iter().any(Option::is_some) {
+        return None;
+    }
+    let url = crate::web::lane::worker_url()?;
+    let mut seed = [0u8; 16];
+    crate::core::platform::Random::fill(&JsRandom::new(), &mut seed);
+    let stream: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+    let replayer = Replayer::new(Replayer::parse_stream(&stream)?, Rc::new(JsClock));
+    let prefix = json
+        .get("storagePrefix")
+        .and_then(|p| p.as_str())
+        .unwrap_or("attune");
+    Lane::spawn(&url, prefix, replayer, stream)
 }
 
 /// One running SDK instance.
@@ -176,14 +286,20 @@ impl Attune {
         if let Ok(mut p) = self.sdk.pinned.try_borrow_mut() {
             p.clear();
         }
-        self.change(|e| {
-            e.set_page(page::read_page());
-            e.page(name, props)
-        })
+        let call = Call::Page {
+            name,
+            properties: props,
+            page: Some(page::read_page()),
+        };
+        self.change(|e| self.sdk.apply(e, call).map(|_| ()))
     }
 
     /// Records a named action with optional properties.
     pub fn track(&self, event: JsValue, props: JsValue) -> Result<(), JsValue> {
+        if let Some(lane) = &self.sdk.lane {
+            // Worker mode: stamped and queued, nothing else on the page.
+            return lane.track(&event, &props).map_err(|e| js_error(&e));
+        }
         let event = event
             .as_string()
             .ok_or_else(|| js_error(&AttuneError::input("track.event", "expected a string")))?;
@@ -200,7 +316,12 @@ impl Attune {
         };
         let user_id = to_opt_string(&user_id, "identify.userId").map_err(|e| js_error(&e))?;
         let traits = to_map(&traits, "identify.traits").map_err(|e| js_error(&e))?;
-        self.change_soon(|e| e.identify(user_id, traits))
+        let call = Call::Identify {
+            user_id,
+            traits,
+            page: None,
+        };
+        self.change_soon(|e| self.sdk.apply(e, call).map(|_| ()))
     }
 
     /// Associates the visitor with a group: `group(groupId, traits?)`.
@@ -209,7 +330,11 @@ impl Attune {
             .as_string()
             .ok_or_else(|| js_error(&AttuneError::input("group.groupId", "expected a string")))?;
         let traits = to_map(&traits, "group.traits").map_err(|e| js_error(&e))?;
-        self.change_soon(|e| e.group(&id, traits))
+        let call = Call::Group {
+            group_id: id,
+            traits,
+        };
+        self.change_soon(|e| self.sdk.apply(e, call).map(|_| ()))
     }
 
     /// Links ids: `alias(userId, previousId?)`.
@@ -218,15 +343,16 @@ impl Attune {
             .as_string()
             .ok_or_else(|| js_error(&AttuneError::input("alias.userId", "expected a string")))?;
         let prev = to_opt_string(&previous_id, "alias.previousId").map_err(|e| js_error(&e))?;
-        self.change_soon(|e| e.alias(&id, prev))
+        let call = Call::Alias {
+            user_id: id,
+            previous_id: prev,
+        };
+        self.change_soon(|e| self.sdk.apply(e, call).map(|_| ()))
     }
 
     /// Starts a new anonymous identity with an empty profile.
     pub fn reset(&self) -> Result<(), JsValue> {
-        self.change(|e| {
-            e.reset();
-            Ok(())
-        })
+        self.change(|e| self.sdk.apply(e, Call::Reset).map(|_| ()))
     }
 
     /// Updates consent: `consent({analytics: true, marketing: false})`.
@@ -238,7 +364,7 @@ impl Attune {
             .unwrap_or_default();
         let mut state = JsValue::NULL;
         self.change(|e| {
-            e.consent(&changes)?;
+            self.sdk.apply(e, Call::Consent { changes })?;
             sync_cookie(e)?;
             state = to_js(&e.consent_state());
             for note in e.take_notes() {
@@ -269,6 +395,11 @@ impl Attune {
             request = Some(e.forget());
             Ok(())
         })?;
+        if let Some(lane) = &self.sdk.lane {
+            // The worker forgets its database and asks the collector.
+            lane.clear();
+            return Ok(lane.ask("forget"));
+        }
         let Some(request) = request else {
             return Ok(js_sys::Promise::resolve(&JsValue::UNDEFINED));
         };
@@ -307,6 +438,9 @@ impl Attune {
     /// (`pending` is 0 once every collector acknowledged everything).
     pub fn flush(&self) -> js_sys::Promise {
         self.settled();
+        if let Some(lane) = &self.sdk.lane {
+            return lane.ask("flush");
+        }
         let sdk = self.sdk.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let report = delivery::flush(&sdk).await;
@@ -403,6 +537,14 @@ impl Attune {
             .try_borrow()
             .is_ok_and(|p| p.is_some());
         let before = self.run(true, !follow_up_pending, f)?;
+        self.follow_up(before);
+        Ok(())
+    }
+
+    /// Runs [`Attune::after_change`] once in this task's microtasks, with the
+    /// membership before the task's first change (`before`, unless an
+    /// earlier change of the task gave it already).
+    pub(crate) fn follow_up(&self, before: Vec<String>) {
         let first = match self.sdk.pending_change.try_borrow_mut() {
             Ok(mut p) if p.is_none() => {
                 *p = Some(before);
@@ -411,7 +553,7 @@ impl Attune {
             Ok(_) => false,
             Err(_) => {
                 self.after_change(&before, None);
-                return Ok(());
+                return;
             }
         };
         if first {
@@ -427,7 +569,6 @@ impl Attune {
                 }
             });
         }
-        Ok(())
     }
 
     /// Runs `f` on the engine, returning the segment membership before it
@@ -457,8 +598,18 @@ impl Attune {
 
     /// Settles deferred event calls before a read (a no-op when none wait).
     pub(crate) fn settled(&self) {
-        if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
-            e.settle();
+        let caught_up = match self.sdk.engine.try_borrow_mut() {
+            Ok(mut e) => {
+                let before = self.sdk.catch_up(&mut e);
+                e.settle();
+                before
+            }
+            Err(_) => None,
+        };
+        // Worker mode: the replica just saw queued track()s; listeners and
+        // slots follow as after the calls themselves.
+        if let Some(before) = caught_up {
+            self.follow_up(before);
         }
     }
 
@@ -466,7 +617,13 @@ impl Attune {
         let (errors, now, decisions) = match self.sdk.engine.try_borrow_mut() {
             Ok(mut e) => {
                 e.settle();
-                (e.take_errors(), e.segments().to_vec(), e.decisions())
+                let decisions = e.decisions();
+                self.sdk.note_assignments(&mut e);
+                let mut errors = e.take_errors();
+                if let Some(lane) = &self.sdk.lane {
+                    errors.extend(lane.take_errors());
+                }
+                (errors, e.segments().to_vec(), decisions)
             }
             Err(_) => return,
         };

@@ -356,13 +356,11 @@ async fn send_all(sdk: &Rc<Sdk>, mode: Mode) -> (u64, u64) {
         let outcome = send(sdk, &job, &collector).await;
         let errors = match sdk.engine.try_borrow_mut() {
             Ok(mut e) => {
-                let before = e.delivery().0.totals();
                 let (delivery, env) = e.delivery();
-                let errs = delivery.complete(&env, &job, &outcome);
-                let after = delivery.totals();
-                sent += after.sent - before.sent;
-                if after.failed > before.failed {
-                    failed += after.failed - before.failed;
+                let (errs, done) = delivery.complete_counted(&env, &job, &outcome);
+                sent += done.sent;
+                if done.failed > 0 {
+                    failed += done.failed;
                     failed_lanes.push(job.collector);
                 }
                 errs

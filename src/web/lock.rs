@@ -43,6 +43,22 @@ pub async fn acquire(name: &str, wait: bool, lease_key: &str, me: &str) -> Optio
     }
 }
 
+/// Takes the Web Lock `name` (waiting for it with `wait`; without, `None`
+/// when it is taken), with no storage-lease fallback: where Web Locks are
+/// missing it returns an unlocked [`Held`] at once, so the caller goes ahead
+/// alone. For the engine worker's send lock (a worker has no
+/// `localStorage`); `navigator.locks` is read from the global scope, so this
+/// works on a page and in a worker.
+pub async fn acquire_web(name: &str, wait: bool) -> Option<Held> {
+    match web_locks() {
+        Some(locks) => with_web_locks(&locks, name, wait).await,
+        None => Some(Held {
+            release: None,
+            lease: None,
+        }),
+    }
+}
+
 /// Takes the lock `name` where Web Locks exist, without waiting and without
 /// a storage fallback: a marker other tabs can see through [`held_names`].
 pub async fn marker(name: &str) -> Option<Held> {

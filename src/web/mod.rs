@@ -12,6 +12,8 @@ mod dom;
 mod host;
 pub mod idb;
 mod inspect;
+mod lane;
+mod lane_report;
 mod lifecycle;
 mod lock;
 mod page;

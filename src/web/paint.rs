@@ -14,8 +14,11 @@ impl Attune {
     /// The decision for one slot (`{slot, variant, content, experiment?, reason}`),
     /// or `null`; no DOM work (for apps that render themselves).
     pub fn decide(&self, slot: &str) -> Result<JsValue, JsValue> {
+        self.settled();
         let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
-        Ok(e.decide(slot).map_or(JsValue::NULL, |d| to_js(&d)))
+        let d = e.decide(slot);
+        self.sdk.note_assignments(&mut e);
+        Ok(d.map_or(JsValue::NULL, |d| to_js(&d)))
     }
 
     /// The trace of the decision for one slot (every variant, condition,
@@ -61,8 +64,20 @@ impl Attune {
     ) -> Result<bool, JsValue> {
         let (before, shown) = {
             let mut e = self.sdk.engine.try_borrow_mut().map_err(|_| busy())?;
-            let before = e.segments().to_vec();
-            let shown = e.exposure(slot, variant, click);
+            let caught_up = self.sdk.catch_up(&mut e);
+            let before = caught_up.unwrap_or_else(|| e.segments().to_vec());
+            let call = if click {
+                crate::core::op::Call::Clicked {
+                    slot: slot.to_string(),
+                    variant: variant.map(str::to_string),
+                }
+            } else {
+                crate::core::op::Call::Viewed {
+                    slot: slot.to_string(),
+                    variant: variant.map(str::to_string),
+                }
+            };
+            let shown = self.sdk.apply(&mut e, call);
             (before, shown.map_err(|err| js_error(&err))?)
         };
         self.after_change(&before, Some(slot));
@@ -72,7 +87,11 @@ impl Attune {
     /// Paints every slot's current decision and watches the painted slots.
     pub(crate) fn repaint_all(&self) {
         let decisions = match self.sdk.engine.try_borrow_mut() {
-            Ok(mut e) => e.decisions(),
+            Ok(mut e) => {
+                let d = e.decisions();
+                self.sdk.note_assignments(&mut e);
+                d
+            }
             Err(_) => return,
         };
         dom::apply(&decisions);

@@ -29,7 +29,11 @@ pub fn start(sdk: &Rc<Sdk>) {
         match fetch_json(&url, timeout_ms).await {
             Ok(json) => {
                 let (before, applied) = match sdk.engine.try_borrow_mut() {
-                    Ok(mut e) => (e.segments().to_vec(), e.apply_seed(&json).err()),
+                    Ok(mut e) => {
+                        let before = e.segments().to_vec();
+                        let call = crate::core::op::Call::Seed { response: json };
+                        (before, sdk.apply(&mut e, call).err())
+                    }
                     Err(_) => (Vec::new(), None),
                 };
                 if let Some(err) = applied {

@@ -194,7 +194,11 @@ pub fn paint_new() {
         return;
     };
     let decisions = match sdk.engine.try_borrow_mut() {
-        Ok(mut e) => e.decisions(),
+        Ok(mut e) => {
+            let d = e.decisions();
+            sdk.note_assignments(&mut e);
+            d
+        }
         Err(_) => return,
     };
     let fresh = dom::apply_new(&decisions);

@@ -9,23 +9,27 @@
 //! the page's main thread. Storage is an [`IdbStore`]: the outbox and profile
 //! are committed to IndexedDB before anything is sent, and
 //! [`AttuneWorker::confirmed`] tells the page up to which op that holds (the
-//! page keeps later calls for its `pagehide` rescue).
+//! page keeps later calls for its `pagehide` rescue). The page's environment
+//! (privacy signals, context, page, anonymous id, consent) comes with
+//! [`AttuneWorker::start`] (`env`); sending is one worker at a time across
+//! tabs, and waits while offline (`pump`).
 //!
-//! Not yet here (the next steps): one sender across tabs (Web Locks),
-//! `online`/`offline`, consent and `forget()` from the page, page-exit sends.
+//! Not yet here: `identify`/`page`/consent/`decide` as ops (the other
+//! engineer's `core::op`), page-exit beacons of unconfirmed calls.
 
-use crate::core::delivery::Mode;
-use crate::core::delivery_policy::Outcome;
+mod env;
+mod pump;
+
 use crate::core::engine::{Engine, Platform};
 use crate::core::error::AttuneError;
 use crate::core::op::{Op, Replayer};
 use crate::core::platform::Storage;
-use crate::web::convert::{js_error, to_json};
-use crate::web::delivery::headers_of;
+use crate::web::convert::{js_error, to_js, to_json};
 use crate::web::host::{JsClock, JsRegexEngine};
 use crate::web::idb::IdbStore;
-use crate::web::transport;
+use env::PageEnv;
 use gloo_timers::callback::Timeout;
+use pump::pump_soon;
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -49,12 +53,32 @@ struct Host {
     /// Last op applied, and last op whose effects a finished commit covers.
     applied: Cell<u64>,
     confirmed: Cell<u64>,
+    /// Last op written into this stream's mark.
+    marked: Cell<u64>,
+    /// A cycle (the pump, a flush, hidden, forget) is running.
     pumping: Cell<bool>,
     again: Cell<bool>,
     last_refresh: Cell<f64>,
     timer: RefCell<Option<Timeout>>,
+    /// `attune:{storagePrefix}:worker-send`: only its holder sends.
+    lock_name: String,
+    /// Another worker held the send lock: no scheduled send before this time.
+    busy_until: Cell<f64>,
+    /// The batching interval (ms): how long a busy lock defers a send.
+    interval_ms: f64,
+    online: RefCell<Option<pump::Listener>>,
+    /// The last cycle found `navigator.onLine` false.
+    offline: Cell<bool>,
     errors: RefCell<Vec<AttuneError>>,
     on_change: RefCell<Option<js_sys::Function>>,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if let Some(listener) = self.online.get_mut().take() {
+            pump::call_listener("removeEventListener", &listener);
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -62,13 +86,21 @@ impl AttuneWorker {
     /// Opens the IndexedDB database `{storagePrefix}` and starts the engine:
     /// `stream` is the page's 32-hex-digit stream seed, `profile` (optional) the
     /// profile record the page loaded, adopted when it is newer than the one
-    /// in IndexedDB.
+    /// in IndexedDB. `env` (optional) is what the page's engine read from the
+    /// browser — `{gpc, dnt, environment, localOffset, page, anonymousId,
+    /// consent}` — applied as the page's `init` applies it; the consent
+    /// choices (category → bool) are applied where this engine's state
+    /// differs. A malformed field throws an `AttuneError` at `env.{field}`.
     pub async fn start(
         config: JsValue,
         stream: String,
         profile: Option<String>,
+        env: JsValue,
     ) -> Result<AttuneWorker, JsValue> {
         let config = to_json(&config, "config").map_err(|e| js_error(&e))?;
+        let env = to_json(&env, "env")
+            .and_then(|v| PageEnv::parse(&v))
+            .map_err(|e| js_error(&e))?;
         let seed = Replayer::parse_stream(&stream).ok_or_else(|| {
             js_error(&AttuneError::input(
                 "stream",
@@ -91,6 +123,7 @@ impl AttuneWorker {
             regex: Box::new(JsRegexEngine),
         };
         let mut engine = Engine::new(&config, platform).map_err(|e| js_error(&e))?;
+        env.apply_context(&mut engine);
         // The page's copy lags the worker's own record (it is reported once a
         // second): adopt it only when it is newer, e.g. written by the in-page SDK.
         if let Some(p) = profile.filter(|p| !p.is_empty()) {
@@ -104,6 +137,8 @@ impl AttuneWorker {
                 engine.adopt_profile(&p).map_err(|e| js_error(&e))?;
             }
         }
+        env.apply_identity(&mut engine).map_err(|e| js_error(&e))?;
+        let interval_ms = engine.config().delivery.flush_interval_ms;
         let host = Rc::new(Host {
             engine: RefCell::new(engine),
             replayer,
@@ -112,13 +147,22 @@ impl AttuneWorker {
             store,
             applied: Cell::new(0),
             confirmed: Cell::new(0),
+            marked: Cell::new(0),
             pumping: Cell::new(false),
             again: Cell::new(false),
             last_refresh: Cell::new(js_sys::Date::now()),
             timer: RefCell::new(None),
+            lock_name: format!("attune:{prefix}:worker-send"),
+            busy_until: Cell::new(0.0),
+            interval_ms,
+            online: RefCell::new(None),
+            offline: Cell::new(false),
             errors: RefCell::new(Vec::new()),
             on_change: RefCell::new(None),
         });
+        if let Ok(mut slot) = host.online.try_borrow_mut() {
+            *slot = pump::listen_online(&host);
+        }
         pump_soon(&host);
         Ok(AttuneWorker { host })
     }
@@ -182,9 +226,57 @@ impl AttuneWorker {
         Ok(())
     }
 
+    /// Commits everything applied so far, then sends everything waiting
+    /// (ignoring the batching interval and backoff; waiting for another
+    /// worker's send lock) until nothing is left or each collector failed
+    /// once. Resolves to `{sent, pending, failed}`: events acknowledged and
+    /// failed during the flush, events still in the outbox.
+    pub fn flush(&self) -> js_sys::Promise {
+        let host = self.host.clone();
+        wasm_bindgen_futures::future_to_promise(async move { Ok(to_js(&pump::flush(&host).await)) })
+    }
+
+    /// Erases the visitor: every key under the storage prefix in IndexedDB
+    /// (outbox, profile, consent, stream marks) is removed and committed,
+    /// and a fresh anonymous identity starts; with `collector.forgetUrl` the
+    /// deletion request is sent there. Resolves when committed and sent;
+    /// rejects with the `AttuneError` of a failed commit.
+    pub fn forget(&self) -> js_sys::Promise {
+        let host = self.host.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            pump::forget(&host).await.map_err(|e| js_error(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The page was hidden: commits, then sends what waits now (ignoring the
+    /// interval) with `fetch(keepalive)` in bodies within the beacon budget,
+    /// unless another worker holds the send lock. Resolves when done.
+    pub fn hidden(&self) -> js_sys::Promise {
+        let host = self.host.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            pump::hidden(&host).await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// The last op whose effects are committed to IndexedDB.
     pub fn confirmed(&self) -> f64 {
         self.host.confirmed.get() as f64
+    }
+
+    /// The last op of the page's stream applied to the engine (0: none yet).
+    pub fn applied(&self) -> f64 {
+        self.host.applied.get() as f64
+    }
+
+    /// Events in the outbox (this tab's and, once read, other tabs'), until
+    /// every collector acknowledged or rejected them.
+    pub fn pending(&self) -> f64 {
+        self.host
+            .engine
+            .try_borrow()
+            .map_or(0.0, |e| e.queued() as f64)
     }
 
     /// The profile record (`Profile` JSON) as of the last applied op.
@@ -196,13 +288,17 @@ impl AttuneWorker {
             .unwrap_or_default()
     }
 
-    /// Events acknowledged, failed (to be retried) and dropped so far.
+    /// `[sent, failed, dropped, rejected]`: events acknowledged, failed (to
+    /// be retried), dropped unsent and refused by a collector (4xx) since start.
     pub fn totals(&self) -> Vec<f64> {
         self.host.engine.try_borrow_mut().map_or_else(
             |_| Vec::new(),
             |mut e| {
                 let t = e.delivery().0.totals();
-                vec![t.sent as f64, t.failed as f64, t.dropped as f64]
+                [t.sent, t.failed, t.dropped, t.rejected]
+                    .iter()
+                    .map(|n| *n as f64)
+                    .collect()
             },
         )
     }
@@ -235,61 +331,16 @@ fn busy() -> JsValue {
     js_error(&AttuneError::input("worker", "busy (re-entered)"))
 }
 
-/// Least time between two reads of what other tabs' workers committed.
-const REFRESH_MS: f64 = 1000.0;
-
-/// Runs the pump in this turn's microtasks (once, however many ops came).
-fn pump_soon(host: &Rc<Host>) {
-    if host.pumping.get() {
-        host.again.set(true);
-        return;
-    }
-    host.pumping.set(true);
-    let host = host.clone();
-    wasm_bindgen_futures::spawn_local(async move { pump(&host).await });
-}
-
-/// Persist, commit, send what is due, commit the acknowledgements; again while
-/// ops arrived meanwhile; then wait for the next due time.
-async fn pump(host: &Rc<Host>) {
-    loop {
-        host.again.set(false);
-        // What other tabs' workers committed (their outbox chunks, the
-        // profile), at most once a second.
-        let now = js_sys::Date::now();
-        if now - host.last_refresh.get() >= REFRESH_MS {
-            host.last_refresh.set(now);
-            if let Err(e) = host.store.refresh().await {
-                report(host, vec![e]);
-            }
-        }
-        let applied = stage(host);
-        match host.store.commit().await {
-            Ok(()) => host.confirmed.set(host.confirmed.get().max(applied)),
-            Err(e) => report(host, vec![e]),
-        }
-        changed(host);
-        send_due(host).await;
-        if let Err(e) = host.store.commit().await {
-            report(host, vec![e]);
-        }
-        changed(host);
-        if !host.again.get() {
-            break;
-        }
-    }
-    host.pumping.set(false);
-    plan(host);
-}
-
 /// Writes this page's stream mark, the profile and the new outbox events
 /// into the store's mirror; the next commit makes them durable together.
 /// Returns the last op covered.
 fn stage(host: &Host) -> u64 {
     let applied = host.applied.get();
-    if applied > 0 {
+    // Written when it moved (not again after `forget` until new ops).
+    if applied > host.marked.get() {
         let key = format!("{}{}", host.mark_prefix, host.stream);
         put_mark(&host.store, &key, applied);
+        host.marked.set(applied);
     }
     let errs = match host.engine.try_borrow_mut() {
         Ok(mut e) => {
@@ -362,53 +413,6 @@ fn forget_old_marks(store: &IdbStore, prefix: &str, now: f64) {
         if now - at > MARK_MAX_AGE_MS {
             let _ = store.remove(&key);
         }
-    }
-}
-
-/// Sends every due batch, one at a time, until none is due or one fails.
-async fn send_due(host: &Rc<Host>) {
-    for _ in 0..10_000 {
-        let next = host.engine.try_borrow_mut().ok().and_then(|mut e| {
-            let (delivery, env) = e.delivery();
-            let job = delivery.next_job(&env, Mode::Scheduled)?;
-            let c = delivery.collectors().get(job.collector).cloned()?;
-            Some((job, c))
-        });
-        let Some((job, collector)) = next else { return };
-        let outcome =
-            transport::post(&collector.url, &headers_of(&collector), &job.body, false).await;
-        let ok = matches!(outcome, Outcome::Status { code, .. } if (200..300).contains(&code));
-        let errs = match host.engine.try_borrow_mut() {
-            Ok(mut e) => {
-                let (delivery, env) = e.delivery();
-                delivery.complete(&env, &job, &outcome)
-            }
-            Err(_) => Vec::new(),
-        };
-        report(host, errs);
-        if !ok {
-            return; // the backoff decides when to try again
-        }
-    }
-}
-
-/// Arms one timer for the next due send (batching interval or backoff).
-fn plan(host: &Rc<Host>) {
-    let wake = host.engine.try_borrow_mut().ok().and_then(|mut e| {
-        let gate = e.delivery_gate();
-        let (delivery, env) = e.delivery();
-        delivery.next_wake(env.now, gate)
-    });
-    let Some(wake) = wake else { return };
-    let delay = (wake - js_sys::Date::now()).clamp(0.0, 2_000_000_000.0) as u32;
-    let weak = Rc::downgrade(host);
-    let timer = Timeout::new(delay, move || {
-        if let Some(host) = weak.upgrade() {
-            pump_soon(&host);
-        }
-    });
-    if let Ok(mut slot) = host.timer.try_borrow_mut() {
-        *slot = Some(timer);
     }
 }
 

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, launch, openReady, startCollector } from './delivery_harness.mjs';
+import { ROOT, idbKeys, launch, openReady, startCollector } from './delivery_harness.mjs';
 
 const LOADS = Number(process.env.DELIVERY_CHAOS_LOADS || 220);
 const SEED = Number(process.env.DELIVERY_CHAOS_SEED || 1);
@@ -33,14 +33,20 @@ function rng(seed) {
   };
 }
 
-// Pages alternate between sending from the package's delivery worker and from the page.
+// Page mode: pages alternate between sending from the package's delivery worker and
+// from the page. Worker mode: every page runs the engine in the package's engine worker.
 let opened = 0;
 
-function openPage(context, origin, id, errors) {
-  return openReady(context, `${origin}/delivery.html?page=${id}&worker=${opened++ % 2}`, errors, `${id}: `);
+function openPage(context, origin, id, errors, mode) {
+  const how = mode === 'worker' ? 'engine=worker' : `worker=${opened++ % 2}`;
+  return openReady(context, `${origin}/delivery.html?page=${id}&${how}`, errors, `${id}: `);
 }
 
-test('every event is delivered exactly once after dedupe under reloads, tab closes, offline spells and a failing collector', { timeout: 420_000 }, async () => {
+test('every event is delivered exactly once after dedupe under reloads, tab closes, offline spells and a failing collector', { timeout: 420_000 }, () => chaos('page'));
+
+test('the same in worker mode (delivery.engine "worker")', { timeout: 420_000 }, () => chaos('worker'));
+
+async function chaos(mode) {
   if (!existsSync(join(ROOT, 'pkg/web/attune_wasm_bg.wasm'))) throw new Error('pkg/web is not built (see docs/delivery.md)');
   const t0 = Date.now();
   const random = rng(SEED);
@@ -55,7 +61,7 @@ test('every event is delivered exactly once after dedupe under reloads, tab clos
     while (figures.loads < LOADS && Date.now() - t0 < BUDGET_MS) {
       // Keep one to three tabs open; they share the outbox and the send lock.
       if (tabs.length === 0 || (tabs.length < 3 && random() < 0.3)) {
-        tabs.push(await openPage(browser.context, collector.origin, `p${nextId++}`, errors));
+        tabs.push(await openPage(browser.context, collector.origin, `p${nextId++}`, errors, mode));
         figures.loads++;
       }
       const i = Math.floor(random() * tabs.length);
@@ -90,7 +96,7 @@ test('every event is delivered exactly once after dedupe under reloads, tab clos
     await collector.call('/v1/chaos', {});
     await browser.context.setOffline(false);
     for (const p of tabs.splice(0)) await p.close();
-    const last = await openPage(browser.context, collector.origin, 'drain', errors);
+    const last = await openPage(browser.context, collector.origin, 'drain', errors, mode);
     let report;
     for (let k = 0; k < 60; k++) {
       report = await last.evaluate(() => window.sdk.flush());
@@ -101,7 +107,10 @@ test('every event is delivered exactly once after dedupe under reloads, tab clos
     const tids = await last.evaluate(() => Object.keys(localStorage)
       .filter((k) => k.startsWith('test:tids:'))
       .flatMap((k) => JSON.parse(localStorage.getItem(k))));
-    const leftovers = await last.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:ob:')));
+    // Worker mode: rescues of closed pages are removed once the drain page's worker committed them.
+    await sleep(mode === 'worker' ? 1_000 : 0);
+    const leftovers = await last.evaluate(() => Object.keys(localStorage)
+      .filter((k) => k.startsWith('attune:ob:') || k.startsWith('attune:rescue:')));
     figures.tracked = tids.length;
 
     const events = await collector.call('/v1/events?event=Chaos%20Event');
@@ -116,7 +125,7 @@ test('every event is delivered exactly once after dedupe under reloads, tab clos
     const stats = await collector.call('/v1/stats');
     const seconds = (Date.now() - t0) / 1000;
     const dupRate = stats.unique ? stats.duplicates / stats.unique : 0;
-    console.log(`delivery chaos: ${figures.loads} page loads (${figures.reloads} reloads, ${figures.closes} tab closes, ` +
+    console.log(`delivery chaos (${mode} mode): ${figures.loads} page loads (${figures.reloads} reloads, ${figures.closes} tab closes, ` +
       `${figures.offlineSpells} offline spells), ${tids.length} events tracked, ${stats.unique} unique stored, ` +
       `${stats.received} received, ${stats.duplicates} duplicates (${(100 * dupRate).toFixed(1)}% of unique), ` +
       `${stats.batches} batches, chaos ${JSON.stringify(stats.chaos)}, ${seconds.toFixed(0)} s`);
@@ -125,9 +134,13 @@ test('every event is delivered exactly once after dedupe under reloads, tab clos
     assert.deepEqual(twice, [], 'an event was stored under two messageIds');
     assert.equal(seen.size, tids.length, 'no event the test did not track');
     assert.deepEqual(leftovers, [], 'outbox keys left in storage');
+    if (mode === 'worker') {
+      const marks = (await idbKeys(last)).filter((k) => k.startsWith('attune:applied:'));
+      assert.ok(marks.length >= figures.loads / 2, `the pages ran their engine in the worker (${marks.length} streams committed)`);
+    }
     assert.deepEqual(errors, [], 'no page errors');
   } finally {
     await browser.close();
     await collector.close();
   }
-});
+}

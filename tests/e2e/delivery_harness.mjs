@@ -61,3 +61,18 @@ export async function openReady(context, url, errors, label = '') {
   if (initError) throw new Error(`init failed: ${initError}`);
   return page;
 }
+
+/** Keys of the engine worker's IndexedDB database (`attune`, store `kv`) as `page` sees them. */
+export function idbKeys(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('attune');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('kv')) { db.close(); resolve([]); return; }
+      const req = db.transaction('kv').objectStore('kv').getAllKeys();
+      req.onsuccess = () => { db.close(); resolve(req.result.map(String)); };
+      req.onerror = () => reject(req.error);
+    };
+  }));
+}

@@ -44,7 +44,13 @@ impl Engine {
             return;
         }
         let key = format!("{}:decisions", self.config.storage_prefix);
-        match self.storage.set(&key, &json) {
+        // Nothing to paint early: no key at all (after `forget()`, none is left).
+        let written = if shown.is_empty() {
+            self.storage.remove(&key)
+        } else {
+            self.storage.set(&key, &json)
+        };
+        match written {
             Ok(()) => self.decision_cache = json,
             Err(e) => self.errors.push(e),
         }

@@ -1,0 +1,589 @@
+//! Worker mode, the page's half (`delivery.engine: "worker"`): the engine that
+//! persists and sends runs in the package's engine worker
+//! (`engine-worker.js`, [`crate::web::worker_host`]); the page keeps a
+//! replica of it for synchronous reads, decisions and painting.
+//!
+//! Every state-changing call becomes an op (`core::op`) of this page's
+//! stream. `track()` only stamps the call into a JS array (no conversion into
+//! Rust, no engine work); other calls are applied to the replica at once and
+//! queued behind it. One `postMessage` per [`POST_MS`] carries the queue to
+//! the worker. The replica applies queued `track`s only when something reads
+//! or changes it ([`Lane::catch_up`]), and otherwise follows the worker's
+//! profile record, reported at most once a second ([`Lane::adopt`]). Both
+//! engines run on [`Replayer`]s of one stream, so the ids they draw agree.
+//!
+//! Ops stay on the page until the worker reports them committed to
+//! IndexedDB; at `pagehide` the rest are written to `localStorage` under
+//! `{prefix}:rescue:{stream}` and the next page's worker applies them.
+
+use crate::core::engine::Engine;
+use crate::core::op::{Call, Op, Replayer};
+use crate::core::AttuneError;
+use crate::web::api::Sdk;
+use gloo_timers::callback::Timeout;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Longest time a call waits on the page before it is posted to the worker:
+/// in a burst, the calls of many tasks share one message.
+const POST_MS: f64 = 250.0;
+
+/// How long `init` waits for the worker to open its database.
+pub const READY_MS: u32 = 5_000;
+
+thread_local! {
+    static URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Where the package's entry found `engine-worker.js` (`null` or `""`: none,
+/// worker mode falls back to the page).
+#[wasm_bindgen(js_name = setEngineWorkerUrl)]
+pub fn set_engine_worker_url(url: JsValue) {
+    let url = url.as_string().filter(|u| !u.is_empty());
+    URL.with(|u| *u.borrow_mut() = url);
+}
+
+/// The engine worker's URL, when the entry set one and this browser has
+/// module workers and IndexedDB.
+pub fn worker_url() -> Option<String> {
+    let global = js_sys::global();
+    let has = |name: &str| {
+        js_sys::Reflect::get(&global, &name.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null())
+    };
+    if !has("Worker") || !has("indexedDB") {
+        return None;
+    }
+    URL.with(|u| u.borrow().clone())
+}
+
+/// The worker's `onmessage` handler, kept alive while set.
+type OnMessage = Closure<dyn FnMut(web_sys::MessageEvent)>;
+
+/// The page's side of worker mode.
+pub struct Lane {
+    worker: web_sys::Worker,
+    replayer: Replayer,
+    stream: String,
+    rescue_prefix: String,
+    seq: Cell<u64>,
+    /// Ops not posted yet (JS objects `{seq, at, type, …}`).
+    queue: RefCell<js_sys::Array>,
+    /// Posted ops the worker has not confirmed: (last seq, ops).
+    posted: RefCell<VecDeque<(u64, js_sys::Array)>>,
+    /// Last op applied to the page's replica.
+    replica: Cell<u64>,
+    timer: RefCell<Option<Timeout>>,
+    last_post: Cell<f64>,
+    /// Cumulative `[sent, failed, dropped, rejected]` last reported.
+    totals: Cell<[f64; 4]>,
+    waiting: RefCell<HashMap<u32, js_sys::Function>>,
+    next_id: Cell<u32>,
+    /// `forget()` asked and not answered yet: reports still describe the
+    /// visitor being forgotten, and are not adopted.
+    forgetting: Cell<bool>,
+    /// `experiments` assignments the worker was told about.
+    assignments: Cell<usize>,
+    on_message: RefCell<Option<OnMessage>>,
+    /// Problems found on the page side, for the SDK's `error` listeners.
+    errors: RefCell<Vec<AttuneError>>,
+    me: Weak<Lane>,
+}
+
+impl Lane {
+    /// Spawns the engine worker at `url` (the `init` message follows in
+    /// [`Lane::begin`], once the replica exists). `None` if it cannot start.
+    pub fn spawn(url: &str, prefix: &str, replayer: Replayer, stream: String) -> Option<Rc<Lane>> {
+        let opts = web_sys::WorkerOptions::new();
+        opts.set_type(web_sys::WorkerType::Module);
+        let worker = web_sys::Worker::new_with_options(url, &opts).ok()?;
+        Some(Rc::new_cyclic(|me| Lane {
+            worker,
+            replayer,
+            stream,
+            rescue_prefix: format!("{prefix}:rescue:"),
+            seq: Cell::new(0),
+            queue: RefCell::new(js_sys::Array::new()),
+            posted: RefCell::new(VecDeque::new()),
+            replica: Cell::new(0),
+            timer: RefCell::new(None),
+            last_post: Cell::new(0.0),
+            totals: Cell::new([0.0; 4]),
+            waiting: RefCell::new(HashMap::new()),
+            next_id: Cell::new(1),
+            assignments: Cell::new(0),
+            forgetting: Cell::new(false),
+            on_message: RefCell::new(None),
+            errors: RefCell::new(Vec::new()),
+            me: me.clone(),
+        }))
+    }
+
+    /// The stream's replayer (the replica engine is built on its clock and randomness).
+    pub fn replayer(&self) -> &Replayer {
+        &self.replayer
+    }
+
+    /// Sends the worker its `init` message (config, stream, the replica's
+    /// profile record, the page's environment and earlier pages' rescues) and
+    /// resolves once it answered `ready`, to the worker's profile record (the
+    /// authoritative one: the replica starts from it); `Err` with its error,
+    /// or after [`READY_MS`].
+    pub async fn begin(
+        &self,
+        config: &serde_json::Value,
+        engine: &Engine,
+    ) -> Result<Option<String>, JsValue> {
+        let rescues = self.read_rescues();
+        let (gpc, dnt) = crate::web::page::privacy_signals();
+        let consent = engine.consent_state();
+        let consent: serde_json::Map<String, serde_json::Value> =
+            ["analytics", "personalization", "marketing"]
+                .iter()
+                .filter_map(|k| consent.get(*k).map(|v| (k.to_string(), v.clone())))
+                .collect();
+        let env = serde_json::json!({
+            "gpc": gpc,
+            "dnt": dnt,
+            "environment": crate::web::page::read_environment(),
+            "localOffset": -js_sys::Date::new_0().get_timezone_offset(),
+            "page": engine.page_context(),
+            "anonymousId": engine.profile().anonymous_id,
+            "consent": consent,
+        });
+        let init = serde_json::json!({
+            "init": {
+                "config": config,
+                "stream": self.stream,
+                "profile": engine.profile().to_json(),
+                "env": env,
+                "rescues": rescues,
+            }
+        });
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            let on = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |m: web_sys::MessageEvent| {
+                    let d = m.data();
+                    if field(&d, "ready").is_truthy() {
+                        let _ = resolve.call1(&JsValue::NULL, &field(&d, "profile"));
+                    } else if field(&d, "error").is_object() {
+                        let _ = reject.call1(&JsValue::NULL, &field(&d, "error"));
+                    }
+                },
+            );
+            self.worker.set_onmessage(Some(on.as_ref().unchecked_ref()));
+            if let Ok(mut slot) = self.on_message.try_borrow_mut() {
+                *slot = Some(on);
+            }
+        });
+        let message = js_sys::JSON::parse(&init.to_string())
+            .map_err(|_| JsValue::from_str("init message"))?;
+        self.worker.post_message(&message)?;
+        let timeout = js_sys::Promise::new(&mut |_, reject| {
+            let reject = reject.clone();
+            Timeout::new(READY_MS, move || {
+                let _ = reject.call1(&JsValue::NULL, &"the engine worker did not start".into());
+            })
+            .forget();
+        });
+        let race = js_sys::Promise::race(&js_sys::Array::of2(&promise, &timeout));
+        let outcome = wasm_bindgen_futures::JsFuture::from(race).await;
+        if outcome.is_err() {
+            self.worker.terminate();
+        }
+        outcome.map(|p| p.as_string().filter(|p| !p.is_empty()))
+    }
+
+    /// Routes the worker's later messages to `sdk`.
+    pub fn listen(&self, sdk: Weak<Sdk>) {
+        let on =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| {
+                if let Some(sdk) = sdk.upgrade() {
+                    crate::web::lane_report::received(&sdk, &m.data());
+                }
+            });
+        self.worker.set_onmessage(Some(on.as_ref().unchecked_ref()));
+        if let Ok(mut slot) = self.on_message.try_borrow_mut() {
+            *slot = Some(on);
+        }
+    }
+
+    /// `track(event, properties)`: checks and stamps the call and queues it;
+    /// the properties are copied one level deep (a caller reusing its object
+    /// does not change what was tracked).
+    pub fn track(&self, event: &JsValue, props: &JsValue) -> Result<(), AttuneError> {
+        match event.as_string() {
+            Some(s) if !s.trim().is_empty() => {}
+            _ => {
+                return Err(AttuneError::input(
+                    "track.event",
+                    "expected a non-empty string",
+                ))
+            }
+        }
+        let op = js_sys::Object::new();
+        let seq = self.seq.get() + 1;
+        self.seq.set(seq);
+        set(&op, "seq", &JsValue::from_f64(seq as f64));
+        set(&op, "at", &JsValue::from_f64(js_sys::Date::now()));
+        set(&op, "type", &JsValue::from_str("track"));
+        set(&op, "event", event);
+        if props.is_object() && !js_sys::Array::is_array(props) {
+            let copy = js_sys::Object::assign(&js_sys::Object::new(), props.unchecked_ref());
+            set(&op, "properties", &copy);
+        } else if !props.is_undefined() && !props.is_null() {
+            self.seq.set(seq - 1);
+            return Err(AttuneError::input("track.properties", "expected an object"));
+        }
+        self.enqueue(&op);
+        Ok(())
+    }
+
+    /// Applies `call` to the replica (after the queued calls it has not seen)
+    /// and queues it for the worker.
+    pub fn record(&self, engine: &mut Engine, call: Call) -> crate::core::Result<bool> {
+        let errors = self.catch_up(engine);
+        self.report(errors);
+        let seq = self.seq.get() + 1;
+        self.seq.set(seq);
+        let op = Op {
+            seq,
+            at: js_sys::Date::now(),
+            call,
+        };
+        let result = self.replayer.apply(engine, &op);
+        self.replica.set(seq);
+        let text = serde_json::to_string(&op).unwrap_or_default();
+        if let Ok(js) = js_sys::JSON::parse(&text) {
+            self.enqueue(&js);
+        }
+        result
+    }
+
+    /// Records a `decide` op when the replica's decisions assigned the
+    /// visitor to another experiment (sticky bucketing lives in the profile).
+    pub fn note_assignments(&self, engine: &mut Engine) {
+        let n = engine.profile().experiments.len();
+        if n != self.assignments.replace(n) && n > 0 {
+            let _ = self.record(engine, Call::Decide { slot: None });
+            self.assignments.set(engine.profile().experiments.len());
+        }
+    }
+
+    /// Whether ops wait that the replica has not applied.
+    pub fn behind(&self) -> bool {
+        self.replica.get() < self.seq.get()
+    }
+
+    /// Applies to the replica every queued or posted op it has not applied,
+    /// as one task. Returns the errors of malformed ops (none expected).
+    pub fn catch_up(&self, engine: &mut Engine) -> Vec<AttuneError> {
+        let from = self.replica.get();
+        if from >= self.seq.get() {
+            return Vec::new();
+        }
+        let mut ops = Vec::new();
+        let mut errors = Vec::new();
+        let mut take = |list: &js_sys::Array| {
+            for item in list.iter() {
+                let seq = field(&item, "seq").as_f64().unwrap_or(0.0) as u64;
+                if seq <= from {
+                    continue;
+                }
+                match parse_op(&item) {
+                    Ok(op) => ops.push(op),
+                    Err(e) => errors.push(e),
+                }
+            }
+        };
+        if let Ok(posted) = self.posted.try_borrow() {
+            for (_, list) in posted.iter() {
+                take(list);
+            }
+        }
+        if let Ok(queue) = self.queue.try_borrow() {
+            take(&queue);
+        }
+        self.replayer.apply_task(engine, &ops);
+        self.replica.set(self.seq.get());
+        errors
+    }
+
+    /// Takes the worker's profile record as of op `applied` of this stream,
+    /// unless the replica is ahead of it. Returns whether it adopted.
+    pub fn adopt(
+        &self,
+        engine: &mut Engine,
+        profile: &str,
+        applied: u64,
+    ) -> crate::core::Result<bool> {
+        if self.replica.get() > applied || self.forgetting.get() {
+            return Ok(false);
+        }
+        engine.adopt_profile(profile)?;
+        // The page's copy serves the next page's first paint.
+        engine.keep_adopted_profile();
+        self.replica.set(applied);
+        self.assignments.set(engine.profile().experiments.len());
+        Ok(true)
+    }
+
+    /// The worker committed every op up to `seq`: the page forgets them.
+    pub fn confirmed(&self, seq: u64) {
+        if let Ok(mut posted) = self.posted.try_borrow_mut() {
+            while posted.front().is_some_and(|(last, _)| *last <= seq) {
+                posted.pop_front();
+            }
+        }
+    }
+
+    /// Posts the queue now (one message).
+    pub fn post(&self) {
+        if let Ok(mut t) = self.timer.try_borrow_mut() {
+            *t = None;
+        }
+        self.last_post.set(js_sys::Date::now());
+        let ops = match self.queue.try_borrow_mut() {
+            Ok(mut q) if q.length() > 0 => std::mem::replace(&mut *q, js_sys::Array::new()),
+            _ => return,
+        };
+        let last = self.seq.get();
+        let message = js_sys::Object::new();
+        set(&message, "ops", &ops);
+        if self.worker.post_message(&message).is_err() {
+            // A value structured clone refuses (a function, a DOM node): post
+            // what JSON keeps of each op; an op JSON refuses is dropped.
+            let (kept, errors) = json_copies(&ops);
+            set(&message, "ops", &kept);
+            let _ = self.worker.post_message(&message);
+            if let Ok(mut p) = self.posted.try_borrow_mut() {
+                p.push_back((last, kept));
+            }
+            self.report(errors);
+            return;
+        }
+        if let Ok(mut p) = self.posted.try_borrow_mut() {
+            p.push_back((last, ops));
+        }
+    }
+
+    /// Posts a control message (`{name: id}`) after the queue; the promise
+    /// resolves with the worker's answer (`{answer: id, …}`).
+    pub fn ask(&self, name: &str) -> js_sys::Promise {
+        self.post();
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1).max(1));
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Ok(mut w) = self.waiting.try_borrow_mut() {
+                w.insert(id, resolve);
+            }
+        });
+        let message = js_sys::Object::new();
+        set(&message, name, &JsValue::from(id));
+        if self.worker.post_message(&message).is_err() {
+            self.answer(id, &JsValue::NULL);
+        }
+        promise
+    }
+
+    /// Resolves the question `id` with `value`.
+    pub fn answer(&self, id: u32, value: &JsValue) {
+        let f = self
+            .waiting
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut w| w.remove(&id));
+        if let Some(f) = f {
+            let _ = f.call1(&JsValue::NULL, value);
+        }
+    }
+
+    /// `visibilitychange` → hidden: post what waits and let the worker send now.
+    pub fn hidden(&self) {
+        self.post();
+        let message = js_sys::Object::new();
+        set(&message, "hidden", &JsValue::TRUE);
+        let _ = self.worker.post_message(&message);
+    }
+
+    /// `pagehide`: writes every op the worker has not confirmed under this
+    /// stream's rescue key (the next page's worker applies them).
+    pub fn exit(&self) {
+        let all = js_sys::Array::new();
+        if let Ok(posted) = self.posted.try_borrow() {
+            for (_, list) in posted.iter() {
+                for op in list.iter() {
+                    all.push(&op);
+                }
+            }
+        }
+        if let Ok(q) = self.queue.try_borrow() {
+            for op in q.iter() {
+                all.push(&op);
+            }
+        }
+        if all.length() == 0 {
+            return;
+        }
+        let (kept, _) = json_copies(&all);
+        let Ok(ops) = js_sys::JSON::stringify(&kept) else {
+            return;
+        };
+        let text = format!(
+            r#"{{"stream":"{}","ops":{}}}"#,
+            self.stream,
+            String::from(ops)
+        );
+        if let Some(s) = local_storage() {
+            let _ = s.set_item(&format!("{}{}", self.rescue_prefix, self.stream), &text);
+        }
+    }
+
+    /// `forget()`: the calls not yet sent are dropped with the rest.
+    pub fn clear(&self) {
+        if let Ok(mut q) = self.queue.try_borrow_mut() {
+            *q = js_sys::Array::new();
+        }
+        if let Ok(mut p) = self.posted.try_borrow_mut() {
+            p.clear();
+        }
+        self.replica.set(self.seq.get());
+        self.forgetting.set(true);
+        if let Some(s) = local_storage() {
+            for key in rescue_keys(&s, &self.rescue_prefix) {
+                let _ = s.remove_item(&key);
+            }
+        }
+    }
+
+    /// The worker answered `forget`: its later reports describe the new visitor.
+    pub fn forgotten(&self) {
+        self.forgetting.set(false);
+    }
+
+    /// A rescue was committed by the worker: its key may go.
+    pub fn rescued(&self, stream: &str) {
+        if let Some(s) = local_storage() {
+            let _ = s.remove_item(&format!("{}{}", self.rescue_prefix, stream));
+        }
+    }
+
+    /// Stores the worker's cumulative totals; returns the previous ones.
+    pub fn swap_totals(&self, now: [f64; 4]) -> [f64; 4] {
+        self.totals.replace(now)
+    }
+
+    /// Keeps `errors` for [`Lane::take_errors`].
+    pub fn report(&self, errors: Vec<AttuneError>) {
+        if let Ok(mut e) = self.errors.try_borrow_mut() {
+            e.extend(errors);
+        }
+    }
+
+    /// The page-side problems since the last call.
+    pub fn take_errors(&self) -> Vec<AttuneError> {
+        self.errors
+            .try_borrow_mut()
+            .map(|mut e| std::mem::take(&mut *e))
+            .unwrap_or_default()
+    }
+
+    fn enqueue(&self, op: &JsValue) {
+        let len = match self.queue.try_borrow() {
+            Ok(q) => q.push(op),
+            Err(_) => return,
+        };
+        if len == 1 && self.timer.try_borrow().is_ok_and(|t| t.is_none()) {
+            let wait = (POST_MS - (js_sys::Date::now() - self.last_post.get())).clamp(0.0, POST_MS);
+            let me = self.me.clone();
+            let timer = Timeout::new(wait as u32, move || {
+                if let Some(lane) = me.upgrade() {
+                    lane.post();
+                }
+            });
+            if let Ok(mut t) = self.timer.try_borrow_mut() {
+                *t = Some(timer);
+            }
+        }
+    }
+
+    fn read_rescues(&self) -> Vec<serde_json::Value> {
+        let Some(s) = local_storage() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for key in rescue_keys(&s, &self.rescue_prefix) {
+            let text = s.get_item(&key).ok().flatten().unwrap_or_default();
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v)
+                    if v.get("stream").is_some_and(|s| s.is_string())
+                        && v.get("ops").is_some_and(|o| o.is_array()) =>
+                {
+                    out.push(v)
+                }
+                _ => {
+                    let _ = s.remove_item(&key); // unreadable: nothing to rescue
+                }
+            }
+        }
+        out
+    }
+}
+
+fn parse_op(item: &JsValue) -> Result<Op, AttuneError> {
+    let text = js_sys::JSON::stringify(item)
+        .map(String::from)
+        .map_err(|_| AttuneError::input("ops", "not JSON-compatible"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| AttuneError::input("ops", e.to_string()))?;
+    serde::Deserialize::deserialize(&value)
+        .map_err(|e: serde_json::Error| AttuneError::input("ops", e.to_string()))
+}
+
+/// JSON round-trips of `ops` (values JSON cannot hold left out as JSON does);
+/// an op JSON refuses (a cycle, a BigInt) is dropped with an error.
+fn json_copies(ops: &js_sys::Array) -> (js_sys::Array, Vec<AttuneError>) {
+    let kept = js_sys::Array::new();
+    let mut errors = Vec::new();
+    for op in ops.iter() {
+        match js_sys::JSON::stringify(&op)
+            .ok()
+            .and_then(|t| js_sys::JSON::parse(&String::from(t)).ok())
+        {
+            Some(copy) => {
+                kept.push(&copy);
+            }
+            None => errors.push(AttuneError::input(
+                "track.properties",
+                format!(
+                    "not JSON-compatible, call to '{}' dropped",
+                    field(&op, "event").as_string().unwrap_or_default()
+                ),
+            )),
+        }
+    }
+    (kept, errors)
+}
+
+fn rescue_keys(s: &web_sys::Storage, prefix: &str) -> Vec<String> {
+    let n = s.length().unwrap_or(0);
+    (0..n)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(prefix))
+        .collect()
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// `obj[key]`, or `undefined`.
+pub fn field(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+}

@@ -1,0 +1,98 @@
+//! Worker mode: what the engine worker tells the page (see `web::lane`).
+//! Commit confirmations free the page's copies of ops, the profile record
+//! refreshes the replica (then slots repaint and segment listeners fire as
+//! after any change), delivery totals become `delivery` events, errors go to
+//! `error` listeners, and answers resolve `flush()` / `forget()`.
+
+use crate::web::api::{Attune, Sdk};
+use crate::web::lane::field;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Handles one message of the worker.
+pub fn received(sdk: &Rc<Sdk>, data: &JsValue) {
+    let Some(lane) = sdk.lane.clone() else {
+        return;
+    };
+    let num = |k: &str| field(data, k).as_f64();
+    if let Some(seq) = num("confirmed") {
+        lane.confirmed(seq as u64);
+    }
+    if let Some(stream) = field(data, "rescued").as_string() {
+        lane.rescued(&stream);
+    }
+    let error = field(data, "error");
+    if error.is_object() {
+        sdk.report_js(plain_to_error(&error));
+    }
+    if let Some(id) = num("flushed") {
+        let report = js_sys::Object::new();
+        for k in ["sent", "pending", "failed"] {
+            let v = num(k).unwrap_or(0.0);
+            let _ = js_sys::Reflect::set(&report, &k.into(), &JsValue::from_f64(v));
+        }
+        lane.answer(id as u32, &report);
+    }
+    if let Some(id) = num("forgotten") {
+        lane.forgotten();
+        lane.answer(id as u32, &JsValue::UNDEFINED);
+    }
+    if let (Some(profile), Some(applied)) = (field(data, "profile").as_string(), num("applied")) {
+        adopt(sdk, &profile, applied as u64);
+    }
+    let totals = field(data, "totals");
+    if js_sys::Array::is_array(&totals) {
+        let t = js_sys::Array::from(&totals);
+        let get = |i: u32| t.get(i).as_f64().unwrap_or(0.0);
+        let now = [get(0), get(1), get(2), get(3)];
+        let last = lane.swap_totals(now);
+        if now != last {
+            let delta = serde_json::json!({
+                "sent": now[0] - last[0],
+                "failed": now[1] - last[1],
+                "dropped": now[2] - last[2],
+                "rejected": now[3] - last[3],
+                "pending": num("pending").unwrap_or(0.0),
+            });
+            sdk.emit("delivery", &crate::web::convert::to_js(&delta));
+        }
+    }
+}
+
+/// Takes the worker's profile record into the replica unless the replica is
+/// ahead; then repaints and notifies as after any change.
+fn adopt(sdk: &Rc<Sdk>, profile: &str, applied: u64) {
+    let Some(lane) = sdk.lane.clone() else {
+        return;
+    };
+    let (before, outcome) = match sdk.engine.try_borrow_mut() {
+        Ok(mut e) => {
+            let before = e.segments().to_vec();
+            let outcome = lane.adopt(&mut e, profile, applied);
+            if matches!(outcome, Ok(true)) {
+                // The worker's anonymous id wins (after forget(), for one).
+                let _ = crate::web::api::sync_cookie(&mut e);
+            }
+            (before, outcome)
+        }
+        Err(_) => return,
+    };
+    match outcome {
+        Ok(true) => Attune::from_sdk(sdk.clone()).refresh_page(&before),
+        Ok(false) => {}
+        Err(e) => sdk.report(vec![e]),
+    }
+}
+
+/// A JS `Error` from the worker's plain `{name, code, path, message}`.
+fn plain_to_error(plain: &JsValue) -> JsValue {
+    let message = field(plain, "message").as_string().unwrap_or_default();
+    let err: JsValue = js_sys::Error::new(&message).into();
+    for k in ["name", "code", "path"] {
+        let v = field(plain, k);
+        if !v.is_undefined() {
+            let _ = js_sys::Reflect::set(&err, &k.into(), &v);
+        }
+    }
+    err
+}

@@ -1,0 +1,138 @@
+// End-to-end test of worker mode (`delivery: { engine: 'worker' }`) through the
+// package's ESM entry in real Chromium against the dev collector: the page's
+// replica answers reads and decisions at once after track(), the worker stores
+// and sends every event once, flush()/on('delivery')/on('error') report the
+// worker's work, a reload keeps the profile, and forget() empties both the
+// page's storage and the worker's IndexedDB database.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, idbKeys, launch, openReady, startCollector } from './delivery_harness.mjs';
+
+async function eventsUntil(collector, ok, tries = 60) {
+  let events = [];
+  for (let k = 0; k < tries; k++) {
+    events = await collector.call('/v1/events');
+    if (ok(events)) break;
+    await sleep(250);
+  }
+  return events;
+}
+
+test('worker mode: reads see calls at once, the worker delivers each event once, forget() empties both sides', { timeout: 120_000 }, async () => {
+  if (!existsSync(join(ROOT, 'pkg/web/attune_wasm_bg.wasm'))) throw new Error('pkg/web is not built (make build)');
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    let page = await openReady(browser.context, `${collector.origin}/worker-mode.html`, errors);
+    const now = await page.evaluate(() => {
+      for (let i = 0; i < 3; i++) window.sdk.track('Product Viewed', { sku: `A${i}` });
+      const hero = window.sdk.decide('hero');
+      return { segments: window.sdk.segments(), variant: hero && hero.variant };
+    });
+    assert.deepEqual(now, { segments: ['browser'], variant: 'browsing' }, 'the replica caught up before the read');
+    await page.evaluate(() => window.sdk.identify('u-1', { plan: 'pro' }));
+    const report = await page.evaluate(() => window.sdk.flush());
+    assert.equal(report.pending, 0, `flush: ${JSON.stringify(report)}`);
+    const events = await eventsUntil(collector, (l) => l.some((e) => e.type === 'identify'));
+    const tracks = events.filter((e) => e.event === 'Product Viewed');
+    assert.deepEqual(tracks.map((e) => e.properties.sku), ['A0', 'A1', 'A2']);
+    const identify = events.find((e) => e.type === 'identify');
+    assert.equal(identify && identify.userId, 'u-1');
+    const ids = events.map((e) => e.messageId);
+    assert.equal(new Set(ids).size, ids.length, 'each event once');
+    assert.ok(tracks.every((e) => e.anonymousId === identify.anonymousId), 'one visitor');
+    // Nothing of the outbox on the page: the worker's IndexedDB holds it.
+    const pageKeys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:ob:')));
+    assert.deepEqual(pageKeys, []);
+    assert.ok((await idbKeys(page)).length > 0, 'the worker committed to IndexedDB');
+    // on('delivery') reports the worker's sends (reports come at most once a second).
+    await page.waitForFunction(() => window.__delivery.some((d) => d.sent > 0), null, { timeout: 5_000 });
+
+    // A reload keeps the visitor: the replica starts from the stored profile.
+    await page.reload();
+    await page.waitForFunction(() => window.ready || window.initError);
+    const after = await page.evaluate(() => ({ segments: window.sdk.segments(), profile: window.sdk.profile() }));
+    assert.deepEqual({ segments: after.segments, userId: after.profile.userId }, { segments: ['browser'], userId: 'u-1' },
+      JSON.stringify(after.profile));
+
+    await page.evaluate(() => window.sdk.forget());
+    await sleep(1_500); // the worker's next report
+    assert.deepEqual(await idbKeys(page), [], 'the worker kept nothing');
+    const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune')));
+    assert.deepEqual(left, [], 'the page kept nothing');
+    const forgets = await collector.call('/v1/forget');
+    assert.ok(JSON.stringify(forgets).includes(identify.anonymousId), 'the deletion request reached the collector');
+    assert.deepEqual(await page.evaluate(() => window.__errors), []);
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
+
+test('worker mode: bad calls throw AttuneErrors with paths; unclonable values are reported and the rest arrives', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const page = await openReady(browser.context, `${collector.origin}/worker-mode.html`, errors);
+    const thrown = await page.evaluate(() => ['', 5].map((bad, i) => {
+      try { window.sdk.track(i === 0 ? bad : 'X', i === 0 ? undefined : bad); return null; } catch (e) { return { name: e.name, code: e.code, path: e.path }; }
+    }));
+    assert.deepEqual(thrown, [
+      { name: 'AttuneError', code: 'invalid_input', path: 'track.event' },
+      { name: 'AttuneError', code: 'invalid_input', path: 'track.properties' },
+    ]);
+    await page.evaluate(() => {
+      window.sdk.track('Fn', { a: 1, f() {} }); // structured clone refuses a function
+      window.sdk.track('After', { c: 2 });
+    });
+    const events = await eventsUntil(collector, (l) => l.some((e) => e.event === 'After'));
+    assert.deepEqual(events.filter((e) => e.type === 'track').map((e) => [e.event, e.properties]),
+      [['Fn', { a: 1 }], ['After', { c: 2 }]]);
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
+
+test('worker mode: calls of a tab closed before its worker confirmed them are rescued by the next page, once', { timeout: 90_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const rounds = 5;
+    for (let r = 0; r < rounds; r++) {
+      const page = await openReady(browser.context, `${collector.origin}/worker-mode.html`, errors);
+      await page.evaluate((r) => { for (let k = 0; k < 20; k++) window.sdk.track('Rescue Event', { tid: r * 20 + k }); }, r);
+      await page.close({ runBeforeUnload: true }); // before the 250 ms post: only the rescue has them
+    }
+    // A page without the SDK sees the rescues the closed tabs wrote.
+    const plain = await browser.context.newPage();
+    await plain.goto(`${collector.origin}/esm.html`);
+    const written = await plain.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:rescue:')).length);
+    assert.ok(written >= 1, `rescue keys written at pagehide: ${written}`);
+    const next = await openReady(browser.context, `${collector.origin}/worker-mode.html`, errors);
+    let seen = new Map();
+    for (let k = 0; k < 60; k++) {
+      const list = await collector.call('/v1/events?event=Rescue%20Event');
+      seen = new Map();
+      for (const e of list) seen.set(e.properties.tid, (seen.get(e.properties.tid) || 0) + 1);
+      if (seen.size >= rounds * 20) break;
+      await sleep(250);
+    }
+    assert.equal(seen.size, rounds * 20, 'every call arrived');
+    assert.deepEqual([...seen].filter(([, n]) => n > 1), [], 'each once');
+    const left = await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:rescue:')));
+    assert.deepEqual(left, [], 'rescues are removed once committed');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
