@@ -17,24 +17,18 @@ if [[ ! -d "$DIR/node_modules" ]]; then
 fi
 [[ -f "$DIR/dist/segment.js" ]] || (cd "$DIR" && node build.mjs)
 
-mkdir -p "$DIR/dist/attune"
-cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$ROOT/pkg/src/sender.js" "$DIR/dist/attune/"
-# Worker mode (`attune@workermode=1`): the package's layout for its engine worker
-# (src/engine-worker.js imports ../web/attune_wasm.js) and its page client.
 mkdir -p "$DIR/dist/attune/web" "$DIR/dist/attune/src"
+rm -f "$DIR/dist/attune/"*.js "$DIR/dist/attune/src/"*.js
+# The package's layout: its browser ESM entry (src/index.js: the wasm, the delivery
+# worker sender.js, the engine worker engine-worker.js, worker mode's track()) over web/.
 cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$DIR/dist/attune/web/"
-rm -f "$DIR/dist/attune/src/engine-client.js"
-cp "$ROOT/pkg/src/engine-worker.js" "$DIR/dist/attune/src/"
+cp "$ROOT/pkg/src/index.js" "$ROOT/pkg/src/worker-track.js" "$ROOT/pkg/src/sender.js" \
+  "$ROOT/pkg/src/engine-worker.js" "$DIR/dist/attune/src/"
 # The demo's config (6 segments, 9 placements, an experiment), for `attune@demo=1`.
 cp "$ROOT/www/attune.config.json" "$DIR/dist/attune/demo.config.json"
-# A module that instantiates the wasm and exposes the promise of `init`.
+# A module that loads the package's entry and exposes the promise of its `init`.
 cat > "$DIR/dist/attune/attune-bench.js" <<'JS'
-import initWasm, { init, setSenderUrl, setEngineWorkerUrl } from './attune_wasm.js';
-window.__attuneP = initWasm({ module_or_path: new URL('./attune_wasm_bg.wasm', import.meta.url) }).then(() => {
-  setSenderUrl(new URL('./sender.js', import.meta.url).href); // as the package's entries do
-  setEngineWorkerUrl(new URL('./src/engine-worker.js', import.meta.url).href);
-  return init;
-});
+window.__attuneP = import('./src/index.js').then((m) => m.init);
 JS
 # The adapter, appended to the copy's sdks.mjs (an older one is replaced).
 sed -i "/^\/\/ Attune (added by attune's bench/,\$d" "$DIR/sdks.mjs"

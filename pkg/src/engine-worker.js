@@ -24,13 +24,15 @@
 //   out: { ready: true, profile }                  `profile`: the profile record the engine
 //            started from (IndexedDB's, or the page's copy when that was newer)
 //        { rescued: stream }                       a rescue is committed (its key may go)
-//        { confirmed, applied, totals: [sent, failed, dropped, rejected], pending, profile? }
+//        { confirmed, applied, totals: [sent, failed, dropped, rejected], pending, profile?, segments? }
 //            a report, at most every REPORT_MS (and right before a flushed or
 //            forgotten answer): `confirmed` is the last op committed to IndexedDB
 //            (the page may forget calls up to it), `applied` the last op applied,
 //            `totals` counts since start, `pending` events in the outbox;
-//            `profile`, the profile record for the page's localStorage, only
-//            when it changed since the last report that carried it
+//            `profile`, the profile record for the page's replica, only when it
+//            changed since the last report that carried it, with `segments`,
+//            the membership it gives (the page adopts it at once only when that
+//            differs from its own, else at its next read)
 //        { flushed: id, sent, pending, failed }   sent/failed during the flush
 //        { forgotten: id, error? }                 erased (error: the commit failed)
 //        { error: { name, code, path, message } }
@@ -136,6 +138,7 @@ function report() {
   if (profile !== lastProfile) {
     lastProfile = profile;
     out.profile = profile;
+    out.segments = engine.segments();
   }
   self.postMessage(out);
 }

@@ -1,6 +1,7 @@
 // Browser ESM entry of the `attune` package: instantiates the wasm once, then
 // re-exports the engine's API. `init(config)` resolves to an SDK instance.
-import initWasm, { setSenderUrl, setEngineWorkerUrl } from '../web/attune_wasm.js';
+import initWasm, { init as startEngine, setSenderUrl, setEngineWorkerUrl } from '../web/attune_wasm.js';
+import { withWorkerTrack } from './worker-track.js';
 
 await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
 // Batches are sent from this package's worker (sender.js), off the main thread.
@@ -9,7 +10,15 @@ setSenderUrl(new URL('./sender.js', import.meta.url).href);
 // package's engine worker (a module worker importing ../web/attune_wasm.js).
 setEngineWorkerUrl(new URL('./engine-worker.js', import.meta.url).href);
 
-export { init, evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';
+export { evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';
+
+/**
+ * Starts Attune with `config` and resolves to the SDK instance. In worker mode
+ * (`delivery: { engine: 'worker' }`) its track() runs in plain JS.
+ */
+export async function init(config) {
+  return withWorkerTrack(await startEngine(config));
+}
 
 /**
  * Opens (or with `on === false` closes) the debug overlay for an SDK instance.

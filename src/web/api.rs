@@ -307,6 +307,17 @@ impl Attune {
         self.change_soon(|e| e.track(&event, props))
     }
 
+    /// Worker mode's queue, shared with the package's entry so that `track()`
+    /// runs as plain JS (`pkg/src/worker-track.js`): `{ q, seq, kick }`;
+    /// `undefined` when the engine runs on the page. Internal.
+    #[wasm_bindgen(js_name = __workerQueue)]
+    pub fn worker_queue(&self) -> JsValue {
+        self.sdk
+            .lane
+            .as_ref()
+            .map_or(JsValue::UNDEFINED, |l| l.handle().clone().into())
+    }
+
     /// Identifies the visitor: `identify(userId, traits?)` or `identify(traits)`.
     pub fn identify(&self, user_id: JsValue, traits: JsValue) -> Result<(), JsValue> {
         let (user_id, traits) = if user_id.is_object() {

@@ -68,9 +68,12 @@ pub struct Lane {
     replayer: Replayer,
     stream: String,
     rescue_prefix: String,
-    seq: Cell<u64>,
-    /// Ops not posted yet (JS objects `{seq, at, type, …}`).
-    queue: RefCell<js_sys::Array>,
+    /// What the page's `track()` shares with this side, so that the package's
+    /// entry can queue calls in plain JS (`Attune::lane`): `{ q, seq, kick }`,
+    /// the ops not posted yet (JS objects `{seq, at, type, …}`), the last seq
+    /// given out, and the function that plans the next post.
+    handle: js_sys::Object,
+    _kick: Closure<dyn Fn()>,
     /// Posted ops the worker has not confirmed: (last seq, ops).
     posted: RefCell<VecDeque<(u64, js_sys::Array)>>,
     /// Last op applied to the page's replica.
@@ -81,6 +84,9 @@ pub struct Lane {
     totals: Cell<[f64; 4]>,
     waiting: RefCell<HashMap<u32, js_sys::Function>>,
     next_id: Cell<u32>,
+    /// The worker's latest profile record and the op it is as of, kept for
+    /// the next read when it did not change segment membership.
+    stash: RefCell<Option<(String, u64)>>,
     /// `forget()` asked and not answered yet: reports still describe the
     /// visitor being forgotten, and are not adopted.
     forgetting: Cell<bool>,
@@ -89,6 +95,9 @@ pub struct Lane {
     on_message: RefCell<Option<OnMessage>>,
     /// Problems found on the page side, for the SDK's `error` listeners.
     errors: RefCell<Vec<AttuneError>>,
+    /// `"seq"`, `"at"`, `"type"`, `"event"`, `"properties"`, `"track"` as JS
+    /// strings, made once: each string made from Rust is a `TextDecoder` call.
+    keys: [JsValue; 6],
     me: Weak<Lane>,
 }
 
@@ -99,26 +108,51 @@ impl Lane {
         let opts = web_sys::WorkerOptions::new();
         opts.set_type(web_sys::WorkerType::Module);
         let worker = web_sys::Worker::new_with_options(url, &opts).ok()?;
-        Some(Rc::new_cyclic(|me| Lane {
-            worker,
-            replayer,
-            stream,
-            rescue_prefix: format!("{prefix}:rescue:"),
-            seq: Cell::new(0),
-            queue: RefCell::new(js_sys::Array::new()),
-            posted: RefCell::new(VecDeque::new()),
-            replica: Cell::new(0),
-            timer: RefCell::new(None),
-            last_post: Cell::new(0.0),
-            totals: Cell::new([0.0; 4]),
-            waiting: RefCell::new(HashMap::new()),
-            next_id: Cell::new(1),
-            assignments: Cell::new(0),
-            forgetting: Cell::new(false),
-            on_message: RefCell::new(None),
-            errors: RefCell::new(Vec::new()),
-            me: me.clone(),
+        Some(Rc::new_cyclic(|me: &Weak<Lane>| {
+            let shared = handle(me.clone());
+            Lane {
+                worker,
+                replayer,
+                stream,
+                rescue_prefix: format!("{prefix}:rescue:"),
+                handle: shared.0,
+                _kick: shared.1,
+                posted: RefCell::new(VecDeque::new()),
+                replica: Cell::new(0),
+                timer: RefCell::new(None),
+                last_post: Cell::new(0.0),
+                totals: Cell::new([0.0; 4]),
+                waiting: RefCell::new(HashMap::new()),
+                next_id: Cell::new(1),
+                assignments: Cell::new(0),
+                forgetting: Cell::new(false),
+                stash: RefCell::new(None),
+                on_message: RefCell::new(None),
+                errors: RefCell::new(Vec::new()),
+                keys: ["seq", "at", "type", "event", "properties", "track"].map(JsValue::from_str),
+                me: me.clone(),
+            }
         }))
+    }
+
+    /// The object the package's entry queues `track()` calls into (see
+    /// `handle`); its `kick` lives as long as this lane.
+    pub fn handle(&self) -> &js_sys::Object {
+        &self.handle
+    }
+
+    fn seq(&self) -> u64 {
+        field(&self.handle, "seq").as_f64().unwrap_or(0.0) as u64
+    }
+
+    fn set_seq(&self, seq: u64) {
+        set(&self.handle, "seq", &JsValue::from_f64(seq as f64));
+    }
+
+    fn queue(&self) -> js_sys::Array {
+        field(&self.handle, "q")
+            .dyn_into::<js_sys::Array>()
+            .unwrap_or_else(|_| js_sys::Array::new())
     }
 
     /// The stream's replayer (the replica engine is built on its clock and randomness).
@@ -214,28 +248,39 @@ impl Lane {
     /// the properties are copied one level deep (a caller reusing its object
     /// does not change what was tracked).
     pub fn track(&self, event: &JsValue, props: &JsValue) -> Result<(), AttuneError> {
-        match event.as_string() {
-            Some(s) if !s.trim().is_empty() => {}
-            _ => {
-                return Err(AttuneError::input(
-                    "track.event",
-                    "expected a non-empty string",
-                ))
-            }
+        // No string crosses into Rust: every crossing here is a plain JS call.
+        let named = event
+            .dyn_ref::<js_sys::JsString>()
+            .is_some_and(|s| s.trim().length() > 0);
+        if !named {
+            return Err(AttuneError::input(
+                "track.event",
+                "expected a non-empty string",
+            ));
         }
-        let op = js_sys::Object::new();
-        let seq = self.seq.get() + 1;
-        self.seq.set(seq);
-        set(&op, "seq", &JsValue::from_f64(seq as f64));
-        set(&op, "at", &JsValue::from_f64(js_sys::Date::now()));
-        set(&op, "type", &JsValue::from_str("track"));
-        set(&op, "event", event);
-        if props.is_object() && !js_sys::Array::is_array(props) {
-            let copy = js_sys::Object::assign(&js_sys::Object::new(), props.unchecked_ref());
-            set(&op, "properties", &copy);
-        } else if !props.is_undefined() && !props.is_null() {
-            self.seq.set(seq - 1);
+        let copy = if props.is_undefined() || props.is_null() {
+            None
+        } else if props.is_object() && !js_sys::Array::is_array(props) {
+            Some(js_sys::Object::assign(
+                &js_sys::Object::new(),
+                props.unchecked_ref(),
+            ))
+        } else {
             return Err(AttuneError::input("track.properties", "expected an object"));
+        };
+        let seq = self.seq() + 1;
+        self.set_seq(seq);
+        let op = js_sys::Object::new();
+        let [k_seq, k_at, k_type, k_event, k_props, v_track] = &self.keys;
+        let put = |k: &JsValue, v: &JsValue| {
+            let _ = js_sys::Reflect::set(&op, k, v);
+        };
+        put(k_seq, &JsValue::from_f64(seq as f64));
+        put(k_at, &JsValue::from_f64(js_sys::Date::now()));
+        put(k_type, v_track);
+        put(k_event, event);
+        if let Some(copy) = copy {
+            put(k_props, &copy);
         }
         self.enqueue(&op);
         Ok(())
@@ -246,8 +291,8 @@ impl Lane {
     pub fn record(&self, engine: &mut Engine, call: Call) -> crate::core::Result<bool> {
         let errors = self.catch_up(engine);
         self.report(errors);
-        let seq = self.seq.get() + 1;
-        self.seq.set(seq);
+        let seq = self.seq() + 1;
+        self.set_seq(seq);
         let op = Op {
             seq,
             at: js_sys::Date::now(),
@@ -274,18 +319,32 @@ impl Lane {
 
     /// Whether ops wait that the replica has not applied.
     pub fn behind(&self) -> bool {
-        self.replica.get() < self.seq.get()
+        self.replica.get() < self.seq() || self.stash.try_borrow().is_ok_and(|s| s.is_some())
+    }
+
+    /// Keeps the worker's record for the next read (see `stash`).
+    pub fn keep(&self, profile: String, applied: u64) {
+        if let Ok(mut s) = self.stash.try_borrow_mut() {
+            *s = Some((profile, applied));
+        }
     }
 
     /// Applies to the replica every queued or posted op it has not applied,
     /// as one task. Returns the errors of malformed ops (none expected).
     pub fn catch_up(&self, engine: &mut Engine) -> Vec<AttuneError> {
+        let mut errors = Vec::new();
+        let kept = self.stash.try_borrow_mut().ok().and_then(|mut s| s.take());
+        if let Some((profile, applied)) = kept {
+            if let Err(e) = self.adopt(engine, &profile, applied) {
+                errors.push(e);
+            }
+        }
         let from = self.replica.get();
-        if from >= self.seq.get() {
-            return Vec::new();
+        let seq = self.seq();
+        if from >= seq {
+            return errors;
         }
         let mut ops = Vec::new();
-        let mut errors = Vec::new();
         let mut take = |list: &js_sys::Array| {
             for item in list.iter() {
                 let seq = field(&item, "seq").as_f64().unwrap_or(0.0) as u64;
@@ -303,11 +362,9 @@ impl Lane {
                 take(list);
             }
         }
-        if let Ok(queue) = self.queue.try_borrow() {
-            take(&queue);
-        }
+        take(&self.queue());
         self.replayer.apply_task(engine, &ops);
-        self.replica.set(self.seq.get());
+        self.replica.set(seq);
         errors
     }
 
@@ -321,6 +378,9 @@ impl Lane {
     ) -> crate::core::Result<bool> {
         if self.replica.get() > applied || self.forgetting.get() {
             return Ok(false);
+        }
+        if let Ok(mut s) = self.stash.try_borrow_mut() {
+            *s = None;
         }
         engine.adopt_profile(profile)?;
         // The page's copy serves the next page's first paint.
@@ -345,11 +405,12 @@ impl Lane {
             *t = None;
         }
         self.last_post.set(js_sys::Date::now());
-        let ops = match self.queue.try_borrow_mut() {
-            Ok(mut q) if q.length() > 0 => std::mem::replace(&mut *q, js_sys::Array::new()),
-            _ => return,
-        };
-        let last = self.seq.get();
+        let ops = self.queue();
+        if ops.length() == 0 {
+            return;
+        }
+        set(&self.handle, "q", &js_sys::Array::new());
+        let last = self.seq();
         let message = js_sys::Object::new();
         set(&message, "ops", &ops);
         if self.worker.post_message(&message).is_err() {
@@ -419,10 +480,8 @@ impl Lane {
                 }
             }
         }
-        if let Ok(q) = self.queue.try_borrow() {
-            for op in q.iter() {
-                all.push(&op);
-            }
+        for op in self.queue().iter() {
+            all.push(&op);
         }
         if all.length() == 0 {
             return;
@@ -443,14 +502,15 @@ impl Lane {
 
     /// `forget()`: the calls not yet sent are dropped with the rest.
     pub fn clear(&self) {
-        if let Ok(mut q) = self.queue.try_borrow_mut() {
-            *q = js_sys::Array::new();
-        }
+        set(&self.handle, "q", &js_sys::Array::new());
         if let Ok(mut p) = self.posted.try_borrow_mut() {
             p.clear();
         }
-        self.replica.set(self.seq.get());
+        self.replica.set(self.seq());
         self.forgetting.set(true);
+        if let Ok(mut s) = self.stash.try_borrow_mut() {
+            *s = None;
+        }
         if let Some(s) = local_storage() {
             for key in rescue_keys(&s, &self.rescue_prefix) {
                 let _ = s.remove_item(&key);
@@ -491,11 +551,14 @@ impl Lane {
     }
 
     fn enqueue(&self, op: &JsValue) {
-        let len = match self.queue.try_borrow() {
-            Ok(q) => q.push(op),
-            Err(_) => return,
-        };
-        if len == 1 && self.timer.try_borrow().is_ok_and(|t| t.is_none()) {
+        if self.queue().push(op) == 1 {
+            self.plan();
+        }
+    }
+
+    /// Arms the post timer unless it is armed (the queue's first op calls this).
+    fn plan(&self) {
+        if self.timer.try_borrow().is_ok_and(|t| t.is_none()) {
             let wait = (POST_MS - (js_sys::Date::now() - self.last_post.get())).clamp(0.0, POST_MS);
             let me = self.me.clone();
             let timer = Timeout::new(wait as u32, move || {
@@ -530,6 +593,20 @@ impl Lane {
         }
         out
     }
+}
+
+/// The shared `{ q, seq, kick }` object and `kick`'s closure.
+fn handle(me: Weak<Lane>) -> (js_sys::Object, Closure<dyn Fn()>) {
+    let obj = js_sys::Object::new();
+    set(&obj, "q", &js_sys::Array::new());
+    set(&obj, "seq", &JsValue::from_f64(0.0));
+    let kick = Closure::<dyn Fn()>::new(move || {
+        if let Some(lane) = me.upgrade() {
+            lane.plan();
+        }
+    });
+    set(&obj, "kick", kick.as_ref());
+    (obj, kick)
 }
 
 fn parse_op(item: &JsValue) -> Result<Op, AttuneError> {

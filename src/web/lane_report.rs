@@ -38,7 +38,17 @@ pub fn received(sdk: &Rc<Sdk>, data: &JsValue) {
         lane.answer(id as u32, &JsValue::UNDEFINED);
     }
     if let (Some(profile), Some(applied)) = (field(data, "profile").as_string(), num("applied")) {
-        adopt(sdk, &profile, applied as u64);
+        // Membership unchanged: nothing to repaint or announce, so the record
+        // waits for the next read (a burst's reports cost the page little).
+        let same = sdk
+            .engine
+            .try_borrow()
+            .is_ok_and(|e| same_segments(e.segments(), &field(data, "segments")));
+        if same {
+            lane.keep(profile, applied as u64);
+        } else {
+            adopt(sdk, &profile, applied as u64);
+        }
     }
     let totals = field(data, "totals");
     if js_sys::Array::is_array(&totals) {
@@ -82,6 +92,19 @@ fn adopt(sdk: &Rc<Sdk>, profile: &str, applied: u64) {
         Ok(false) => {}
         Err(e) => sdk.report(vec![e]),
     }
+}
+
+/// Whether the worker's `segments` (a JS array of names) are `mine`.
+fn same_segments(mine: &[String], theirs: &JsValue) -> bool {
+    if !js_sys::Array::is_array(theirs) {
+        return false;
+    }
+    let theirs = js_sys::Array::from(theirs);
+    theirs.length() as usize == mine.len()
+        && theirs
+            .iter()
+            .zip(mine)
+            .all(|(t, m)| t.as_string().as_deref() == Some(m.as_str()))
 }
 
 /// A JS `Error` from the worker's plain `{name, code, path, message}`.

@@ -288,6 +288,16 @@ impl AttuneWorker {
             .unwrap_or_default()
     }
 
+    /// The segments the visitor is in now (sent with each profile report, so
+    /// the page adopts a record at once only when membership changed).
+    pub fn segments(&self) -> Vec<String> {
+        self.host
+            .engine
+            .try_borrow()
+            .map(|e| e.segments().to_vec())
+            .unwrap_or_default()
+    }
+
     /// `[sent, failed, dropped, rejected]`: events acknowledged, failed (to
     /// be retried), dropped unsent and refused by a collector (4xx) since start.
     pub fn totals(&self) -> Vec<f64> {

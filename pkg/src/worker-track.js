@@ -1,0 +1,34 @@
+// Worker mode's track() in plain JS (`delivery: { engine: 'worker' }`): the call is
+// checked, stamped with its place in the page's op stream and pushed onto the queue
+// the SDK shares with its engine worker (`sdk.__workerQueue()`: { q, seq, kick });
+// the SDK posts the queue to the worker at most every 250 ms. Nothing crosses into
+// wasm, so a call costs the page about as much as building one small object.
+// Same checks and errors as the SDK's own track(): an AttuneError (code
+// `invalid_input`) naming `track.event` or `track.properties`.
+
+function invalid(path, message) {
+  const e = new Error(`${path}: ${message}`);
+  e.name = 'AttuneError';
+  e.code = 'invalid_input';
+  e.path = path;
+  return e;
+}
+
+/** Gives `sdk` the plain-JS track() when it runs in worker mode; returns `sdk`. */
+export function withWorkerTrack(sdk) {
+  const h = sdk && typeof sdk.__workerQueue === 'function' ? sdk.__workerQueue() : undefined;
+  if (!h) return sdk;
+  sdk.track = function track(event, properties) {
+    if (typeof event !== 'string' || !event.trim()) throw invalid('track.event', 'expected a non-empty string');
+    let props;
+    if (properties !== undefined && properties !== null) {
+      if (typeof properties !== 'object' || Array.isArray(properties)) throw invalid('track.properties', 'expected an object');
+      // One level deep: a caller reusing its object does not change what was tracked.
+      props = Object.assign({}, properties);
+    }
+    const op = { seq: ++h.seq, at: Date.now(), type: 'track', event };
+    if (props) op.properties = props;
+    if (h.q.push(op) === 1) h.kick();
+  };
+  return sdk;
+}
