@@ -57,7 +57,7 @@ stage wasm-chromium 1200 cargo test -p attune "${WASM[@]}" --test 'browser_*'
 stage collector      900 cargo build -p attune-collector
 stage build         1200 scripts/build.sh
 stage js-tests       300 node --test --test-timeout=60000 tests/js/
-stage e2e            600 node --test --test-timeout=180000 tests/e2e/
+stage e2e            900 node --test --test-timeout=240000 tests/e2e/
 
 summary
 log "all tests passed"

@@ -197,7 +197,10 @@ fn persist_now(sdk: &Rc<Sdk>) {
     sdk.delivery.last_persist.set(js_sys::Date::now());
     let errors = match sdk.engine.try_borrow_mut() {
         Ok(mut e) => {
-            if e.profile_dirty() {
+            // Worker mode: the worker's record is the visitor's; the page's
+            // copy is written at `hidden` / `pagehide` only (no locked write
+            // per change, see `page_hidden`).
+            if e.profile_dirty() && sdk.lane.is_none() {
                 profile_sync::persist_locked(sdk);
             }
             let mut errors = e.take_errors();

@@ -67,6 +67,12 @@ struct Host {
     /// The batching interval (ms): how long a busy lock defers a send.
     interval_ms: f64,
     online: RefCell<Option<pump::Listener>>,
+    /// `attune:{storagePrefix}:worker:{stream}`, held for this worker's life:
+    /// other tabs' workers see it ([`pump`] reads what others committed only
+    /// while another such lock is held).
+    presence: RefCell<Option<crate::web::lock::Held>>,
+    /// The prefix of every worker's presence lock.
+    presence_prefix: String,
     /// The last cycle found `navigator.onLine` false.
     offline: Cell<bool>,
     errors: RefCell<Vec<AttuneError>>,
@@ -156,12 +162,19 @@ impl AttuneWorker {
             busy_until: Cell::new(0.0),
             interval_ms,
             online: RefCell::new(None),
+            presence: RefCell::new(None),
+            presence_prefix: format!("attune:{prefix}:worker:"),
             offline: Cell::new(false),
             errors: RefCell::new(Vec::new()),
             on_change: RefCell::new(None),
         });
         if let Ok(mut slot) = host.online.try_borrow_mut() {
             *slot = pump::listen_online(&host);
+        }
+        let presence =
+            crate::web::lock::marker(&format!("{}{}", host.presence_prefix, host.stream)).await;
+        if let Ok(mut slot) = host.presence.try_borrow_mut() {
+            *slot = presence;
         }
         pump_soon(&host);
         Ok(AttuneWorker { host })

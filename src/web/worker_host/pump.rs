@@ -37,6 +37,19 @@ const OFFLINE_RECHECK_MS: f64 = 2000.0;
 /// How many 10 ms waits for a running cycle before an explicit one runs anyway.
 const ENTER_TRIES: u32 = 3000;
 
+/// Whether this worker holds its presence lock and no other worker of the
+/// same storage prefix holds one (without Web Locks: never alone).
+async fn alone(host: &Host) -> bool {
+    if host.presence.try_borrow().map_or(true, |p| p.is_none()) {
+        return false;
+    }
+    let held = lock::held_names().await;
+    let mine = format!("{}{}", host.presence_prefix, host.stream);
+    !held
+        .iter()
+        .any(|n| n.starts_with(&host.presence_prefix) && *n != mine)
+}
+
 /// Runs the pump in this turn's microtasks (once, however many ops came).
 pub(super) fn pump_soon(host: &Rc<Host>) {
     if host.pumping.get() {
@@ -100,8 +113,12 @@ async fn cycle(host: &Rc<Host>, mode: Mode, locked: bool) -> (u64, u64) {
     let now = js_sys::Date::now();
     if mode != Mode::Scheduled || now - host.last_refresh.get() >= REFRESH_MS {
         host.last_refresh.set(now);
-        if let Err(e) = host.store.refresh().await {
-            report(host, vec![e]);
+        // Alone (no other tab's worker holds a presence lock), there is
+        // nothing new to read: a refresh reads the whole database.
+        if mode != Mode::Scheduled || !alone(host).await {
+            if let Err(e) = host.store.refresh().await {
+                report(host, vec![e]);
+            }
         }
     }
     commit_applied(host).await;
