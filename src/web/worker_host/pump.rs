@@ -11,6 +11,11 @@
 //! batching interval later. `flush` waits for it. Without Web Locks every
 //! worker sends (duplicates are deduplicated by `messageId`).
 //!
+//! **Other tabs' commits** are read (a refresh of the whole database) at most
+//! once a second, and only while another worker of the same storage prefix
+//! holds its presence lock (`attune:{prefix}:worker:{stream}`, held by each
+//! worker for its life): a worker alone has nothing new to read.
+//!
 //! **Offline.** While the global `navigator.onLine` is false nothing is sent
 //! (events are still committed); the global `online` event pumps at once.
 //! Since a worker does not always get that event (Chromium's network
