@@ -171,10 +171,12 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
     engine.set_local_offset(-js_sys::Date::new_0().get_timezone_offset());
     engine.set_page(page::read_page());
     if let Some(l) = &lane {
-        // The replica's events go nowhere: the worker's engine stores and sends.
+        // The replica's events go nowhere: the worker's engine stores and
+        // sends them. Events an earlier page-mode visit left in this page's
+        // `localStorage` outbox are still sent from here.
         engine.set_delivery_gate(Gate {
             store: false,
-            send: false,
+            send: true,
         });
         let begun = l.begin(&json, &engine).await;
         if let Ok(Some(profile)) = &begun {

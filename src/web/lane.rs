@@ -62,6 +62,9 @@ pub fn worker_url() -> Option<String> {
 /// The worker's `onmessage` handler, kept alive while set.
 type OnMessage = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
+/// The worker's `onerror` handler (its script failed to load), kept alive while set.
+type OnError = Closure<dyn FnMut(JsValue)>;
+
 /// The page's side of worker mode.
 pub struct Lane {
     worker: web_sys::Worker,
@@ -93,6 +96,7 @@ pub struct Lane {
     /// `experiments` assignments the worker was told about.
     assignments: Cell<usize>,
     on_message: RefCell<Option<OnMessage>>,
+    on_error: RefCell<Option<OnError>>,
     /// Problems found on the page side, for the SDK's `error` listeners.
     errors: RefCell<Vec<AttuneError>>,
     /// `"seq"`, `"at"`, `"type"`, `"event"`, `"properties"`, `"track"` as JS
@@ -128,6 +132,7 @@ impl Lane {
                 forgetting: Cell::new(false),
                 stash: RefCell::new(None),
                 on_message: RefCell::new(None),
+                on_error: RefCell::new(None),
                 errors: RefCell::new(Vec::new()),
                 keys: ["seq", "at", "type", "event", "properties", "track"].map(JsValue::from_str),
                 me: me.clone(),
@@ -197,6 +202,7 @@ impl Lane {
             }
         });
         let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            let reject_load = reject.clone();
             let on = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
                 move |m: web_sys::MessageEvent| {
                     let d = m.data();
@@ -210,6 +216,19 @@ impl Lane {
             self.worker.set_onmessage(Some(on.as_ref().unchecked_ref()));
             if let Ok(mut slot) = self.on_message.try_borrow_mut() {
                 *slot = Some(on);
+            }
+            // The script failed to load or run (a 404, a CSP without
+            // `worker-src` for it, a syntax error): no need to wait.
+            let failed = Closure::<dyn FnMut(JsValue)>::new(move |_e: JsValue| {
+                let _ = reject_load.call1(
+                    &JsValue::NULL,
+                    &"the engine worker's script failed to load".into(),
+                );
+            });
+            self.worker
+                .set_onerror(Some(failed.as_ref().unchecked_ref()));
+            if let Ok(mut slot) = self.on_error.try_borrow_mut() {
+                *slot = Some(failed);
             }
         });
         let message = js_sys::JSON::parse(&init.to_string())

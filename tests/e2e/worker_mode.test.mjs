@@ -136,3 +136,44 @@ test('worker mode: calls of a tab closed before its worker confirmed them are re
     await collector.close();
   }
 });
+
+test('worker mode sends what an earlier page-mode visit left in its localStorage outbox', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    await collector.call('/v1/chaos', { failRate: 1, status: 503 });
+    const old = await openReady(browser.context, `${collector.origin}/worker-mode.html?engine=page`, errors);
+    await old.evaluate(() => window.sdk.track('Left Behind', { n: 1 }));
+    await old.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('attune:ob:')));
+    await old.close(); // its exit beacon fails too
+    await collector.call('/v1/chaos', {});
+    const page = await openReady(browser.context, `${collector.origin}/worker-mode.html`, errors);
+    const events = await eventsUntil(collector, (l) => l.some((e) => e.event === 'Left Behind'));
+    assert.equal(events.filter((e) => e.event === 'Left Behind').length, 1);
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('attune:ob:')), null, { timeout: 10_000 });
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
+
+test('worker mode falls back to the page at once when the engine worker cannot load', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const t0 = Date.now();
+    const page = await openReady(browser.context, `${collector.origin}/delivery.html?page=f&engine=worker&engineUrl=/missing-worker.js`, errors);
+    const waited = Date.now() - t0;
+    assert.ok(waited < 3_000, `init did not wait for the 5 s timeout (${waited} ms)`);
+    await page.evaluate(() => window.trackSome(3));
+    const events = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Chaos Event').length >= 3);
+    assert.equal(events.filter((e) => e.event === 'Chaos Event').length, 3, 'the page path delivered');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
