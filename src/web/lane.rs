@@ -31,6 +31,9 @@ use wasm_bindgen::JsCast;
 /// in a burst, the calls of many tasks share one message.
 const POST_MS: f64 = 250.0;
 
+/// Most posted calls kept while the worker has not confirmed them.
+const MAX_UNCONFIRMED: u32 = 10_000;
+
 /// How long `init` waits for the worker to open its database.
 pub const READY_MS: u32 = 5_000;
 
@@ -99,6 +102,8 @@ pub struct Lane {
     on_error: RefCell<Option<OnError>>,
     /// Problems found on the page side, for the SDK's `error` listeners.
     errors: RefCell<Vec<AttuneError>>,
+    /// The SDK this lane serves (set by [`Lane::listen`]).
+    sdk: RefCell<Weak<Sdk>>,
     /// `"seq"`, `"at"`, `"type"`, `"event"`, `"properties"`, `"track"` as JS
     /// strings, made once: each string made from Rust is a `TextDecoder` call.
     keys: [JsValue; 6],
@@ -134,6 +139,7 @@ impl Lane {
                 on_message: RefCell::new(None),
                 on_error: RefCell::new(None),
                 errors: RefCell::new(Vec::new()),
+                sdk: RefCell::new(Weak::new()),
                 keys: ["seq", "at", "type", "event", "properties", "track"].map(JsValue::from_str),
                 me: me.clone(),
             }
@@ -251,6 +257,9 @@ impl Lane {
 
     /// Routes the worker's later messages to `sdk`.
     pub fn listen(&self, sdk: Weak<Sdk>) {
+        if let Ok(mut slot) = self.sdk.try_borrow_mut() {
+            *slot = sdk.clone();
+        }
         let on =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| {
                 if let Some(sdk) = sdk.upgrade() {
@@ -442,10 +451,38 @@ impl Lane {
                 p.push_back((last, kept));
             }
             self.report(errors);
+            self.bound();
             return;
         }
         if let Ok(mut p) = self.posted.try_borrow_mut() {
             p.push_back((last, ops));
+        }
+        self.bound();
+    }
+
+    /// Keeps at most [`MAX_UNCONFIRMED`] posted calls the worker has not
+    /// confirmed (a worker that died or hangs confirms nothing): the oldest
+    /// messages go, and the drop is reported once per message. Memory and the
+    /// `pagehide` rescue stay bounded; the newest calls are kept.
+    fn bound(&self) {
+        let Ok(mut posted) = self.posted.try_borrow_mut() else {
+            return;
+        };
+        let mut total: u32 = posted.iter().map(|(_, l)| l.length()).sum();
+        let mut dropped = 0;
+        while total > MAX_UNCONFIRMED && posted.len() > 1 {
+            if let Some((_, list)) = posted.pop_front() {
+                total -= list.length();
+                dropped += list.length();
+            }
+        }
+        drop(posted);
+        if dropped > 0 {
+            // At once: with a dead worker no report comes to carry it.
+            self.report_now(vec![AttuneError::input(
+                "delivery.engine",
+                format!("the engine worker confirmed nothing for {MAX_UNCONFIRMED} calls: the oldest {dropped} were dropped"),
+            )]);
         }
     }
 
@@ -552,6 +589,15 @@ impl Lane {
     /// Stores the worker's cumulative totals; returns the previous ones.
     pub fn swap_totals(&self, now: [f64; 4]) -> [f64; 4] {
         self.totals.replace(now)
+    }
+
+    /// Reports `errors` to the SDK's `error` listeners now (outside any
+    /// engine borrow), or keeps them when the SDK is gone.
+    fn report_now(&self, errors: Vec<AttuneError>) {
+        match self.sdk.try_borrow().ok().and_then(|w| w.upgrade()) {
+            Some(sdk) => sdk.report(errors),
+            None => self.report(errors),
+        }
     }
 
     /// Keeps `errors` for [`Lane::take_errors`].

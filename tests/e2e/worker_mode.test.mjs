@@ -177,3 +177,34 @@ test('worker mode falls back to the page at once when the engine worker cannot l
     await collector.close();
   }
 });
+
+test('worker mode keeps at most 10,000 unconfirmed calls when the worker confirms nothing, the newest, and says so', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const page = await openReady(browser.context, `${collector.origin}/delivery.html?page=s&engine=worker&engineUrl=/silent-engine-worker.js`, errors);
+    for (let round = 0; round < 3; round++) {
+      await page.evaluate((round) => { for (let i = 0; i < 4_500; i++) window.sdk.track('Silent', { n: round * 4_500 + i }); }, round);
+      await sleep(400); // one post per 250 ms
+    }
+    const reported = await page.evaluate(() => window.__errors);
+    assert.ok(reported.some((e) => /delivery\.engine: the engine worker confirmed nothing/.test(e)), `reported: ${reported}`);
+    const plain = await browser.context.newPage();
+    await page.close({ runBeforeUnload: true });
+    await plain.goto(`${collector.origin}/esm.html`);
+    let rescued = [];
+    for (let k = 0; k < 20 && !rescued.length; k++) { // another tab's storage write shows up shortly
+      rescued = await plain.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:rescue:'))
+        .flatMap((k) => JSON.parse(localStorage.getItem(k)).ops.map((o) => o.properties.n)));
+      if (!rescued.length) await sleep(100);
+    }
+    assert.ok(rescued.length > 0 && rescued.length <= 10_000, `kept ${rescued.length}`);
+    assert.equal(Math.max(...rescued), 13_499, 'the newest are kept');
+    assert.equal(Math.min(...rescued), 4_500, 'the oldest message went');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
