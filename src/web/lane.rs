@@ -225,7 +225,10 @@ impl Lane {
             }
             // The script failed to load or run (a 404, a CSP without
             // `worker-src` for it, a syntax error): no need to wait.
-            let failed = Closure::<dyn FnMut(JsValue)>::new(move |_e: JsValue| {
+            let failed = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+                if let Some(ev) = e.dyn_ref::<web_sys::Event>() {
+                    ev.prevent_default();
+                }
                 let _ = reject_load.call1(
                     &JsValue::NULL,
                     &"the engine worker's script failed to load".into(),
@@ -269,6 +272,29 @@ impl Lane {
         self.worker.set_onmessage(Some(on.as_ref().unchecked_ref()));
         if let Ok(mut slot) = self.on_message.try_borrow_mut() {
             *slot = Some(on);
+        }
+        // An error the worker did not catch: reported (with its message);
+        // unconfirmed calls stay here for the next page's rescue.
+        let me = self.me.clone();
+        let failed = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+            // Handled here: it must not reach the page as an uncaught error.
+            if let Some(ev) = e.dyn_ref::<web_sys::Event>() {
+                ev.prevent_default();
+            }
+            let message = field(&e, "message")
+                .as_string()
+                .unwrap_or_else(|| "unknown error".into());
+            if let Some(lane) = me.upgrade() {
+                lane.report_now(vec![AttuneError::Remote {
+                    path: "delivery.engine".into(),
+                    message: format!("the engine worker failed: {message}"),
+                }]);
+            }
+        });
+        self.worker
+            .set_onerror(Some(failed.as_ref().unchecked_ref()));
+        if let Ok(mut slot) = self.on_error.try_borrow_mut() {
+            *slot = Some(failed);
         }
     }
 

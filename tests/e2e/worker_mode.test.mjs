@@ -208,3 +208,24 @@ test('worker mode keeps at most 10,000 unconfirmed calls when the worker confirm
     await collector.close();
   }
 });
+
+test('worker mode reports an engine worker that fails after start and keeps its calls for the rescue', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const page = await openReady(browser.context, `${collector.origin}/delivery.html?page=c&engine=worker&engineUrl=/crashing-engine-worker.js`, errors);
+    await page.evaluate(() => { for (let i = 0; i < 5; i++) window.sdk.track('Crash', { n: i }); });
+    await page.waitForFunction(() => window.__errors.length > 0, null, { timeout: 5_000 });
+    const reported = await page.evaluate(() => window.__errors);
+    assert.match(reported[0], /^remote_failed delivery\.engine: .*the engine worker failed: .*stand-in crash/);
+    const kept = await page.evaluate(() => { dispatchEvent(new PageTransitionEvent('pagehide'));
+      return Object.keys(localStorage).filter((k) => k.startsWith('attune:rescue:'))
+        .flatMap((k) => JSON.parse(localStorage.getItem(k)).ops.map((o) => o.properties.n)); });
+    assert.deepEqual(kept, [0, 1, 2, 3, 4], 'the calls wait for the next page');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
