@@ -17,7 +17,7 @@
 //! `{prefix}:rescue:{stream}` and the next page's worker applies them.
 
 use crate::core::engine::Engine;
-use crate::core::op::{Call, Op, Replayer};
+use crate::core::op::Replayer;
 use crate::core::AttuneError;
 use crate::web::api::Sdk;
 use gloo_timers::callback::Timeout;
@@ -26,6 +26,11 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+mod replica;
+mod rescue;
+
+use rescue::json_copies;
 
 /// Longest time a call waits on the page before it is posted to the worker:
 /// in a burst, the calls of many tasks share one message.
@@ -75,7 +80,7 @@ pub struct Lane {
     stream: String,
     rescue_prefix: String,
     /// What the page's `track()` shares with this side, so that the package's
-    /// entry can queue calls in plain JS (`Attune::lane`): `{ q, seq, kick }`,
+    /// entry can queue calls in plain JS (`__workerQueue()`): `{ q, seq, kick }`,
     /// the ops not posted yet (JS objects `{seq, at, type, …}`), the last seq
     /// given out, and the function that plans the next post.
     handle: js_sys::Object,
@@ -108,6 +113,14 @@ pub struct Lane {
     /// strings, made once: each string made from Rust is a `TextDecoder` call.
     keys: [JsValue; 6],
     me: Weak<Lane>,
+}
+
+impl Drop for Lane {
+    /// A `Worker` outlives its last JS reference: stop it with the lane (an
+    /// `init` that failed after spawning it, for one).
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
 }
 
 impl Lane {
@@ -340,110 +353,6 @@ impl Lane {
         Ok(())
     }
 
-    /// Applies `call` to the replica (after the queued calls it has not seen)
-    /// and queues it for the worker.
-    pub fn record(&self, engine: &mut Engine, call: Call) -> crate::core::Result<bool> {
-        let errors = self.catch_up(engine);
-        self.report(errors);
-        let seq = self.seq() + 1;
-        self.set_seq(seq);
-        let op = Op {
-            seq,
-            at: js_sys::Date::now(),
-            call,
-        };
-        let result = self.replayer.apply(engine, &op);
-        self.replica.set(seq);
-        let text = serde_json::to_string(&op).unwrap_or_default();
-        if let Ok(js) = js_sys::JSON::parse(&text) {
-            self.enqueue(&js);
-        }
-        result
-    }
-
-    /// Records a `decide` op when the replica's decisions assigned the
-    /// visitor to another experiment (sticky bucketing lives in the profile).
-    pub fn note_assignments(&self, engine: &mut Engine) {
-        let n = engine.profile().experiments.len();
-        if n != self.assignments.replace(n) && n > 0 {
-            let _ = self.record(engine, Call::Decide { slot: None });
-            self.assignments.set(engine.profile().experiments.len());
-        }
-    }
-
-    /// Whether ops wait that the replica has not applied.
-    pub fn behind(&self) -> bool {
-        self.replica.get() < self.seq() || self.stash.try_borrow().is_ok_and(|s| s.is_some())
-    }
-
-    /// Keeps the worker's record for the next read (see `stash`).
-    pub fn keep(&self, profile: String, applied: u64) {
-        if let Ok(mut s) = self.stash.try_borrow_mut() {
-            *s = Some((profile, applied));
-        }
-    }
-
-    /// Applies to the replica every queued or posted op it has not applied,
-    /// as one task. Returns the errors of malformed ops (none expected).
-    pub fn catch_up(&self, engine: &mut Engine) -> Vec<AttuneError> {
-        let mut errors = Vec::new();
-        let kept = self.stash.try_borrow_mut().ok().and_then(|mut s| s.take());
-        if let Some((profile, applied)) = kept {
-            if let Err(e) = self.adopt(engine, &profile, applied) {
-                errors.push(e);
-            }
-        }
-        let from = self.replica.get();
-        let seq = self.seq();
-        if from >= seq {
-            return errors;
-        }
-        let mut ops = Vec::new();
-        let mut take = |list: &js_sys::Array| {
-            for item in list.iter() {
-                let seq = field(&item, "seq").as_f64().unwrap_or(0.0) as u64;
-                if seq <= from {
-                    continue;
-                }
-                match parse_op(&item) {
-                    Ok(op) => ops.push(op),
-                    Err(e) => errors.push(e),
-                }
-            }
-        };
-        if let Ok(posted) = self.posted.try_borrow() {
-            for (_, list) in posted.iter() {
-                take(list);
-            }
-        }
-        take(&self.queue());
-        self.replayer.apply_task(engine, &ops);
-        self.replica.set(seq);
-        errors
-    }
-
-    /// Takes the worker's profile record as of op `applied` of this stream,
-    /// unless the replica is ahead of it. Returns whether it adopted.
-    pub fn adopt(
-        &self,
-        engine: &mut Engine,
-        profile: &str,
-        applied: u64,
-    ) -> crate::core::Result<bool> {
-        if self.replica.get() > applied || self.forgetting.get() {
-            return Ok(false);
-        }
-        if let Ok(mut s) = self.stash.try_borrow_mut() {
-            *s = None;
-        }
-        engine.adopt_profile(profile)?;
-        // The page's copy serves the next page's first paint.
-        engine.keep_adopted_profile();
-        self.replica.set(applied);
-        self.assignments.set(engine.profile().experiments.len());
-        Ok(true)
-    }
-
     /// The worker committed every op up to `seq`: the page forgets them.
     pub fn confirmed(&self, seq: u64) {
         if let Ok(mut posted) = self.posted.try_borrow_mut() {
@@ -486,32 +395,6 @@ impl Lane {
         self.bound();
     }
 
-    /// Keeps at most [`MAX_UNCONFIRMED`] posted calls the worker has not
-    /// confirmed (a worker that died or hangs confirms nothing): the oldest
-    /// messages go, and the drop is reported once per message. Memory and the
-    /// `pagehide` rescue stay bounded; the newest calls are kept.
-    fn bound(&self) {
-        let Ok(mut posted) = self.posted.try_borrow_mut() else {
-            return;
-        };
-        let mut total: u32 = posted.iter().map(|(_, l)| l.length()).sum();
-        let mut dropped = 0;
-        while total > MAX_UNCONFIRMED && posted.len() > 1 {
-            if let Some((_, list)) = posted.pop_front() {
-                total -= list.length();
-                dropped += list.length();
-            }
-        }
-        drop(posted);
-        if dropped > 0 {
-            // At once: with a dead worker no report comes to carry it.
-            self.report_now(vec![AttuneError::input(
-                "delivery.engine",
-                format!("the engine worker confirmed nothing for {MAX_UNCONFIRMED} calls: the oldest {dropped} were dropped"),
-            )]);
-        }
-    }
-
     /// Posts a control message (`{name: id}`) after the queue; the promise
     /// resolves with the worker's answer (`{answer: id, …}`).
     pub fn ask(&self, name: &str) -> js_sys::Promise {
@@ -551,65 +434,9 @@ impl Lane {
         let _ = self.worker.post_message(&message);
     }
 
-    /// `pagehide`: writes every op the worker has not confirmed under this
-    /// stream's rescue key (the next page's worker applies them).
-    pub fn exit(&self) {
-        let all = js_sys::Array::new();
-        if let Ok(posted) = self.posted.try_borrow() {
-            for (_, list) in posted.iter() {
-                for op in list.iter() {
-                    all.push(&op);
-                }
-            }
-        }
-        for op in self.queue().iter() {
-            all.push(&op);
-        }
-        if all.length() == 0 {
-            return;
-        }
-        let (kept, _) = json_copies(&all);
-        let Ok(ops) = js_sys::JSON::stringify(&kept) else {
-            return;
-        };
-        let text = format!(
-            r#"{{"stream":"{}","ops":{}}}"#,
-            self.stream,
-            String::from(ops)
-        );
-        if let Some(s) = local_storage() {
-            let _ = s.set_item(&format!("{}{}", self.rescue_prefix, self.stream), &text);
-        }
-    }
-
-    /// `forget()`: the calls not yet sent are dropped with the rest.
-    pub fn clear(&self) {
-        set(&self.handle, "q", &js_sys::Array::new());
-        if let Ok(mut p) = self.posted.try_borrow_mut() {
-            p.clear();
-        }
-        self.replica.set(self.seq());
-        self.forgetting.set(true);
-        if let Ok(mut s) = self.stash.try_borrow_mut() {
-            *s = None;
-        }
-        if let Some(s) = local_storage() {
-            for key in rescue_keys(&s, &self.rescue_prefix) {
-                let _ = s.remove_item(&key);
-            }
-        }
-    }
-
     /// The worker answered `forget`: its later reports describe the new visitor.
     pub fn forgotten(&self) {
         self.forgetting.set(false);
-    }
-
-    /// A rescue was committed by the worker: its key may go.
-    pub fn rescued(&self, stream: &str) {
-        if let Some(s) = local_storage() {
-            let _ = s.remove_item(&format!("{}{}", self.rescue_prefix, stream));
-        }
     }
 
     /// Stores the worker's cumulative totals; returns the previous ones.
@@ -662,28 +489,6 @@ impl Lane {
             }
         }
     }
-
-    fn read_rescues(&self) -> Vec<serde_json::Value> {
-        let Some(s) = local_storage() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for key in rescue_keys(&s, &self.rescue_prefix) {
-            let text = s.get_item(&key).ok().flatten().unwrap_or_default();
-            match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(v)
-                    if v.get("stream").is_some_and(|s| s.is_string())
-                        && v.get("ops").is_some_and(|o| o.is_array()) =>
-                {
-                    out.push(v)
-                }
-                _ => {
-                    let _ = s.remove_item(&key); // unreadable: nothing to rescue
-                }
-            }
-        }
-        out
-    }
 }
 
 /// The shared `{ q, seq, kick }` object and `kick`'s closure.
@@ -698,53 +503,6 @@ fn handle(me: Weak<Lane>) -> (js_sys::Object, Closure<dyn Fn()>) {
     });
     set(&obj, "kick", kick.as_ref());
     (obj, kick)
-}
-
-fn parse_op(item: &JsValue) -> Result<Op, AttuneError> {
-    let text = js_sys::JSON::stringify(item)
-        .map(String::from)
-        .map_err(|_| AttuneError::input("ops", "not JSON-compatible"))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| AttuneError::input("ops", e.to_string()))?;
-    serde::Deserialize::deserialize(&value)
-        .map_err(|e: serde_json::Error| AttuneError::input("ops", e.to_string()))
-}
-
-/// JSON round-trips of `ops` (values JSON cannot hold left out as JSON does);
-/// an op JSON refuses (a cycle, a BigInt) is dropped with an error.
-fn json_copies(ops: &js_sys::Array) -> (js_sys::Array, Vec<AttuneError>) {
-    let kept = js_sys::Array::new();
-    let mut errors = Vec::new();
-    for op in ops.iter() {
-        match js_sys::JSON::stringify(&op)
-            .ok()
-            .and_then(|t| js_sys::JSON::parse(&String::from(t)).ok())
-        {
-            Some(copy) => {
-                kept.push(&copy);
-            }
-            None => errors.push(AttuneError::input(
-                "track.properties",
-                format!(
-                    "not JSON-compatible, call to '{}' dropped",
-                    field(&op, "event").as_string().unwrap_or_default()
-                ),
-            )),
-        }
-    }
-    (kept, errors)
-}
-
-fn rescue_keys(s: &web_sys::Storage, prefix: &str) -> Vec<String> {
-    let n = s.length().unwrap_or(0);
-    (0..n)
-        .filter_map(|i| s.key(i).ok().flatten())
-        .filter(|k| k.starts_with(prefix))
-        .collect()
-}
-
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
 /// `obj[key]`, or `undefined`.
