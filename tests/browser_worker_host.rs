@@ -601,3 +601,61 @@ async fn wait_confirmed(w: &AttuneWorker, seq: f64) {
         TimeoutFuture::new(20).await;
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_burst_beyond_the_caps_is_held_until_there_is_room() {
+    let prefix = prefix("hold");
+    // maxEvents 20: room for 18 (nine tenths).
+    let w = start(
+        config_with(
+            &prefix,
+            &format!(r#"{}, "delivery":{{"maxEvents":20}}"#, NEVER_DUE),
+        ),
+        "null",
+    )
+    .await;
+    w.apply(&ops(1, 50)).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(w.applied(), 18.0, "only what the outbox has room for");
+    assert_eq!(w.held(), 32.0);
+    assert_eq!(w.pending(), 50.0, "held calls are pending too");
+    let r = settle(w.flush()).await;
+    assert_eq!(
+        w.confirmed(),
+        18.0,
+        "held calls are not confirmed: the page keeps them"
+    );
+    assert_eq!(num(&r, "pending"), 50.0, "a dead collector makes no room");
+    assert_eq!(total(&w, 2), 0.0, "nothing dropped");
+    // More calls queue behind the held ones, in order.
+    w.apply(&ops(51, 5)).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!((w.applied(), w.held()), (18.0, 37.0));
+    // `forget` discards them with the visitor; they count as applied.
+    settle(w.forget()).await;
+    assert_eq!((w.held(), w.applied(), w.pending()), (0.0, 55.0, 0.0));
+}
+
+#[wasm_bindgen_test]
+async fn held_calls_are_applied_as_acknowledgements_make_room() {
+    let prefix = prefix("drain");
+    // The test server answers a POST to itself with a 4xx: each batch is
+    // refused (counted as rejected), which frees its room as an
+    // acknowledgement does.
+    let here = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .ok()
+        .and_then(|l| js_sys::Reflect::get(&l, &"origin".into()).ok())
+        .and_then(|o| o.as_string())
+        .unwrap_or_default();
+    let text = format!(
+        r#"{{"storagePrefix":"{prefix}","collector":{{"url":"{here}/attune-no-such-path"}},
+            {NEVER_DUE}, "delivery":{{"maxEvents":20}}}}"#
+    );
+    let w = start(json(&text), "null").await;
+    w.apply(&ops(1, 50)).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(w.held(), 32.0);
+    let r = settle(w.flush()).await;
+    assert_eq!(w.held(), 0.0, "every held call applied during the flush");
+    assert_eq!(w.confirmed(), 50.0);
+    assert_eq!(num(&r, "pending"), 0.0);
+    assert_eq!(total(&w, 3), 50.0, "all 50 reached the collector (refused)");
+    assert_eq!(total(&w, 2), 0.0, "none dropped by the caps");
+}

@@ -5,6 +5,10 @@
 //   node bench/browser/track_burst.mjs [--dir /tmp/attune-peer-bench] [--only attune,segment,posthog,amplitude,rudderstack]
 //        [--modes paced,tight] [--n 10000] [--runs 1] [--out bench-results/track_burst.json]
 //
+// With --runs above 1 the SDKs take turns (noop, attune, segment, noop, attune, …),
+// so a drift of the machine's speed during the run falls on all of them alike; the
+// summary at the end gives each SDK's median and its median minus noop's.
+//
 // Modes: `paced` = 10 calls every 10 ms (a 10 s burst at 1,000 events/s),
 // `tight` = all calls in one synchronous loop. Per SDK and mode it reports:
 //   sync µs/call       time inside track() itself;
@@ -49,10 +53,10 @@ const taskSeconds = async (cdp) => {
 
 const rows = [];
 for (const mode of MODES) {
-  for (const spec of ONLY) {
+  for (let run = 0; run < RUNS; run++) {
+    for (const spec of ONLY) {
     const [name, qs] = spec.split('@');
-    if (!SDKS[name] || !SDKS[name].track) { console.log(`skip ${name}: no adapter with track`); continue; }
-    for (let run = 0; run < RUNS; run++) {
+    if (!SDKS[name] || !SDKS[name].track) { if (run === 0) console.log(`skip ${name}: no adapter with track`); continue; }
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
       const cdp = await ctx.newCDPSession(page);
@@ -102,6 +106,24 @@ for (const mode of MODES) {
 }
 await browser.close();
 srv.close();
+const median = (xs) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2; };
+const summary = [];
+for (const mode of MODES) {
+  const of = (spec) => rows.filter((r) => r.mode === mode && r.sdk === spec && r.mainUsPerCall !== undefined);
+  const noop = of('noop').map((r) => r.mainUsPerCall);
+  for (const spec of ONLY) {
+    const rs = of(spec);
+    if (!rs.length) continue;
+    const main = median(rs.map((r) => r.mainUsPerCall));
+    const item = { mode, sdk: spec, runs: rs.length, mainUsPerCall: main, syncUsPerCall: median(rs.map((r) => r.syncUsPerCall)),
+      netUsPerCall: noop.length ? main - median(noop) : null, longTasks: Math.max(...rs.map((r) => r.longTasks)),
+      delivered: Math.min(...rs.map((r) => r.delivered)) };
+    summary.push(item);
+    console.log(`median ${mode.padEnd(6)} ${spec.padEnd(22)} runs=${item.runs} main=${main.toFixed(2)}µs` +
+      `${item.netUsPerCall === null ? '' : ` net=${item.netUsPerCall.toFixed(2)}µs`} sync=${item.syncUsPerCall.toFixed(2)}µs ` +
+      `maxLongTasks=${item.longTasks} minDelivered=${item.delivered}`);
+  }
+}
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
-fs.writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), n: N, rows }, null, 2));
+fs.writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), n: N, rows, summary }, null, 2));
 console.log(`wrote ${OUT}`);

@@ -28,7 +28,8 @@
 //            a report, at most every REPORT_MS (and right before a flushed or
 //            forgotten answer): `confirmed` is the last op committed to IndexedDB
 //            (the page may forget calls up to it), `applied` the last op applied,
-//            `totals` counts since start, `pending` events in the outbox;
+//            `totals` counts since start, `pending` events in the outbox and calls
+//            held until it has room (a burst beyond its caps waits in the worker);
 //            `profile`, the profile record for the page's replica, only when it
 //            changed since the last report that carried it, with `segments`,
 //            the membership it gives (the page adopts it at once only when that

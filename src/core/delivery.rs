@@ -193,6 +193,20 @@ impl Delivery {
         self.outbox.len()
     }
 
+    /// How many more events fit before the outbox reaches nine tenths of
+    /// either cap (count or bytes; an event is taken to be as large as the
+    /// average kept one, 1 KB while none is kept). A producer that can wait
+    /// (the engine worker, holding a burst's calls) adds no more than this,
+    /// so a burst is delivered instead of overflowing the caps; the tenth
+    /// left is for the events a call brings along (segment changes).
+    pub fn room(&self) -> usize {
+        let (count, bytes) = (self.outbox.len(), self.outbox.bytes());
+        let by_count = (self.cfg.max_events * 9 / 10).saturating_sub(count);
+        let each = bytes.checked_div(count).map_or(1024, |b| b.max(1));
+        let by_bytes = (self.cfg.max_bytes * 9 / 10).saturating_sub(bytes) / each;
+        by_count.min(by_bytes)
+    }
+
     /// Events currently in flight, over all collectors.
     pub fn in_flight(&self) -> usize {
         self.lanes.iter().map(|l| l.in_flight.len()).sum()

@@ -516,3 +516,42 @@ fn tabs_with_different_collectors_send_only_their_own_events() {
     a.complete(&w.env(), &ja, &status(200));
     assert_eq!(stored_events(&w), 0);
 }
+
+#[test]
+fn room_stops_at_nine_tenths_of_either_cap_and_grows_as_acknowledged() {
+    let w = World::new();
+    let mut cfg = config(&["a"]);
+    cfg.max_events = 20;
+    let mut d = Delivery::new(cfg.clone(), "attune", "w");
+    assert_eq!(d.room(), 18, "nine tenths of 20, nothing kept");
+    push(&mut d, &w, 0..10);
+    assert_eq!(d.room(), 8, "counted before it is written");
+    d.persist(&w.env());
+    assert_eq!(d.room(), 8);
+    push(&mut d, &w, 10..18);
+    assert_eq!(d.room(), 0);
+    push(&mut d, &w, 18..19);
+    assert_eq!(d.room(), 0, "never negative");
+    d.persist(&w.env());
+    let job = d
+        .next_job(&w.env(), Mode::Forced)
+        .unwrap_or_else(|| panic!("job"));
+    assert_eq!(job.ids.len(), 5);
+    d.complete(&w.env(), &job, &status(200));
+    assert_eq!(d.room(), 4, "acknowledged events make room");
+
+    // The bytes cap binds first when events are large.
+    cfg.max_events = 1000;
+    cfg.max_bytes = 10_000;
+    let mut big = Delivery::new(cfg, "attune", "w2");
+    assert_eq!(big.room(), 8, "1 KB apiece while nothing is kept");
+    let padding = "x".repeat(2000);
+    big.push(Record::new(
+        "big".into(),
+        w.now(),
+        format!("{{\"messageId\":\"big\",\"p\":\"{padding}\"}}"),
+    ));
+    let each = big.outbox().bytes();
+    assert!(each > 2000);
+    assert_eq!(big.room(), (9000 - each) / each);
+}

@@ -18,6 +18,7 @@
 //! engineer's `core::op`), page-exit beacons of unconfirmed calls.
 
 mod env;
+mod hold;
 mod pump;
 
 use crate::core::engine::{Engine, Platform};
@@ -32,6 +33,7 @@ use gloo_timers::callback::Timeout;
 use pump::pump_soon;
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -50,6 +52,8 @@ struct Host {
     /// in the same transaction as the outbox and profile it produced.
     mark_prefix: String,
     store: Rc<IdbStore>,
+    /// Ops received and not applied yet: the outbox had no room (`hold`).
+    held: RefCell<VecDeque<Op>>,
     /// Last op applied, and last op whose effects a finished commit covers.
     applied: Cell<u64>,
     confirmed: Cell<u64>,
@@ -103,7 +107,8 @@ impl AttuneWorker {
         profile: Option<String>,
         env: JsValue,
     ) -> Result<AttuneWorker, JsValue> {
-        let config = to_json(&config, "config").map_err(|e| js_error(&e))?;
+        let mut config = to_json(&config, "config").map_err(|e| js_error(&e))?;
+        worker_defaults(&mut config);
         let env = to_json(&env, "env")
             .and_then(|v| PageEnv::parse(&v))
             .map_err(|e| js_error(&e))?;
@@ -151,6 +156,7 @@ impl AttuneWorker {
             stream: stream.to_ascii_lowercase(),
             mark_prefix,
             store,
+            held: RefCell::new(VecDeque::new()),
             applied: Cell::new(0),
             confirmed: Cell::new(0),
             marked: Cell::new(0),
@@ -181,21 +187,18 @@ impl AttuneWorker {
     }
 
     /// Applies one message's ops (a JSON array of `core::op::Op`) as one
-    /// task: the page's replica groups them the same way. A malformed op is
-    /// skipped and reported by [`AttuneWorker::take_errors`] (path `ops[i]`);
-    /// a message that is not a JSON array throws.
+    /// task (the page's replica groups them the same way), as far as the
+    /// outbox has room; the rest wait, in order, until acknowledgements make
+    /// room (`hold`). A malformed op is skipped and reported by
+    /// [`AttuneWorker::take_errors`] (path `ops[i]`); a message that is not
+    /// a JSON array throws.
     pub fn apply(&self, ops: &str) -> Result<(), JsValue> {
-        let (ops, mut errs) = parse_ops(ops, "ops")?;
-        if let Some(last) = ops.iter().map(|o| o.seq).max() {
-            let results = {
-                let mut e = self.host.engine.try_borrow_mut().map_err(|_| busy())?;
-                self.host.replayer.apply_task(&mut e, &ops)
-            };
-            errs.extend(results.into_iter().filter_map(Result::err));
-            self.host.applied.set(self.host.applied.get().max(last));
+        let (ops, errs) = parse_ops(ops, "ops")?;
+        report(&self.host, errs);
+        if !ops.is_empty() {
+            hold::receive(&self.host, ops);
             pump_soon(&self.host);
         }
-        report(&self.host, errs);
         Ok(())
     }
 
@@ -284,12 +287,16 @@ impl AttuneWorker {
     }
 
     /// Events in the outbox (this tab's and, once read, other tabs'), until
-    /// every collector acknowledged or rejected them.
+    /// every collector acknowledged or rejected them, plus the calls held
+    /// until the outbox has room for them.
     pub fn pending(&self) -> f64 {
-        self.host
-            .engine
-            .try_borrow()
-            .map_or(0.0, |e| e.queued() as f64)
+        let queued = self.host.engine.try_borrow().map_or(0, |e| e.queued());
+        (queued + hold::held(&self.host)) as f64
+    }
+
+    /// Calls received and waiting for room in the outbox (`hold`).
+    pub fn held(&self) -> f64 {
+        hold::held(&self.host) as f64
     }
 
     /// The profile record (`Profile` JSON) as of the last applied op.
@@ -353,6 +360,27 @@ impl AttuneWorker {
 fn busy() -> JsValue {
     js_error(&AttuneError::input("worker", "busy (re-entered)"))
 }
+
+/// Events per request in worker mode unless the config says otherwise:
+/// [`WORKER_BATCH_EVENTS`] (still within `delivery.batchBytes`).
+fn worker_defaults(config: &mut serde_json::Value) {
+    let Some(obj) = config.as_object_mut() else {
+        return;
+    };
+    let delivery = obj
+        .entry("delivery")
+        .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    if let Some(d) = delivery.as_object_mut() {
+        d.entry("maxBatchEvents")
+            .or_insert_with(|| WORKER_BATCH_EVENTS.into());
+    }
+}
+
+/// Default `delivery.maxBatchEvents` in worker mode (the page's is 100):
+/// every request costs the page's main thread too (≈ 40 µs here, even sent
+/// from a worker), so a burst leaves in fewer, larger requests
+/// (docs/delivery.md, "Worker mode").
+pub const WORKER_BATCH_EVENTS: u32 = 500;
 
 /// Writes this page's stream mark, the profile and the new outbox events
 /// into the store's mirror; the next commit makes them durable together.

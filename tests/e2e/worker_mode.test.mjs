@@ -229,3 +229,47 @@ test('worker mode reports an engine worker that fails after start and keeps its 
     await collector.close();
   }
 });
+
+test('worker mode delivers a burst beyond the outbox caps whole: the worker holds what does not fit (the page path drops it)', { timeout: 120_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  const N = 3000;
+  const burst = async (engine, tries) => {
+    const page = await openReady(browser.context, `${collector.origin}/worker-mode.html?engine=${engine}&maxEvents=200`, errors);
+    // One synchronous loop: nothing can be sent while it runs.
+    await page.evaluate(({ n, engine }) => {
+      for (let i = 0; i < n; i++) window.sdk.track('Burst', { engine, i });
+    }, { n: N, engine });
+    const report = await page.evaluate(() => window.sdk.flush());
+    const got = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Burst' && e.properties.engine === engine).length >= N, tries);
+    const mine = got.filter((e) => e.event === 'Burst' && e.properties.engine === engine);
+    const errs = await page.evaluate(() => window.__errors);
+    const delivery = await page.evaluate(() => window.__delivery);
+    await page.close();
+    return { report, mine, errs, dropped: delivery.reduce((s, d) => s + (d.dropped || 0), 0) };
+  };
+  try {
+    const worker = await burst('worker', 120);
+    const seen = worker.mine.map((e) => e.properties.i).sort((a, b) => a - b);
+    assert.equal(seen.length, N, `delivered ${seen.length} of ${N}`);
+    assert.deepEqual(seen, Array.from({ length: N }, (_, i) => i), 'every call once');
+    assert.equal(worker.report.pending, 0, `flush: ${JSON.stringify(worker.report)}`);
+    assert.equal(worker.dropped, 0, 'nothing dropped by the caps');
+    assert.deepEqual(worker.errs, []);
+    // Worker mode sends up to 500 events per request (the page path 100): the
+    // holding releases 180 at a time here (nine tenths of maxEvents 200).
+    const { batches } = await collector.call('/v1/stats');
+    assert.ok(batches < N / 100, `${batches} requests for ${N} events`);
+
+    // The same burst on the page path overflows the cap (the oldest are
+    // dropped and counted): what the holding avoids.
+    const page = await burst('page', 8);
+    assert.ok(page.mine.length < N / 2, `page path delivered ${page.mine.length}`);
+    assert.ok(page.dropped > 0 || page.mine.length <= 200, 'the page path reports its drops');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});

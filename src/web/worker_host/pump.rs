@@ -16,6 +16,10 @@
 //! holds its presence lock (`attune:{prefix}:worker:{stream}`, held by each
 //! worker for its life): a worker alone has nothing new to read.
 //!
+//! **A burst beyond the caps** waits in `hold`: each cycle applies what
+//! the outbox has room for, and a sending cycle goes on (commit, send) while
+//! acknowledgements make room for more, so the burst leaves under one lock.
+//!
 //! **Offline.** While the global `navigator.onLine` is false nothing is sent
 //! (events are still committed); the global `online` event pumps at once.
 //! Since a worker does not always get that event (Chromium's network
@@ -23,7 +27,7 @@
 //! re-reads `onLine` every [`OFFLINE_RECHECK_MS`] while events wait. Back
 //! online, the backoff is reset.
 
-use super::{changed, report, Host};
+use super::{changed, hold, report, Host};
 use crate::core::delivery::Mode;
 use crate::core::error::AttuneError;
 use crate::web::delivery::{headers_of, FlushReport};
@@ -126,6 +130,7 @@ async fn cycle(host: &Rc<Host>, mode: Mode, locked: bool) -> (u64, u64) {
             }
         }
     }
+    hold::release(host);
     commit_applied(host).await;
     if !is_online() {
         host.offline.set(true);
@@ -152,7 +157,19 @@ async fn cycle(host: &Rc<Host>, mode: Mode, locked: bool) -> (u64, u64) {
         }
     };
     host.busy_until.set(0.0);
-    let counts = send_all(host, mode).await;
+    let mut counts = send_all(host, mode).await;
+    // Held calls (a burst beyond the caps): apply what the acknowledged
+    // (or refused) events made room for, commit, send; until none is held,
+    // none fits or a send failed.
+    // Page exit is left to the page's rescue.
+    while mode != Mode::Exit && counts.1 == 0 && hold::held(host) > 0 {
+        if hold::release(host) == 0 {
+            break;
+        }
+        commit_applied(host).await;
+        let more = send_all(host, mode).await;
+        counts = (counts.0 + more.0, counts.1 + more.1);
+    }
     if let Err(e) = host.store.commit().await {
         report(host, vec![e]);
     }
@@ -228,8 +245,14 @@ fn plan(host: &Rc<Host>) {
         let (delivery, env) = e.delivery();
         delivery.next_wake(env.now, gate)
     });
-    let Some(mut wake) = wake else { return };
     let now = js_sys::Date::now();
+    // Held calls are looked at again one interval later at the latest.
+    let wake = if hold::held(host) > 0 {
+        Some(wake.map_or(now + host.interval_ms, |w| w.min(now + host.interval_ms)))
+    } else {
+        wake
+    };
+    let Some(mut wake) = wake else { return };
     if !is_online() {
         wake = wake.max(now + OFFLINE_RECHECK_MS);
     }
@@ -261,7 +284,7 @@ pub(super) async fn flush(host: &Rc<Host>) -> FlushReport {
     };
     enter(host).await;
     let (sent, failed) = cycle(host, Mode::Forced, true).await;
-    let pending = host.engine.try_borrow().map(|e| e.queued()).unwrap_or(0);
+    let pending = host.engine.try_borrow().map(|e| e.queued()).unwrap_or(0) + hold::held(host);
     drop(held);
     leave(host);
     FlushReport {
@@ -288,6 +311,7 @@ pub(super) async fn forget(host: &Rc<Host>) -> Result<(), AttuneError> {
     if let Err(e) = host.store.refresh().await {
         report(host, vec![e]);
     }
+    hold::discard(host);
     let request = host.engine.try_borrow_mut().map(|mut e| e.forget());
     // This stream's mark is gone with the rest; not written again until new ops.
     host.marked.set(host.applied.get());
