@@ -42,6 +42,10 @@
 import initWasm, { AttuneWorker } from '../web/attune_wasm.js';
 
 const REPORT_MS = 1000;
+// The wasm is fetched and compiled as soon as the worker runs, while the page
+// is still building its replica (the `init` message comes after that).
+const wasmReady = initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
+wasmReady.catch(() => {}); // reported by start(), which awaits it
 let engine = null;
 let failed = false;
 const early = [];
@@ -65,7 +69,7 @@ self.onmessage = (m) => {
 
 async function start({ config, stream, profile, env, rescues }) {
   try {
-    await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
+    await wasmReady;
     engine = await AttuneWorker.start(config, stream, profile || undefined, env);
     engine.onChange(scheduleReport);
   } catch (e) {

@@ -1,8 +1,9 @@
 // Worker mode's track() in plain JS (`delivery: { engine: 'worker' }`): the call is
 // checked, stamped with its place in the page's op stream and pushed onto the queue
-// the SDK shares with its engine worker (`sdk.__workerQueue()`: { q, seq, kick });
+// the SDK shares with its engine worker (`sdk.__workerQueue()`: { q, seq, kick, dead });
 // the SDK posts the queue to the worker at most every 250 ms. Nothing crosses into
 // wasm, so a call costs the page about as much as building one small object.
+// Once the worker has failed to start (`dead`), calls go to the SDK's own track().
 // Same checks and errors as the SDK's own track(): an AttuneError (code
 // `invalid_input`) naming `track.event` or `track.properties`.
 
@@ -18,7 +19,10 @@ function invalid(path, message) {
 export function withWorkerTrack(sdk) {
   const h = sdk && typeof sdk.__workerQueue === 'function' ? sdk.__workerQueue() : undefined;
   if (!h) return sdk;
+  // The engine worker failed to start (`dead`): the engine runs on the page.
+  const onPage = sdk.track;
   sdk.track = function track(event, properties) {
+    if (h.dead) return onPage.call(sdk, event, properties);
     if (typeof event !== 'string' || !event.trim()) throw invalid('track.event', 'expected a non-empty string');
     let props;
     if (properties !== undefined && properties !== null) {

@@ -37,11 +37,17 @@ pub struct Sdk {
     /// scheduling) waits for the task's microtasks.
     pending_change: RefCell<Option<Vec<String>>>,
     /// Worker mode (`delivery.engine: "worker"`): the engine worker's link;
-    /// `engine` is then the page's replica.
+    /// `engine` is then the page's replica. Use [`Sdk::lane`].
     pub(crate) lane: Option<Rc<Lane>>,
 }
 
 impl Sdk {
+    /// The engine worker's link while worker mode holds (`None` on the page
+    /// path and after the worker failed to start: the engine runs here).
+    pub(crate) fn lane(&self) -> Option<&Rc<Lane>> {
+        self.lane.as_ref().filter(|l| !l.failed())
+    }
+
     /// Reports errors to `on("error")` listeners, or to the console when there are none.
     pub fn report(&self, errors: Vec<AttuneError>) {
         for err in errors {
@@ -64,7 +70,7 @@ impl Sdk {
     /// Applies a state-changing call: to the replica and the worker's queue
     /// in worker mode, to the engine otherwise.
     pub(crate) fn apply(&self, e: &mut Engine, call: Call) -> crate::core::Result<bool> {
-        match &self.lane {
+        match self.lane() {
             Some(lane) => lane.record(e, call),
             None => call.apply(e),
         }
@@ -74,7 +80,7 @@ impl Sdk {
     /// the worker about experiment assignments its decisions made.
     /// Returns the segment membership before, when it applied anything.
     pub(crate) fn catch_up(&self, e: &mut Engine) -> Option<Vec<String>> {
-        let lane = self.lane.as_ref()?;
+        let lane = self.lane()?;
         if !lane.behind() {
             return None;
         }
@@ -87,7 +93,7 @@ impl Sdk {
     /// In worker mode, passes on experiment assignments the replica's
     /// decisions recorded (they live in the profile).
     pub(crate) fn note_assignments(&self, e: &mut Engine) {
-        if let Some(lane) = &self.lane {
+        if let Some(lane) = self.lane() {
             lane.note_assignments(e);
         }
     }
@@ -178,14 +184,9 @@ pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
             store: false,
             send: true,
         });
-        let begun = l.begin(&json, &engine).await;
-        if let Ok(Some(profile)) = &begun {
-            // The worker's record is the visitor's state (it took the page's
-            // copy if that was newer): reads right after init see it all.
-            engine.adopt_profile(profile).map_err(|e| js_error(&e))?;
-            engine.keep_adopted_profile();
-        }
-        if let Err(err) = begun {
+        // Not awaited: the replica starts from the page's copy of the
+        // profile and restarts from the worker's record at its `ready`.
+        if let Err(err) = l.start(&json, &engine) {
             web_sys::console::info_2(
                 &"[attune] delivery.engine \"worker\" is unavailable here, the engine runs on the page:".into(),
                 &err,
@@ -298,7 +299,7 @@ impl Attune {
 
     /// Records a named action with optional properties.
     pub fn track(&self, event: JsValue, props: JsValue) -> Result<(), JsValue> {
-        if let Some(lane) = &self.sdk.lane {
+        if let Some(lane) = self.sdk.lane() {
             // Worker mode: stamped and queued, nothing else on the page.
             return lane.track(&event, &props).map_err(|e| js_error(&e));
         }
@@ -310,13 +311,13 @@ impl Attune {
     }
 
     /// Worker mode's queue, shared with the package's entry so that `track()`
-    /// runs as plain JS (`pkg/src/worker-track.js`): `{ q, seq, kick }`;
-    /// `undefined` when the engine runs on the page. Internal.
+    /// runs as plain JS (`pkg/src/worker-track.js`): `{ q, seq, kick, dead }`
+    /// (`dead`: the worker failed to start, calls go to the SDK's own
+    /// `track`); `undefined` when the engine runs on the page. Internal.
     #[wasm_bindgen(js_name = __workerQueue)]
     pub fn worker_queue(&self) -> JsValue {
         self.sdk
-            .lane
-            .as_ref()
+            .lane()
             .map_or(JsValue::UNDEFINED, |l| l.handle().clone().into())
     }
 
@@ -408,7 +409,7 @@ impl Attune {
             request = Some(e.forget());
             Ok(())
         })?;
-        if let Some(lane) = &self.sdk.lane {
+        if let Some(lane) = self.sdk.lane() {
             // The worker forgets its database and asks the collector.
             lane.clear();
             return Ok(lane.ask("forget"));
@@ -451,7 +452,7 @@ impl Attune {
     /// (`pending` is 0 once every collector acknowledged everything).
     pub fn flush(&self) -> js_sys::Promise {
         self.settled();
-        if let Some(lane) = &self.sdk.lane {
+        if let Some(lane) = self.sdk.lane() {
             return lane.ask("flush");
         }
         let sdk = self.sdk.clone();
@@ -633,7 +634,7 @@ impl Attune {
                 let decisions = e.decisions();
                 self.sdk.note_assignments(&mut e);
                 let mut errors = e.take_errors();
-                if let Some(lane) = &self.sdk.lane {
+                if let Some(lane) = self.sdk.lane() {
                     errors.extend(lane.take_errors());
                 }
                 (errors, e.segments().to_vec(), decisions)

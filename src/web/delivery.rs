@@ -200,7 +200,7 @@ fn persist_now(sdk: &Rc<Sdk>) {
             // Worker mode: the worker's record is the visitor's; the page's
             // copy is written at `hidden` / `pagehide` only (no locked write
             // per change, see `page_hidden`).
-            if e.profile_dirty() && sdk.lane.is_none() {
+            if e.profile_dirty() && sdk.lane().is_none() {
                 profile_sync::persist_locked(sdk);
             }
             let mut errors = e.take_errors();

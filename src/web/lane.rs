@@ -67,6 +67,14 @@ pub fn worker_url() -> Option<String> {
     URL.with(|u| u.borrow().clone())
 }
 
+/// Where the engine worker is (see [`Lane::starting`], [`Lane::failed`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    Starting,
+    Ready,
+    Failed,
+}
+
 /// The worker's `onmessage` handler, kept alive while set.
 type OnMessage = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
@@ -107,6 +115,14 @@ pub struct Lane {
     on_error: RefCell<Option<OnError>>,
     /// Problems found on the page side, for the SDK's `error` listeners.
     errors: RefCell<Vec<AttuneError>>,
+    /// Where the worker is: starting (no `ready` yet), ready, or failed (the
+    /// engine runs on the page: [`Lane::failed`]).
+    state: Cell<Phase>,
+    /// The replica's profile record when `init` posted it: a fallback
+    /// before `ready` replays the stream's ops on it with the page storing.
+    initial: RefCell<String>,
+    /// Fails over when no `ready` came within [`READY_MS`].
+    ready_timer: RefCell<Option<Timeout>>,
     /// The SDK this lane serves (set by [`Lane::listen`]).
     sdk: RefCell<Weak<Sdk>>,
     /// `"seq"`, `"at"`, `"type"`, `"event"`, `"properties"`, `"track"` as JS
@@ -152,6 +168,9 @@ impl Lane {
                 on_message: RefCell::new(None),
                 on_error: RefCell::new(None),
                 errors: RefCell::new(Vec::new()),
+                state: Cell::new(Phase::Starting),
+                initial: RefCell::new(String::new()),
+                ready_timer: RefCell::new(None),
                 sdk: RefCell::new(Weak::new()),
                 keys: ["seq", "at", "type", "event", "properties", "track"].map(JsValue::from_str),
                 me: me.clone(),
@@ -184,16 +203,15 @@ impl Lane {
         &self.replayer
     }
 
-    /// Sends the worker its `init` message (config, stream, the replica's
-    /// profile record, the page's environment and earlier pages' rescues) and
-    /// resolves once it answered `ready`, to the worker's profile record (the
-    /// authoritative one: the replica starts from it); `Err` with its error,
-    /// or after [`READY_MS`].
-    pub async fn begin(
-        &self,
-        config: &serde_json::Value,
-        engine: &Engine,
-    ) -> Result<Option<String>, JsValue> {
+    /// Posts the worker its `init` message (config, stream, the replica's
+    /// profile record, the page's environment and earlier pages' rescues)
+    /// and returns at once: `init` does not wait for the worker. Its `ready`
+    /// (handled by `lane_report`) carries the worker's profile record, the
+    /// authoritative one, which the replica then restarts from, replaying
+    /// this page's calls on it. Without `ready` within [`READY_MS`], or on an
+    /// error first, the engine falls back to the page (`lane_report::fail_over`).
+    /// `Err` when the message cannot be posted.
+    pub fn start(&self, config: &serde_json::Value, engine: &Engine) -> Result<(), JsValue> {
         let rescues = self.read_rescues();
         let (gpc, dnt) = crate::web::page::privacy_signals();
         let consent = engine.consent_state();
@@ -211,64 +229,119 @@ impl Lane {
             "anonymousId": engine.profile().anonymous_id,
             "consent": consent,
         });
+        let profile = engine.profile().to_json();
         let init = serde_json::json!({
             "init": {
                 "config": config,
                 "stream": self.stream,
-                "profile": engine.profile().to_json(),
+                "profile": profile,
                 "env": env,
                 "rescues": rescues,
             }
         });
-        let promise = js_sys::Promise::new(&mut |resolve, reject| {
-            let reject_load = reject.clone();
-            let on = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-                move |m: web_sys::MessageEvent| {
-                    let d = m.data();
-                    if field(&d, "ready").is_truthy() {
-                        let _ = resolve.call1(&JsValue::NULL, &field(&d, "profile"));
-                    } else if field(&d, "error").is_object() {
-                        let _ = reject.call1(&JsValue::NULL, &field(&d, "error"));
-                    }
-                },
-            );
-            self.worker.set_onmessage(Some(on.as_ref().unchecked_ref()));
-            if let Ok(mut slot) = self.on_message.try_borrow_mut() {
-                *slot = Some(on);
-            }
-            // The script failed to load or run (a 404, a CSP without
-            // `worker-src` for it, a syntax error): no need to wait.
-            let failed = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-                if let Some(ev) = e.dyn_ref::<web_sys::Event>() {
-                    ev.prevent_default();
-                }
-                let _ = reject_load.call1(
-                    &JsValue::NULL,
-                    &"the engine worker's script failed to load".into(),
-                );
-            });
-            self.worker
-                .set_onerror(Some(failed.as_ref().unchecked_ref()));
-            if let Ok(mut slot) = self.on_error.try_borrow_mut() {
-                *slot = Some(failed);
-            }
-        });
+        if let Ok(mut slot) = self.initial.try_borrow_mut() {
+            *slot = profile;
+        }
         let message = js_sys::JSON::parse(&init.to_string())
             .map_err(|_| JsValue::from_str("init message"))?;
         self.worker.post_message(&message)?;
-        let timeout = js_sys::Promise::new(&mut |_, reject| {
-            let reject = reject.clone();
-            Timeout::new(READY_MS, move || {
-                let _ = reject.call1(&JsValue::NULL, &"the engine worker did not start".into());
-            })
-            .forget();
+        let me = self.me.clone();
+        let timer = Timeout::new(READY_MS, move || {
+            let Some(lane) = me.upgrade() else { return };
+            let sdk = lane.sdk.try_borrow().ok().and_then(|w| w.upgrade());
+            if let Some(sdk) = sdk {
+                crate::web::lane_report::fail_over(&sdk, "the engine worker did not start");
+            }
         });
-        let race = js_sys::Promise::race(&js_sys::Array::of2(&promise, &timeout));
-        let outcome = wasm_bindgen_futures::JsFuture::from(race).await;
-        if outcome.is_err() {
-            self.worker.terminate();
+        if let Ok(mut slot) = self.ready_timer.try_borrow_mut() {
+            *slot = Some(timer);
         }
-        outcome.map(|p| p.as_string().filter(|p| !p.is_empty()))
+        Ok(())
+    }
+
+    /// Whether the worker has not answered `ready` yet.
+    pub fn starting(&self) -> bool {
+        self.state.get() == Phase::Starting
+    }
+
+    /// Whether the worker failed to start and the engine runs on the page.
+    pub fn failed(&self) -> bool {
+        self.state.get() == Phase::Failed
+    }
+
+    /// The worker answered `ready`: the replica restarts from `profile` (the
+    /// worker's record, before any op of this page) and replays this page's
+    /// calls on it; none is confirmed yet, so all are at hand.
+    pub fn restart(&self, engine: &mut Engine, profile: Option<&str>) -> Vec<AttuneError> {
+        self.state.set(Phase::Ready);
+        if let Ok(mut t) = self.ready_timer.try_borrow_mut() {
+            *t = None;
+        }
+        // `forget()` came first: the record describes the visitor forgotten.
+        let Some(profile) = profile.filter(|p| !p.is_empty() && !self.forgetting.get()) else {
+            return Vec::new();
+        };
+        if let Err(e) = engine.adopt_profile(profile) {
+            return vec![e];
+        }
+        engine.keep_adopted_profile();
+        self.replica.set(0);
+        let errors = self.catch_up(engine);
+        self.assignments.set(engine.profile().experiments.len());
+        errors
+    }
+
+    /// The worker is ready (its record could not be taken now).
+    pub fn mark_ready(&self) {
+        self.state.set(Phase::Ready);
+        if let Ok(mut t) = self.ready_timer.try_borrow_mut() {
+            *t = None;
+        }
+    }
+
+    /// Resolves every question the worker was asked with `value` (it will not answer).
+    pub fn answer_all(&self, value: &JsValue) {
+        let all: Vec<js_sys::Function> = self
+            .waiting
+            .try_borrow_mut()
+            .map(|mut w| w.drain().map(|(_, f)| f).collect())
+            .unwrap_or_default();
+        for f in all {
+            let _ = f.call1(&JsValue::NULL, value);
+        }
+    }
+
+    /// The worker failed before `ready`: the page's engine takes over. It
+    /// restarts from the profile it had at `init`, stores and sends again,
+    /// and replays every call of this page (now producing events); the
+    /// worker is stopped and the page's `track()` goes to the engine.
+    pub fn fail_over(&self, engine: &mut Engine) -> Vec<AttuneError> {
+        self.state.set(Phase::Failed);
+        if let Ok(mut t) = self.ready_timer.try_borrow_mut() {
+            *t = None;
+        }
+        self.worker.terminate();
+        set(&self.handle, "dead", &JsValue::TRUE);
+        let initial = self
+            .initial
+            .try_borrow()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        let mut errors = Vec::new();
+        if !initial.is_empty() {
+            if let Err(e) = engine.adopt_profile(&initial) {
+                errors.push(e);
+            }
+        }
+        engine.set_delivery_gate(crate::core::delivery_policy::Gate::OPEN);
+        self.replica.set(0);
+        errors.extend(self.catch_up(engine));
+        // Applied and stored by the page now: nothing is left to post or rescue.
+        set(&self.handle, "q", &js_sys::Array::new());
+        if let Ok(mut p) = self.posted.try_borrow_mut() {
+            p.clear();
+        }
+        errors
     }
 
     /// Routes the worker's later messages to `sdk`.
@@ -297,6 +370,18 @@ impl Lane {
             let message = field(&e, "message")
                 .as_string()
                 .unwrap_or_else(|| "unknown error".into());
+            // Before `ready` (its script failed to load or run: a 404, a CSP
+            // without `worker-src` for it, a syntax error): the page takes over.
+            if let Some(lane) = me.upgrade().filter(|l| l.starting()) {
+                let sdk = lane.sdk.try_borrow().ok().and_then(|w| w.upgrade());
+                if let Some(sdk) = sdk {
+                    crate::web::lane_report::fail_over(
+                        &sdk,
+                        "the engine worker's script failed to load",
+                    );
+                }
+                return;
+            }
             if let Some(lane) = me.upgrade() {
                 lane.report_now(vec![AttuneError::Remote {
                     path: "delivery.engine".into(),

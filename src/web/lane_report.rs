@@ -11,9 +11,20 @@ use wasm_bindgen::prelude::*;
 
 /// Handles one message of the worker.
 pub fn received(sdk: &Rc<Sdk>, data: &JsValue) {
-    let Some(lane) = sdk.lane.clone() else {
+    let Some(lane) = sdk.lane.clone().filter(|l| !l.failed()) else {
         return;
     };
+    if field(data, "ready").is_truthy() {
+        started(sdk, &lane, field(data, "profile").as_string());
+        return;
+    }
+    let error = field(data, "error");
+    if error.is_object() && lane.starting() {
+        // An error instead of `ready`: the worker could not start.
+        let message = field(&error, "message").as_string().unwrap_or_default();
+        fail_over(sdk, &message);
+        return;
+    }
     let num = |k: &str| field(data, k).as_f64();
     if let Some(seq) = num("confirmed") {
         lane.confirmed(seq as u64);
@@ -21,7 +32,6 @@ pub fn received(sdk: &Rc<Sdk>, data: &JsValue) {
     if let Some(stream) = field(data, "rescued").as_string() {
         lane.rescued(&stream);
     }
-    let error = field(data, "error");
     if error.is_object() {
         sdk.report_js(plain_to_error(&error));
     }
@@ -67,6 +77,59 @@ pub fn received(sdk: &Rc<Sdk>, data: &JsValue) {
             sdk.emit("delivery", &crate::web::convert::to_js(&delta));
         }
     }
+}
+
+/// The worker is ready: the replica restarts from its profile record with
+/// this page's calls replayed on it; then repaints and notifies as after any
+/// change (membership may differ from the page's copy's).
+fn started(sdk: &Rc<Sdk>, lane: &Rc<crate::web::lane::Lane>, profile: Option<String>) {
+    let (before, errors) = match sdk.engine.try_borrow_mut() {
+        Ok(mut e) => {
+            let before = e.segments().to_vec();
+            let errors = lane.restart(&mut e, profile.as_deref());
+            // The worker's anonymous id wins (another tab's `forget()`, for one).
+            let _ = crate::web::api::sync_cookie(&mut e);
+            (before, errors)
+        }
+        Err(_) => {
+            // Not reachable from a message task; the worker is ready all the same.
+            lane.mark_ready();
+            return;
+        }
+    };
+    sdk.report(errors);
+    Attune::from_sdk(sdk.clone()).refresh_page(&before);
+}
+
+/// The engine worker failed before `ready` (its script did not load, it
+/// answered an error, or it stayed silent for `READY_MS`): the engine runs
+/// on the page from now on, this page's calls so far replayed into its
+/// outbox (see `Lane::fail_over`); a console note says why. Questions the
+/// worker will not answer (`flush()`) resolve with what is pending.
+pub fn fail_over(sdk: &Rc<Sdk>, reason: &str) {
+    let Some(lane) = sdk.lane.clone().filter(|l| l.starting()) else {
+        return;
+    };
+    web_sys::console::info_2(
+        &"[attune] delivery.engine \"worker\" is unavailable here, the engine runs on the page:"
+            .into(),
+        &reason.into(),
+    );
+    let (before, errors, pending) = match sdk.engine.try_borrow_mut() {
+        Ok(mut e) => {
+            let before = e.segments().to_vec();
+            let errors = lane.fail_over(&mut e);
+            (before, errors, e.queued())
+        }
+        Err(_) => return,
+    };
+    sdk.report(errors);
+    let report = crate::web::convert::to_js(&serde_json::json!({
+        "sent": 0, "pending": pending, "failed": 0
+    }));
+    lane.answer_all(&report);
+    Attune::from_sdk(sdk.clone()).refresh_page(&before);
+    crate::web::delivery::queued(sdk);
 }
 
 /// Takes the worker's profile record into the replica unless the replica is

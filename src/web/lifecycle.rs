@@ -25,14 +25,14 @@ pub fn install(sdk: &Rc<Sdk>) -> Hooks {
     let weak = Rc::downgrade(sdk);
     closures.push(listen(&document, "visibilitychange", weak.clone(), |sdk| {
         if is_hidden() {
-            if let Some(lane) = &sdk.lane {
+            if let Some(lane) = sdk.lane() {
                 lane.hidden();
             }
             delivery::page_hidden(sdk);
         }
     }));
     closures.push(listen(&window, "pagehide", weak.clone(), |sdk| {
-        if let Some(lane) = &sdk.lane {
+        if let Some(lane) = sdk.lane() {
             lane.exit();
         }
         delivery::page_exit(sdk);

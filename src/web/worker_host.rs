@@ -135,8 +135,13 @@ impl AttuneWorker {
         };
         let mut engine = Engine::new(&config, platform).map_err(|e| js_error(&e))?;
         env.apply_context(&mut engine);
-        // The page's copy lags the worker's own record (it is reported once a
-        // second): adopt it only when it is newer, e.g. written by the in-page SDK.
+        // The page's copy lags the worker's own record (it is written when a
+        // page is hidden or left): adopt it only when it is newer, e.g. written
+        // by the in-page SDK. A page that had no copy (a fresh record: another
+        // tab is still open, or only localStorage was cleared) does not replace
+        // what IndexedDB knows of the visitor, identity included; the page's
+        // replica restarts from this record when it gets `ready`.
+        let mut keep_own = false;
         if let Some(p) = profile.filter(|p| !p.is_empty()) {
             let theirs = crate::core::profile::Profile::from_json(&p).map_err(|message| {
                 js_error(&AttuneError::Corrupt {
@@ -144,11 +149,15 @@ impl AttuneWorker {
                     message,
                 })
             })?;
-            if theirs.updated_at > engine.profile().updated_at {
+            let mine = engine.profile();
+            // `rev` counts a record's writes: 0 is one never stored.
+            keep_own = theirs.rev == 0 && mine.rev > 0;
+            if !keep_own && theirs.updated_at > mine.updated_at {
                 engine.adopt_profile(&p).map_err(|e| js_error(&e))?;
             }
         }
-        env.apply_identity(&mut engine).map_err(|e| js_error(&e))?;
+        env.apply_identity(&mut engine, keep_own)
+            .map_err(|e| js_error(&e))?;
         let interval_ms = engine.config().delivery.flush_interval_ms;
         let host = Rc::new(Host {
             engine: RefCell::new(engine),

@@ -273,3 +273,69 @@ test('worker mode delivers a burst beyond the outbox caps whole: the worker hold
     await collector.close();
   }
 });
+
+test('worker mode: init does not wait for the engine worker; calls before it is ready are delivered once and the replica restarts from its record', { timeout: 90_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    // A first visit leaves the visitor in the `browser` segment, in IndexedDB.
+    let page = await openReady(browser.context, `${collector.origin}/worker-mode.html`, errors);
+    await page.evaluate(() => { for (let i = 0; i < 3; i++) window.sdk.track('Product Viewed', { sku: `A${i}` }); });
+    assert.equal((await page.evaluate(() => window.sdk.flush())).pending, 0);
+    await page.close({ runBeforeUnload: true });
+    // The page's own copy of the profile is lost: only the worker's record knows.
+    page = await browser.context.newPage();
+    await page.goto(`${collector.origin}/v1/stats`); // same origin, no SDK
+    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune')).forEach((k) => localStorage.removeItem(k)));
+    await page.addInitScript(() => {
+      window.__imported = null;
+      new BroadcastChannel('attune-test-worker').onmessage = (m) => { window.__imported = m.data.importedAt; };
+    });
+    await page.goto(`${collector.origin}/worker-mode.html?engineUrl=/slow-engine-worker.js`);
+    await page.waitForFunction(() => window.ready || window.initError);
+    const early = await page.evaluate(() => {
+      const at = Date.now();
+      window.sdk.track('Early Call', { n: 1 });
+      window.sdk.track('Early Call', { n: 2 });
+      return { at, segments: window.sdk.segments(), imported: window.__imported };
+    });
+    assert.equal(early.imported, null, 'init resolved before the engine worker ran');
+    assert.deepEqual(early.segments, [], 'the replica started from what the page had');
+    // Once ready, the replica restarts from the worker's record with this page's calls on it.
+    await page.waitForFunction(() => window.__segments.includes('browser'), null, { timeout: 15_000 });
+    assert.deepEqual(await page.evaluate(() => window.sdk.segments()), ['browser']);
+    assert.ok((await page.evaluate(() => window.__imported)) >= early.at);
+    assert.equal((await page.evaluate(() => window.sdk.flush())).pending, 0);
+    const events = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Early Call').length >= 2);
+    assert.deepEqual(events.filter((e) => e.event === 'Early Call').map((e) => e.properties.n).sort(), [1, 2], 'each once');
+    const profile = await page.evaluate(() => window.sdk.profile());
+    assert.equal(profile.events['Product Viewed'].count, 3, JSON.stringify(profile.events));
+    assert.equal(profile.events['Early Call'].count, 2, 'replayed once on the worker\'s record');
+    assert.deepEqual(await page.evaluate(() => window.__errors), []);
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
+
+test('worker mode: an engine worker that never gets ready hands over to the page after 5 s, with the calls made meanwhile', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const page = await openReady(browser.context, `${collector.origin}/delivery.html?page=n&engine=worker&engineUrl=/never-ready-engine-worker.js`, errors);
+    await page.evaluate(() => { window.__flushed = null; window.trackSome(3); window.sdk.flush().then((r) => { window.__flushed = r; }); });
+    // flush() was asked of the worker: answered when the page takes over.
+    await page.waitForFunction(() => window.__flushed, null, { timeout: 10_000 });
+    await page.evaluate(() => window.trackSome(2)); // now on the page
+    const events = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Chaos Event').length >= 5);
+    const tids = events.filter((e) => e.event === 'Chaos Event').map((e) => e.properties.tid).sort();
+    assert.deepEqual(tids, ['n-0', 'n-1', 'n-2', 'n-3', 'n-4'], 'every call once');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});

@@ -125,12 +125,13 @@ impl PageEnv {
         }
     }
 
-    /// After the profile is adopted: the page's anonymous id, then its
+    /// After the profile is adopted: the page's anonymous id (unless
+    /// `keep_own`: the page had no record and this engine has one), then its
     /// consent choices where this engine's state (restored from IndexedDB)
     /// differs, so consent gates what is stored and sent here as on the page
     /// (a revocation wipes what IndexedDB holds for the category).
-    pub(super) fn apply_identity(&self, e: &mut Engine) -> Result<(), AttuneError> {
-        if let Some(id) = &self.anonymous_id {
+    pub(super) fn apply_identity(&self, e: &mut Engine, keep_own: bool) -> Result<(), AttuneError> {
+        if let Some(id) = self.anonymous_id.as_ref().filter(|_| !keep_own) {
             e.adopt_anonymous_id(id);
         }
         if let Some(page) = &self.consent {
