@@ -307,3 +307,35 @@ fn adopting_a_profile_takes_its_state_and_rejects_garbage() {
         "unchanged after a bad record"
     );
 }
+
+#[test]
+fn an_adopted_record_of_the_visitor_is_kept_even_when_created_after_its_ops() {
+    let (path, config, ops) = cases().remove(0);
+    let mut worker = replica(&config, STREAM);
+    worker.apply_all(&ops, &path);
+    // A worker's record: its ops carry the page's (earlier) times, the record
+    // was created when the worker started.
+    let mut record: Value = serde_json::from_str(&worker.engine.profile().to_json()).unwrap();
+    let updated = record["updatedAt"].as_f64().unwrap();
+    record["createdAt"] = json!(updated + 1_000.0);
+    record["rev"] = json!(1);
+    let mut page = replica(&config, (9, 9));
+    page.engine
+        .adopt_profile(&record.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    page.engine.keep_adopted_profile();
+    assert!(
+        page.engine.persist_profile().is_some(),
+        "written for the next page"
+    );
+
+    // A record never stored nor changed (right after forget()) stays unwritten.
+    let blank = replica(&config, (7, 7)).engine.profile().to_json();
+    let mut other = replica(&config, (8, 8));
+    other
+        .engine
+        .adopt_profile(&blank)
+        .unwrap_or_else(|e| panic!("{e}"));
+    other.engine.keep_adopted_profile();
+    assert!(other.engine.persist_profile().is_none());
+}

@@ -675,10 +675,12 @@ impl Engine {
 
     /// Marks an adopted profile record for writing to this engine's storage
     /// (personalization consent permitting) when it holds anything of the
-    /// visitor: a record never changed since its creation (right after
-    /// `forget()`) stays unwritten, as on the replica that forgot.
+    /// visitor: one stored before (`rev` above 0; a worker's record may be
+    /// created after the ops it holds, which carry the page's times) or
+    /// changed since its creation. A record never stored nor changed (right
+    /// after `forget()`) stays unwritten, as on the replica that forgot.
     pub fn keep_adopted_profile(&mut self) {
-        if self.profile.updated_at > self.profile.created_at {
+        if self.profile.rev > 0 || self.profile.updated_at > self.profile.created_at {
             self.save_profile();
         }
     }
