@@ -339,3 +339,72 @@ fn an_adopted_record_of_the_visitor_is_kept_even_when_created_after_its_ops() {
     other.engine.keep_adopted_profile();
     assert!(other.engine.persist_profile().is_none());
 }
+
+#[test]
+fn an_ops_first_event_has_the_streams_first_message_id_whatever_the_engines_state() {
+    // Every journey's track, identify and page ops, applied on two engines in
+    // different states (one fresh, one that replayed the whole log first):
+    // the op's own event has `first_message_id(seq)` in both.
+    let mut checked = 0;
+    for (path, config, ops) in cases() {
+        let mut fresh = replica(&config, STREAM);
+        let mut busy = replica(&config, STREAM);
+        busy.apply_all(&ops, &path);
+        for op in ops.iter().filter(|o| {
+            matches!(
+                o.call,
+                Call::Track { .. } | Call::Identify { .. } | Call::Page { .. }
+            )
+        }) {
+            let expected = fresh.replayer.first_message_id(op.seq);
+            for r in [&mut fresh, &mut busy] {
+                let count = |r: &mut Replica| {
+                    let (_, _, events) = state(r);
+                    events
+                        .iter()
+                        .filter(|e| e["messageId"] == expected.as_str())
+                        .count()
+                };
+                let before = count(r);
+                r.replayer
+                    .apply(&mut r.engine, op)
+                    .unwrap_or_else(|e| panic!("{path}: {e}"));
+                assert_eq!(count(r), before + 1, "{path} op {}: {expected}", op.seq);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} track, identify or page ops");
+}
+
+#[test]
+fn another_pages_ops_applied_on_its_stream_get_that_pages_ids() {
+    // A worker's engine (its own stream) applying a closed page's rescued ops.
+    let (path, config, ops) = cases().remove(0);
+    let other = (0x1111, 0x2222);
+    let mut host = replica(&config, STREAM);
+    let rescue = host.replayer.on_stream(other);
+    let tracks: Vec<Op> = ops
+        .iter()
+        .filter(|o| matches!(o.call, Call::Track { .. }))
+        .cloned()
+        .collect();
+    assert!(!tracks.is_empty(), "{path}");
+    for r in rescue.apply_task(&mut host.engine, &tracks) {
+        r.unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    let (_, _, events) = state(&mut host);
+    let ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["messageId"].as_str())
+        .collect();
+    for op in &tracks {
+        let id = rescue.first_message_id(op.seq);
+        assert!(ids.contains(&id.as_str()), "{path} op {}: {id}", op.seq);
+        assert_ne!(
+            id,
+            host.replayer.first_message_id(op.seq),
+            "not the host stream's"
+        );
+    }
+}

@@ -293,6 +293,28 @@ impl Replayer {
         Some((hi, lo))
     }
 
+    /// A replayer of another stream on this one's clock and randomness, for
+    /// an engine built on this one: ops of another page (a rescue) applied
+    /// with it get that page's times and ids.
+    pub fn on_stream(&self, stream: (u64, u64)) -> Replayer {
+        Replayer {
+            clock: self.clock.clone(),
+            random: self.random.clone(),
+            stream,
+        }
+    }
+
+    /// The `messageId` of the event an op records first (a `track`'s event,
+    /// an `identify`'s): the first draw of op `seq`'s entropy, the same in
+    /// every engine that applies the op on this stream, whatever its state.
+    /// A copy of a call's event built elsewhere (the page's exit beacon in
+    /// worker mode) is deduplicated with the worker's only when its id is this.
+    pub fn first_message_id(&self, seq: u64) -> String {
+        let r = OpRandom::default();
+        r.start(self.stream, seq);
+        crate::core::ids::uuid_v4(&r)
+    }
+
     /// The clock to build the engine with.
     pub fn clock(&self) -> Rc<dyn Clock> {
         self.clock.clone()

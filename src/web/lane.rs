@@ -26,6 +26,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+mod exit_beacon;
 mod replica;
 mod rescue;
 mod startup;
@@ -123,6 +124,8 @@ pub struct Lane {
     initial: RefCell<String>,
     /// Fails over when no `ready` came within [`READY_MS`].
     ready_timer: RefCell<Option<Timeout>>,
+    /// The config `init` got (as JSON), for the page-exit beacon's engine.
+    config: RefCell<Option<serde_json::Value>>,
     /// The SDK this lane serves (set by [`Lane::listen`]).
     sdk: RefCell<Weak<Sdk>>,
     /// `"seq"`, `"at"`, `"type"`, `"event"`, `"properties"`, `"track"` as JS
@@ -171,6 +174,7 @@ impl Lane {
                 state: Cell::new(Phase::Starting),
                 initial: RefCell::new(String::new()),
                 ready_timer: RefCell::new(None),
+                config: RefCell::new(None),
                 sdk: RefCell::new(Weak::new()),
                 keys: ["seq", "at", "type", "event", "properties", "track"].map(JsValue::from_str),
                 me: me.clone(),

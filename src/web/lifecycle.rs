@@ -34,6 +34,9 @@ pub fn install(sdk: &Rc<Sdk>) -> Hooks {
     closures.push(listen(&window, "pagehide", weak.clone(), |sdk| {
         if let Some(lane) = sdk.lane() {
             lane.exit();
+            if let Ok(e) = sdk.engine.try_borrow() {
+                lane.exit_beacon(&e);
+            }
         }
         delivery::page_exit(sdk);
     }));

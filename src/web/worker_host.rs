@@ -232,7 +232,9 @@ impl AttuneWorker {
         let Some(last) = ops.iter().map(|o| o.seq).max() else {
             return Ok(());
         };
-        let replayer = Replayer::new(seed, Rc::new(JsClock));
+        // The engine draws from the host's replayer: the rescue must start
+        // that one's entropy and clock per op, on the dead page's stream.
+        let replayer = self.host.replayer.on_stream(seed);
         let results = {
             let mut e = self.host.engine.try_borrow_mut().map_err(|_| busy())?;
             replayer.apply_task(&mut e, &ops)

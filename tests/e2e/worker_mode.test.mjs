@@ -110,7 +110,7 @@ test('worker mode: calls of a tab closed before its worker confirmed them are re
     for (let r = 0; r < rounds; r++) {
       const page = await openReady(browser.context, `${collector.origin}/worker-mode.html`, errors);
       await page.evaluate((r) => { for (let k = 0; k < 20; k++) window.sdk.track('Rescue Event', { tid: r * 20 + k }); }, r);
-      await page.close({ runBeforeUnload: true }); // before the 250 ms post: only the rescue has them
+      await page.close({ runBeforeUnload: true }); // before the 250 ms post: the exit beacon and the rescue have them
     }
     // A page without the SDK sees the rescues the closed tabs wrote.
     const plain = await browser.context.newPage();
@@ -127,9 +127,14 @@ test('worker mode: calls of a tab closed before its worker confirmed them are re
       await sleep(250);
     }
     assert.equal(seen.size, rounds * 20, 'every call arrived');
-    assert.deepEqual([...seen].filter(([, n]) => n > 1), [], 'each once');
-    const left = await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:rescue:')));
-    assert.deepEqual(left, [], 'rescues are removed once committed');
+    // Each closed tab's exit beacon sent its calls too, with the ids the rescue gives them.
+    await next.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('attune:rescue:')), null, { timeout: 15_000 });
+    await next.evaluate(() => window.sdk.flush());
+    const list = await collector.call('/v1/events?event=Rescue%20Event');
+    const counts = new Map();
+    for (const e of list) counts.set(e.properties.tid, (counts.get(e.properties.tid) || 0) + 1);
+    assert.equal(counts.size, rounds * 20);
+    assert.deepEqual([...counts].filter(([, n]) => n > 1), [], 'each once after the rescues were sent too');
     assert.deepEqual(errors, [], 'nothing escaped to the page');
   } finally {
     await browser.close();
@@ -333,6 +338,38 @@ test('worker mode: an engine worker that never gets ready hands over to the page
     const events = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Chaos Event').length >= 5);
     const tids = events.filter((e) => e.event === 'Chaos Event').map((e) => e.properties.tid).sort();
     assert.deepEqual(tids, ['n-0', 'n-1', 'n-2', 'n-3', 'n-4'], 'every call once');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
+
+test('worker mode: at pagehide the page beacons the calls its worker had not confirmed, with the ids the rescue gives them', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    // A worker that starts and then neither commits nor sends anything.
+    const page = await openReady(browser.context, `${collector.origin}/delivery.html?page=x&engine=worker&engineUrl=/silent-engine-worker.js`, errors);
+    await page.evaluate(() => window.trackSome(3));
+    await sleep(400); // posted to the worker, never confirmed
+    await page.close({ runBeforeUnload: true });
+    const beaconed = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Chaos Event').length >= 3, 40);
+    assert.deepEqual(beaconed.filter((e) => e.event === 'Chaos Event').map((e) => e.properties.tid).sort(), ['x-0', 'x-1', 'x-2'],
+      'the exit beacon delivered them without a next page');
+    // The next page's worker applies the rescue and sends them again: the
+    // same messageIds, so the collector keeps each once.
+    const next = await openReady(browser.context, `${collector.origin}/delivery.html?page=y&engine=worker`, errors);
+    await next.evaluate(() => window.sdk.flush());
+    let stats = {};
+    for (let k = 0; k < 40 && !(stats.duplicates >= 3); k++) {
+      stats = await collector.call('/v1/stats');
+      if (!(stats.duplicates >= 3)) await sleep(250);
+    }
+    assert.ok(stats.duplicates >= 3, `the rescue's copies were recognised as duplicates: ${JSON.stringify(stats)}`);
+    const events = await collector.call('/v1/events');
+    assert.equal(events.filter((e) => e.event === 'Chaos Event').length, 3, 'each call stored once');
     assert.deepEqual(errors, [], 'nothing escaped to the page');
   } finally {
     await browser.close();

@@ -115,7 +115,7 @@ impl Lane {
 }
 
 /// An op of the shared queue (a JS object) as the core reads it.
-fn parse_op(item: &JsValue) -> Result<Op, AttuneError> {
+pub(super) fn parse_op(item: &JsValue) -> Result<Op, AttuneError> {
     let text = js_sys::JSON::stringify(item)
         .map(String::from)
         .map_err(|_| AttuneError::input("ops", "not JSON-compatible"))?;

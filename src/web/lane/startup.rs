@@ -48,6 +48,9 @@ impl Lane {
         if let Ok(mut slot) = self.initial.try_borrow_mut() {
             *slot = profile;
         }
+        if let Ok(mut slot) = self.config.try_borrow_mut() {
+            *slot = Some(config.clone());
+        }
         let message = js_sys::JSON::parse(&init.to_string())
             .map_err(|_| JsValue::from_str("init message"))?;
         self.worker.post_message(&message)?;
