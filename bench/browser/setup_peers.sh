@@ -41,14 +41,16 @@ SDKS.attune = {
   // `attune@nocollector=1` runs the same engine with delivery off, to isolate delivery's cost;
   // `attune@noworker=1` sends from the main thread instead of the package's worker;
   // `attune@demo=1` runs with the demo site's config (segments, placements, an experiment).
-  // `attune@workermode=1`: the SDK's init() with `delivery.engine: 'worker'` (the same
-  // worker, the page keeping a replica of the engine for reads).
+  // `attune@workermode=1`: the SDK's init() with `delivery.engine: 'worker'` (the
+  // package entry's default with a collector: the engine in its worker, the page
+  // keeping a replica for reads); `attune@pagemode=1`: `delivery.engine: 'page'`.
   init: ({ origin, params }) => `window.__attuneP.then(function (init) {
       return (${params.demo ? "fetch('/dist/attune/demo.config.json').then(function (r) { return r.json(); })" : 'Promise.resolve({})'})
         .then(function (config) {
           ${params.nocollector ? 'delete config.collector;' : `config.collector = { url: ${JSON.stringify(origin)} + '/v1/batch' };`}
           ${params.noworker ? 'config.delivery = Object.assign({}, config.delivery, { worker: false });' : ''}
           ${params.workermode ? "config.delivery = Object.assign({}, config.delivery, { engine: 'worker' });" : ''}
+          ${params.pagemode ? "config.delivery = Object.assign({}, config.delivery, { engine: 'page' });" : ''}
           return init(config);
         });
     })

@@ -6,18 +6,30 @@ import { withWorkerTrack } from './worker-track.js';
 await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
 // Batches are sent from this package's worker (sender.js), off the main thread.
 setSenderUrl(new URL('./sender.js', import.meta.url).href);
-// With `delivery: { engine: 'worker' }` the engine persists and sends from this
-// package's engine worker (a module worker importing ../web/attune_wasm.js).
+// In worker mode (this entry's default with a collector) the engine persists and
+// sends from this package's engine worker (a module worker importing ../web/attune_wasm.js).
 setEngineWorkerUrl(new URL('./engine-worker.js', import.meta.url).href);
 
 export { evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';
 
 /**
- * Starts Attune with `config` and resolves to the SDK instance. In worker mode
- * (`delivery: { engine: 'worker' }`) its track() runs in plain JS.
+ * Starts Attune with `config` and resolves to the SDK instance. With a
+ * collector and no `delivery.engine`, this entry runs in worker mode (the engine
+ * that persists and sends runs in engine-worker.js, track() in plain JS);
+ * `delivery: { engine: 'page' }` keeps everything on the page.
  */
 export async function init(config) {
-  return withWorkerTrack(await startEngine(config));
+  return withWorkerTrack(await startEngine(withDefaultEngine(config)));
+}
+
+// Worker mode by default where there is something to deliver; a config the
+// engine will refuse is passed on unchanged, for its error to name the path.
+function withDefaultEngine(config) {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) return config;
+  if (config.collector == null && config.collectors == null) return config;
+  const d = config.delivery;
+  if (d != null && (typeof d !== 'object' || Array.isArray(d) || d.engine !== undefined)) return config;
+  return Object.assign({}, config, { delivery: Object.assign({}, d, { engine: 'worker' }) });
 }
 
 /**

@@ -52,11 +52,12 @@ export interface DeliveryConfig {
   /** Send batches from the package's delivery worker, `sender.js` (default true). */
   worker?: boolean;
   /**
-   * Where the engine that persists and sends runs (default `'page'`). `'worker'`:
-   * in the package's engine worker (`src/engine-worker.js`, IndexedDB), the page
-   * keeping a replica for reads; `track()` then costs the page a few µs. Needs
-   * the ESM entry, module workers and IndexedDB, and no collector `transform`;
-   * otherwise the engine runs on the page. See docs/delivery.md.
+   * Where the engine that persists and sends runs. `'worker'`: in the package's
+   * engine worker (`src/engine-worker.js`, IndexedDB), the page keeping a replica
+   * for reads; `track()` then costs the page a few µs. Needs the ESM entry, module
+   * workers and IndexedDB, and no collector `transform`; otherwise the engine runs
+   * on the page. Default: `'worker'` through the ESM entry when a collector is
+   * set, `'page'` otherwise and in the script-tag bundle. See docs/delivery.md.
    */
   engine?: 'page' | 'worker';
 }

@@ -14,8 +14,8 @@
 //! [`AttuneWorker::start`] (`env`); sending is one worker at a time across
 //! tabs, and waits while offline (`pump`).
 //!
-//! Not yet here: `identify`/`page`/consent/`decide` as ops (the other
-//! engineer's `core::op`), page-exit beacons of unconfirmed calls.
+//! Page-exit beacons of calls not confirmed yet are the page's
+//! (`web::lane::exit_beacon`), with the ids this engine gives them.
 
 mod env;
 mod hold;
