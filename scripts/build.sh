@@ -7,6 +7,7 @@
 #   pkg/snippet.min.js                             (pkg/src/snippet.js, minified, <= 1024 B)
 #   pkg/debug.js                                   (pkg/src/debug.js: the overlay attune.js imports on demand)
 #   pkg/sender.js                                  (pkg/src/sender.js: the delivery worker attune.js starts)
+#   pkg/attune-worker.js                           (classic engine worker: no-modules glue + pkg/src/engine-worker.js)
 # Every wasm is optimised in place with binaryen's wasm-opt from node_modules, then
 # checked to still compile, link and instantiate. Sizes go to target/sizes.json.
 set -euo pipefail
@@ -32,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Start from a clean slate: only generated files are removed (the tracked,
 # hand-written ones are pkg/package.json, pkg/README.md, pkg/src/, pkg/types/).
-rm -rf pkg/web pkg/node pkg/attune.js pkg/attune_bg.wasm pkg/snippet.min.js pkg/debug.js pkg/sender.js
+rm -rf pkg/web pkg/node pkg/attune.js pkg/attune-worker.js pkg/attune_bg.wasm pkg/snippet.min.js pkg/debug.js pkg/sender.js
 
 log "wasm-bindgen $have: web, nodejs, no-modules"
 wasm-bindgen --target web --out-dir pkg/web --out-name attune_wasm "$IN"
@@ -49,10 +50,29 @@ wasm-bindgen --target no-modules --out-dir "$tmp/nm" --out-name attune_nm "$IN"
   printf '(function () {\n'
   cat "$tmp/nm/attune_nm.js"
   printf '\n'
+  # worker mode's plain-JS track() (an ES module's function, made a local one)
+  sed 's/^export function /function /' pkg/src/worker-track.js
   cat pkg/src/loader.js
   printf '\n})();\n'
 } > pkg/attune.js
 cp "$tmp/nm/attune_nm_bg.wasm" pkg/attune_bg.wasm
+
+# The classic engine worker for the classic-script bundle (delivery.engine
+# "worker" with a script tag): the same no-modules glue and attune_bg.wasm as
+# attune.js (one download), with pkg/src/engine-worker.js's protocol.
+{
+  printf '/*! attune %s | MIT | classic engine worker: wasm-bindgen no-modules glue + engine-worker.js */\n' \
+    "$(node -p 'require("./pkg/package.json").version')"
+  printf '(function () {\n'
+  cat "$tmp/nm/attune_nm.js"
+  printf '\nvar initWasm = wasm_bindgen;\nvar AttuneWorker = wasm_bindgen.AttuneWorker;\n'
+  grep -v "^import initWasm, { AttuneWorker } from '../web/attune_wasm.js';$" pkg/src/engine-worker.js \
+    | sed "s|new URL('../web/attune_wasm_bg.wasm', import.meta.url)|new URL('attune_bg.wasm', self.location.href)|"
+  printf '\n})();\n'
+} > pkg/attune-worker.js
+if grep -q "import.meta\|^import " pkg/attune-worker.js; then
+  echo "pkg/attune-worker.js: engine-worker.js no longer matches the classic build's edits" >&2; exit 1
+fi
 
 # Keep the unoptimised wasm to compare imports/exports after wasm-opt.
 mkdir -p "$tmp/pre"

@@ -121,10 +121,14 @@ var api = {
         restoreEarly();
         // Batches are sent from sender.js (next to attune.js) when workers work here.
         try { wasm_bindgen.setSenderUrl(new URL('sender.js', (script && script.src) || document.baseURI).href); } catch (e) { warn(e); }
+        // With `delivery: { engine: 'worker' }` the engine runs in attune-worker.js
+        // (a classic worker on the same attune_bg.wasm; same origin as the page).
+        try { wasm_bindgen.setEngineWorkerUrl(new URL('attune-worker.js', (script && script.src) || document.baseURI).href, true); } catch (e) { warn(e); }
         return wasm_bindgen.init(config);
       })
       .then(function (instance) {
-        sdk = instance;
+        // Worker mode: track() in plain JS (withWorkerTrack, from worker-track.js).
+        sdk = withWorkerTrack(instance);
         api.isReady = true;
         var pending = deferred;
         deferred = [];

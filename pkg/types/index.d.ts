@@ -57,7 +57,8 @@ export interface DeliveryConfig {
    * for reads; `track()` then costs the page a few µs. Needs the ESM entry, module
    * workers and IndexedDB, and no collector `transform`; otherwise the engine runs
    * on the page. Default: `'worker'` through the ESM entry when a collector is
-   * set, `'page'` otherwise and in the script-tag bundle. See docs/delivery.md.
+   * set, `'page'` otherwise; the script-tag bundle's default is `'page'` (with
+   * `'worker'` it runs `attune-worker.js`, served from the page's origin). See docs/delivery.md.
    */
   engine?: 'page' | 'worker';
 }

@@ -264,7 +264,7 @@ fn start_lane(
         .get("storagePrefix")
         .and_then(|p| p.as_str())
         .unwrap_or("attune");
-    Lane::spawn(&url, prefix, replayer, stream)
+    Lane::spawn((&url.0, url.1), prefix, replayer, stream)
 }
 
 /// One running SDK instance.

@@ -44,20 +44,22 @@ const MAX_UNCONFIRMED: u32 = 10_000;
 pub const READY_MS: u32 = 5_000;
 
 thread_local! {
-    static URL: RefCell<Option<String>> = const { RefCell::new(None) };
+    static URL: RefCell<Option<(String, bool)>> = const { RefCell::new(None) };
 }
 
-/// Where the package's entry found `engine-worker.js` (`null` or `""`: none,
-/// worker mode falls back to the page).
+/// Where the package's entry found its engine worker (`null` or `""`: none,
+/// worker mode falls back to the page); `classic` true for a classic worker
+/// script (the script-tag bundle's `attune-worker.js`), else a module worker
+/// (the ESM entry's `engine-worker.js`).
 #[wasm_bindgen(js_name = setEngineWorkerUrl)]
-pub fn set_engine_worker_url(url: JsValue) {
+pub fn set_engine_worker_url(url: JsValue, classic: JsValue) {
     let url = url.as_string().filter(|u| !u.is_empty());
-    URL.with(|u| *u.borrow_mut() = url);
+    URL.with(|u| *u.borrow_mut() = url.map(|u| (u, classic.is_truthy())));
 }
 
-/// The engine worker's URL, when the entry set one and this browser has
-/// module workers and IndexedDB.
-pub fn worker_url() -> Option<String> {
+/// The engine worker's URL and whether it is a classic script, when the
+/// entry set one and this browser has workers and IndexedDB.
+pub fn worker_url() -> Option<(String, bool)> {
     let global = js_sys::global();
     let has = |name: &str| {
         js_sys::Reflect::get(&global, &name.into()).is_ok_and(|v| !v.is_undefined() && !v.is_null())
@@ -145,9 +147,18 @@ impl Drop for Lane {
 impl Lane {
     /// Spawns the engine worker at `url` (the `init` message follows in
     /// [`Lane::begin`], once the replica exists). `None` if it cannot start.
-    pub fn spawn(url: &str, prefix: &str, replayer: Replayer, stream: String) -> Option<Rc<Lane>> {
+    pub fn spawn(
+        (url, classic): (&str, bool),
+        prefix: &str,
+        replayer: Replayer,
+        stream: String,
+    ) -> Option<Rc<Lane>> {
         let opts = web_sys::WorkerOptions::new();
-        opts.set_type(web_sys::WorkerType::Module);
+        opts.set_type(if classic {
+            web_sys::WorkerType::Classic
+        } else {
+            web_sys::WorkerType::Module
+        });
         let worker = web_sys::Worker::new_with_options(url, &opts).ok()?;
         Some(Rc::new_cyclic(|me: &Weak<Lane>| {
             let shared = handle(me.clone());

@@ -376,3 +376,33 @@ test('worker mode: at pagehide the page beacons the calls its worker had not con
     await collector.close();
   }
 });
+
+test('worker mode through the script-tag bundle: its classic engine worker stores and sends every call once', { timeout: 60_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  try {
+    const page = await browser.context.newPage();
+    const workers = [];
+    page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${collector.origin}/script-worker.html`);
+    await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15_000 });
+    assert.equal(await page.evaluate(() => window.initError), undefined);
+    await page.evaluate(() => { for (let i = 0; i < 300; i++) window.sdk.track('Script Burst', { i }); });
+    const report = await page.evaluate(() => window.sdk.flush());
+    assert.equal(report.pending, 0, JSON.stringify(report));
+    const events = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Script Burst').length >= 300);
+    const seen = events.filter((e) => e.event === 'Script Burst').map((e) => e.properties.i).sort((a, b) => a - b);
+    assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i), 'each once');
+    assert.ok(workers.includes('/pkg/attune-worker.js'), `workers: ${workers}`);
+    assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:ob:'))), [],
+      'nothing of the outbox on the page');
+    assert.ok((await idbKeys(page)).length > 0, 'the worker committed to IndexedDB');
+    assert.deepEqual(await page.evaluate(() => window.__errors), []);
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
