@@ -220,3 +220,20 @@ fn forget_leaves_nothing_behind_and_starts_a_new_identity() {
     assert!(e.profile().user_id.is_none());
     assert!(queued(&mut e).is_empty());
 }
+
+#[test]
+fn one_engine_takes_anothers_consent_choices_categories_only() {
+    let cfg: Value = serde_json::from_str(OPT_IN).unwrap_or_default();
+    let mut page = engine(cfg.clone(), Rc::new(MemoryStorage::new()));
+    assert!(page.consent(&changes(json!({"analytics": true}))).is_ok());
+    let mut other = engine(cfg, Rc::new(MemoryStorage::new()));
+    assert_ne!(other.consent_state()["analytics"], true);
+    let mut theirs = changes(page.consent_state());
+    theirs.insert("notACategory".into(), json!(true));
+    assert!(
+        other.match_consent(&theirs).is_ok(),
+        "other keys are ignored"
+    );
+    assert_eq!(other.consent_state()["analytics"], true);
+    assert_eq!(other.consent_state(), page.consent_state());
+}

@@ -119,6 +119,23 @@ impl Engine {
         std::mem::take(&mut self.notes)
     }
 
+    /// Takes another engine's consent choices (its [`Engine::consent_state`],
+    /// or a map of categories) where this one's differ: the engine worker
+    /// follows its page, the page's exit beacon its replica. Keys that are
+    /// not categories are ignored.
+    pub fn match_consent(&mut self, other: &Map<String, Value>) -> Result<()> {
+        let mine = self.consent_state();
+        let changes: Map<String, Value> = other
+            .iter()
+            .filter(|(k, v)| Category::from_name(k).is_some() && mine.get(k.as_str()) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !changes.is_empty() {
+            self.consent(&changes)?;
+        }
+        Ok(())
+    }
+
     /// Updates consent (`{"analytics": true, …}`). Granting persists what was
     /// held in memory; revoking wipes that category's stored data at once.
     pub fn consent(&mut self, changes: &Map<String, Value>) -> Result<Transition> {

@@ -54,14 +54,8 @@ impl Lane {
             return;
         }
         // The page's consent choices, where they differ from the defaults.
-        let mine = scratch.consent_state();
         if let Some(theirs) = replica.consent_state().as_object() {
-            let changes: serde_json::Map<String, serde_json::Value> = theirs
-                .iter()
-                .filter(|(k, v)| mine.get(k.as_str()) != Some(*v))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !changes.is_empty() && scratch.consent(&changes).is_err() {
+            if scratch.match_consent(theirs).is_err() {
                 return;
             }
         }
@@ -69,15 +63,9 @@ impl Lane {
             .iter()
             .map(|o| replayer.first_message_id(o.seq))
             .collect();
-        let before: HashSet<String> = {
-            let (delivery, _) = scratch.delivery();
-            delivery.outbox().records().map(|r| r.id.clone()).collect()
-        };
         replayer.apply_task(&mut scratch, &ops);
         let (delivery, env) = scratch.delivery();
-        let _ = delivery.retain(&env, |r| {
-            expected.contains(&r.id) && !before.contains(&r.id)
-        });
+        let _ = delivery.retain(&env, |r| expected.contains(&r.id));
         let _ = delivery.persist(&env);
         let jobs = delivery.exit_jobs(&env);
         let collectors = delivery.collectors().to_vec();

@@ -135,15 +135,7 @@ impl PageEnv {
             e.adopt_anonymous_id(id);
         }
         if let Some(page) = &self.consent {
-            let state = e.consent_state();
-            let changes: Map<String, Value> = page
-                .iter()
-                .filter(|(k, v)| state.get(k.as_str()) != Some(*v))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !changes.is_empty() {
-                e.consent(&changes)?;
-            }
+            e.match_consent(page)?;
         }
         // The page logs its own notes about signals and refused grants.
         let _ = e.take_notes();

@@ -28,6 +28,9 @@ pub(super) fn receive(host: &Host, ops: Vec<Op>) {
 /// Applies the oldest held ops the outbox has room for (and any beyond
 /// [`MAX_HELD`]) as one task. Returns how many were applied.
 pub(super) fn release(host: &Host) -> usize {
+    if held(host) == 0 {
+        return 0;
+    }
     let room = match host.engine.try_borrow_mut() {
         Ok(mut e) => e.delivery().0.room(),
         Err(_) => return 0,
