@@ -67,7 +67,7 @@ cp "$tmp/nm/attune_nm_bg.wasm" pkg/attune_bg.wasm
   cat "$tmp/nm/attune_nm.js"
   printf '\nvar initWasm = wasm_bindgen;\nvar AttuneWorker = wasm_bindgen.AttuneWorker;\n'
   grep -v "^import initWasm, { AttuneWorker } from '../web/attune_wasm.js';$" pkg/src/engine-worker.js \
-    | sed "s|new URL('../web/attune_wasm_bg.wasm', import.meta.url)|new URL('attune_bg.wasm', self.location.href)|"
+    | sed "s|new URL('../web/attune_wasm_bg.wasm', import.meta.url)|new URL('attune_bg.wasm', self.attuneBase \|\| self.location.href)|"
   printf '\n})();\n'
 } > pkg/attune-worker.js
 if grep -q "import.meta\|^import " pkg/attune-worker.js; then

@@ -9,15 +9,21 @@ use attune::core::rules::NoRegex;
 use serde_json::json;
 use std::rc::Rc;
 
-fn engine(storage: Rc<MemoryStorage>) -> Engine {
-    let platform = Platform {
+fn platform(storage: Rc<MemoryStorage>) -> Platform {
+    Platform {
         clock: Rc::new(FakeClock::new(1_795_000_000_000.0)),
         random: Rc::new(SeededRandom::new(3)),
         storage,
         regex: Box::new(NoRegex),
-    };
-    Engine::new(&json!({"collector": {"url": "/v1/batch"}}), platform)
-        .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+fn engine(storage: Rc<MemoryStorage>) -> Engine {
+    Engine::new(
+        &json!({"collector": {"url": "/v1/batch"}}),
+        platform(storage),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn outbox_keys(s: &MemoryStorage) -> usize {
@@ -66,4 +72,35 @@ fn send_gate_holds_stored_events_until_opened() {
         .next_job(&env, Mode::Forced)
         .unwrap_or_else(|| panic!("sent once open"));
     assert_eq!(job.ids.len(), 1);
+}
+
+#[test]
+fn a_consent_grant_does_not_widen_the_hosts_gate() {
+    // Worker mode's page replica: its events are stored by the worker, never
+    // by the page, even once an opt-in visitor grants analytics.
+    let storage = Rc::new(MemoryStorage::new());
+    let cfg =
+        json!({"collector": {"url": "https://c.example/v1/batch"}, "consent": {"mode": "opt-in"}});
+    let mut e = Engine::new(&cfg, platform(storage.clone())).unwrap_or_else(|e| panic!("{e}"));
+    e.set_delivery_gate(Gate {
+        store: false,
+        send: true,
+    });
+    assert!(e.track("Before Grant", None).is_ok());
+    let mut grant = serde_json::Map::new();
+    grant.insert("analytics".into(), json!(true));
+    assert!(e.consent(&grant).is_ok());
+    assert_eq!(
+        e.delivery_gate(),
+        Gate {
+            store: false,
+            send: true
+        }
+    );
+    assert!(e.track("After Grant", None).is_ok());
+    let (d, env) = e.delivery();
+    assert!(d.persist(&env).is_empty());
+    assert_eq!((e.queued(), outbox_keys(&storage)), (0, 0));
+    e.set_delivery_gate(Gate::OPEN);
+    assert_eq!(e.delivery_gate(), Gate::OPEN, "consent granted, host open");
 }

@@ -237,3 +237,19 @@ fn one_engine_takes_anothers_consent_choices_categories_only() {
     assert_eq!(other.consent_state()["analytics"], true);
     assert_eq!(other.consent_state(), page.consent_state());
 }
+
+#[test]
+fn calls_may_be_kept_once_any_category_beyond_the_necessary_is_allowed() {
+    let opt_in =
+        json!({"collector": {"url": "https://c.example/v1/batch"}, "consent": {"mode": "opt-in"}});
+    let mut e = engine(opt_in, Rc::new(MemoryStorage::new()));
+    assert!(!e.may_keep_calls(), "opt-in before any grant keeps nothing");
+    e.consent(&changes(json!({"analytics": false, "marketing": true})))
+        .expect("consent");
+    assert!(e.may_keep_calls(), "marketing alone keeps calls");
+    e.consent(&changes(json!({"marketing": false})))
+        .expect("consent");
+    assert!(!e.may_keep_calls(), "every grant revoked");
+    let opt_out = json!({"collector": {"url": "https://c.example/v1/batch"}});
+    assert!(engine(opt_out, Rc::new(MemoryStorage::new())).may_keep_calls());
+}

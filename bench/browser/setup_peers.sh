@@ -24,6 +24,11 @@ rm -f "$DIR/dist/attune/"*.js "$DIR/dist/attune/src/"*.js
 cp "$ROOT/pkg/web/attune_wasm.js" "$ROOT/pkg/web/attune_wasm_bg.wasm" "$DIR/dist/attune/web/"
 cp "$ROOT/pkg/src/index.js" "$ROOT/pkg/src/worker-track.js" "$ROOT/pkg/src/sender.js" \
   "$ROOT/pkg/src/engine-worker.js" "$DIR/dist/attune/src/"
+# The script-tag bundle (attune.js with attune_bg.wasm, its engine worker
+# attune-worker.js and sender.js beside it), for the `attunetag` adapter.
+mkdir -p "$DIR/dist/attune/tag"
+cp "$ROOT/pkg/attune.js" "$ROOT/pkg/attune_bg.wasm" "$ROOT/pkg/attune-worker.js" "$ROOT/pkg/sender.js" \
+  "$DIR/dist/attune/tag/"
 # The demo's config (6 segments, 9 placements, an experiment), for `attune@demo=1`.
 cp "$ROOT/www/attune.config.json" "$DIR/dist/attune/demo.config.json"
 # A module that loads the package's entry and exposes the promise of its `init`.
@@ -56,6 +61,17 @@ SDKS.attune = {
     })
     .then(function (sdk) { window.at = sdk; __B.ready(); }, __B.fail);`,
   track: () => `at.track('Product Viewed', { sku: 'A1', price: 10 });`,
+};
+// The script-tag bundle as a site includes it (<script src=".../attune.js">, then
+// attune.init): track() goes through the global `attune` facade. Its default with
+// a collector is worker mode; `attunetag@pagemode=1` keeps the engine on the page.
+SDKS.attunetag = {
+  scripts: ['/dist/attune/tag/attune.js'],
+  init: ({ origin, params }) => `
+    var config = { collector: { url: ${JSON.stringify(origin)} + '/v1/batch' } };
+    ${params.pagemode ? "config.delivery = { engine: 'page' };" : ''}
+    attune.init(config).then(function () { __B.ready(); }, __B.fail);`,
+  track: () => `attune.track('Product Viewed', { sku: 'A1', price: 10 });`,
 };
 JS
 echo "peer harness with Attune ready in $DIR"

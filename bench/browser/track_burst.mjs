@@ -4,6 +4,10 @@
 //   bench/browser/setup_peers.sh                       # once: harness copy + Attune adapter
 //   node bench/browser/track_burst.mjs [--dir /tmp/attune-peer-bench] [--only attune,segment,posthog,amplitude,rudderstack]
 //        [--modes paced,tight] [--n 10000] [--runs 1] [--out bench-results/track_burst.json]
+//        [--cpuprofile DIR]   also sample the page's main thread (V8 CPU profiler, 200 µs)
+//                             from the first call until delivery settled: writes
+//                             DIR/{mode}-{sdk}-{run}.cpuprofile and prints the top
+//                             functions by self time (µs per call)
 //
 // With --runs above 1 the SDKs take turns (noop, attune, segment, noop, attune, …),
 // so a drift of the machine's speed during the run falls on all of them alike; the
@@ -32,7 +36,25 @@ const MODES = (args.modes || 'paced,tight').split(',');
 const N = Number(args.n || 10000);
 const RUNS = Number(args.runs || 1);
 const OUT = path.resolve(args.out || 'bench-results/track_burst.json');
+const PROFILE_DIR = args.cpuprofile ? path.resolve(args.cpuprofile) : null;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Self time per function (µs per call) of a CDP CPU profile, top `k`, idle left out.
+function topSelf(profile, calls, k = 12) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url ? f.url.split('/').pop() : ''}${f.url ? ':' + (f.lineNumber + 1) : ''}`.trim();
+    self.set(key, (self.get(key) || 0) + (dt[i + 1] ?? dt[i] ?? 0));
+  }
+  self.delete('(idle)');
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return { totalUsPerCall: total / calls,
+    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => [name, us / calls]) };
+}
 
 const { startServer } = await import(pathToFileURL(path.join(DIR, 'server.mjs')));
 const { SDKS } = await import(pathToFileURL(path.join(DIR, 'sdks.mjs')));
@@ -71,6 +93,11 @@ for (const mode of MODES) {
             .observe({ type: 'longtask' });
         });
         await stats(true);
+        if (PROFILE_DIR) {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+          await cdp.send('Profiler.start');
+        }
         const t0 = await taskSeconds(cdp);
         const r = mode === 'tight'
           ? await page.evaluate((n) => __B.runTrack(n, 100, 30000), N)
@@ -83,6 +110,14 @@ for (const mode of MODES) {
           if (s.events * 1e6 + s.posts !== prev) { prev = s.events * 1e6 + s.posts; last = Date.now(); }
         }
         const t1 = await taskSeconds(cdp);
+        if (PROFILE_DIR) {
+          const { profile } = await cdp.send('Profiler.stop');
+          fs.mkdirSync(PROFILE_DIR, { recursive: true });
+          fs.writeFileSync(path.join(PROFILE_DIR, `${mode}-${spec.replace(/[^\w.=-]/g, '_')}-${run}.cpuprofile`), JSON.stringify(profile));
+          const t = topSelf(profile, r.calls);
+          console.log(`  profile ${spec}: ${t.totalUsPerCall.toFixed(2)} µs/call sampled (not idle)`);
+          for (const [name, us] of t.top) console.log(`    ${us.toFixed(3).padStart(8)} µs  ${name}`);
+        }
         const lt = await page.evaluate(() => window.__lt);
         const errors = await page.evaluate(() => window.__B.errors.slice(0, 3));
         const row = {

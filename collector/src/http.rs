@@ -479,8 +479,14 @@ fn parse_head(head: &[u8]) -> Result<Request, HttpError> {
             ))
         }
     };
-    // Absolute-form targets (proxies) carry the path after the authority.
-    let origin_form = match target.find("://") {
+    // Absolute-form targets (proxies) carry the path after the authority
+    // (an origin-form target's query may hold a URL: `/p?next=http://…`).
+    let absolute = if target.starts_with('/') {
+        None
+    } else {
+        target.find("://")
+    };
+    let origin_form = match absolute {
         Some(i) => {
             let rest = &target[i + 3..];
             match rest.find('/') {
@@ -752,6 +758,12 @@ mod tests {
         let r = parse_head(b"GET http://h:1/p?q HTTP/1.0").unwrap();
         assert_eq!((r.path.as_str(), r.query.as_str()), ("/p", "q"));
         assert!(!r.keep_alive());
+        // A URL in an origin-form target's query is not an absolute-form target.
+        let r = parse_head(b"GET /page.html?cdn=http://127.0.0.1:9/x HTTP/1.1").unwrap();
+        assert_eq!(
+            (r.path.as_str(), r.query.as_str()),
+            ("/page.html", "cdn=http://127.0.0.1:9/x")
+        );
         assert!(parse_head(b"GET / HTTP/2.0").is_err());
         assert!(parse_head(b"GET /").is_err());
         assert!(parse_head(b"get / HTTP/1.1").is_err());

@@ -54,9 +54,13 @@ fn serves_www_and_pkg_with_mime_types() {
         assert_eq!(resp.header("Content-Type"), Some(mime), "{path}");
         assert_eq!(resp.text(), body, "{path}");
         assert_eq!(resp.header("Cache-Control"), Some("no-store"), "{path}");
+        // The package is readable from other origins (as from a CDN); the site is not.
+        let cors = path.starts_with("/pkg/").then_some("*");
+        assert_eq!(resp.header("Access-Control-Allow-Origin"), cors, "{path}");
     }
     let wasm = get(addr, "/pkg/attune_bg.wasm");
     assert_eq!(wasm.header("Content-Type"), Some("application/wasm"));
+    assert_eq!(wasm.header("Access-Control-Allow-Origin"), Some("*"));
     assert_eq!(wasm.body, b"\0asm\x01\0\0\0");
     assert_eq!(
         get(addr, "/pic.png").header("Content-Type"),

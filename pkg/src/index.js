@@ -1,7 +1,7 @@
 // Browser ESM entry of the `attune` package: instantiates the wasm once, then
 // re-exports the engine's API. `init(config)` resolves to an SDK instance.
 import initWasm, { init as startEngine, setSenderUrl, setEngineWorkerUrl } from '../web/attune_wasm.js';
-import { withWorkerTrack } from './worker-track.js';
+import { withWorkerTrack, withDefaultEngine } from './worker-track.js';
 
 await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
 // Batches are sent from this package's worker (sender.js), off the main thread.
@@ -20,16 +20,6 @@ export { evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js
  */
 export async function init(config) {
   return withWorkerTrack(await startEngine(withDefaultEngine(config)));
-}
-
-// Worker mode by default where there is something to deliver; a config the
-// engine will refuse is passed on unchanged, for its error to name the path.
-function withDefaultEngine(config) {
-  if (!config || typeof config !== 'object' || Array.isArray(config)) return config;
-  if (config.collector == null && config.collectors == null) return config;
-  const d = config.delivery;
-  if (d != null && (typeof d !== 'object' || Array.isArray(d) || d.engine !== undefined)) return config;
-  return Object.assign({}, config, { delivery: Object.assign({}, d, { engine: 'worker' }) });
 }
 
 /**

@@ -29,6 +29,17 @@ function call(name, args) {
   if (typeof fn !== 'function') throw new TypeError('attune.' + name + ' is not available in this build');
   return fn.apply(sdk, args);
 }
+// The URL to start the classic worker script `name` (next to attune.js) from.
+// A worker must come from the page's origin: when attune.js is served from
+// another one (a CDN), the worker is a same-origin blob that imports the script
+// and tells it where it came from (`self.attuneBase`, for attune_bg.wasm). A
+// worker that still cannot start (CSP without blob:) leaves the work on the page.
+function workerUrl(name) {
+  var url = new URL(name, (script && script.src) || document.baseURI);
+  if (url.origin === location.origin) return url.href;
+  var boot = 'self.attuneBase=' + JSON.stringify(url.href) + ';importScripts(self.attuneBase);';
+  return URL.createObjectURL(new Blob([boot], { type: 'text/javascript' }));
+}
 function callSafely(name, args) {
   try { return Promise.resolve(call(name, args)); } catch (e) { warn(e); return Promise.reject(e); }
 }
@@ -120,11 +131,12 @@ var api = {
       .then(function () {
         restoreEarly();
         // Batches are sent from sender.js (next to attune.js) when workers work here.
-        try { wasm_bindgen.setSenderUrl(new URL('sender.js', (script && script.src) || document.baseURI).href); } catch (e) { warn(e); }
-        // With `delivery: { engine: 'worker' }` the engine runs in attune-worker.js
-        // (a classic worker on the same attune_bg.wasm; same origin as the page).
-        try { wasm_bindgen.setEngineWorkerUrl(new URL('attune-worker.js', (script && script.src) || document.baseURI).href, true); } catch (e) { warn(e); }
-        return wasm_bindgen.init(config);
+        try { wasm_bindgen.setSenderUrl(workerUrl('sender.js')); } catch (e) { warn(e); }
+        // Worker mode (the default with a collector; `delivery: { engine: 'page' }`
+        // opts out): the engine runs in attune-worker.js, a classic worker on
+        // the same attune_bg.wasm.
+        try { wasm_bindgen.setEngineWorkerUrl(workerUrl('attune-worker.js'), true); } catch (e) { warn(e); }
+        return wasm_bindgen.init(withDefaultEngine(config));
       })
       .then(function (instance) {
         // Worker mode: track() in plain JS (withWorkerTrack, from worker-track.js).

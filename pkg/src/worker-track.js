@@ -36,3 +36,17 @@ export function withWorkerTrack(sdk) {
   };
   return sdk;
 }
+
+/**
+ * `config` with `delivery.engine: 'worker'` when it has a collector and names
+ * no engine (both entries' default: worker mode where there is something to
+ * deliver); any other config, or one the engine will refuse, is returned as it
+ * is, for the engine's error to name the path.
+ */
+export function withDefaultEngine(config) {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) return config;
+  if (config.collector == null && config.collectors == null) return config;
+  const d = config.delivery;
+  if (d != null && (typeof d !== 'object' || Array.isArray(d) || d.engine !== undefined)) return config;
+  return Object.assign({}, config, { delivery: Object.assign({}, d, { engine: 'worker' }) });
+}

@@ -54,11 +54,10 @@ export interface DeliveryConfig {
   /**
    * Where the engine that persists and sends runs. `'worker'`: in the package's
    * engine worker (`src/engine-worker.js`, IndexedDB), the page keeping a replica
-   * for reads; `track()` then costs the page a few µs. Needs the ESM entry, module
+   * for reads; `track()` then costs the page a few µs. Needs
    * workers and IndexedDB, and no collector `transform`; otherwise the engine runs
-   * on the page. Default: `'worker'` through the ESM entry when a collector is
-   * set, `'page'` otherwise; the script-tag bundle's default is `'page'` (with
-   * `'worker'` it runs `attune-worker.js`, served from the page's origin). See docs/delivery.md.
+   * on the page. Default: `'worker'` when a collector is set (ESM entry and script
+   * tag: `attune-worker.js` beside `attune.js`), `'page'` otherwise. See docs/delivery.md.
    */
   engine?: 'page' | 'worker';
 }

@@ -61,7 +61,11 @@ pub struct Engine {
     /// What `cache_decisions` last wrote.
     decision_cache: String,
     delivery: Delivery,
+    /// What delivery may do now: consent's gate within `host_gate`.
     gate: Gate,
+    /// What the host lets this engine's delivery do at most (worker mode's
+    /// page replica: store nothing), whatever consent allows.
+    host_gate: Gate,
     page: PageContext,
     /// The campaign parameters of `page`'s query, read once per page.
     page_campaign: Option<Map<String, Value>>,
@@ -153,6 +157,7 @@ impl Engine {
             decision_cache: String::new(),
             delivery,
             gate: Gate::OPEN,
+            host_gate: Gate::OPEN,
             page: PageContext::default(),
             page_campaign: None,
             environment: Context::default(),
@@ -381,10 +386,12 @@ impl Engine {
         (&mut self.delivery, env)
     }
 
-    /// What consent allows delivery to do: store new events, send queued ones.
-    /// Issue 7 drives this from the consent state; open by default.
+    /// The most the host lets delivery do (store new events, send queued
+    /// ones), whatever consent allows; open by default. The gate in force is
+    /// this one within consent's (a later grant does not widen it).
     pub fn set_delivery_gate(&mut self, gate: Gate) {
-        self.gate = gate;
+        self.host_gate = gate;
+        self.update_gate();
     }
 
     /// The current delivery gate.

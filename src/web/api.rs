@@ -98,6 +98,13 @@ impl Sdk {
         }
     }
 
+    /// Whether a listener of `name` is registered.
+    pub(crate) fn listens(&self, name: &str) -> bool {
+        self.listeners
+            .try_borrow()
+            .is_ok_and(|l| l.iter().any(|(n, _)| n == name))
+    }
+
     /// Calls every listener of `name` with `arg`; returns how many there were.
     pub(crate) fn emit(&self, name: &str, arg: &JsValue) -> usize {
         let fns: Vec<js_sys::Function> = match self.listeners.try_borrow() {
@@ -649,13 +656,7 @@ impl Attune {
             self.sdk.emit("segment:exit", &JsValue::from_str(s));
         }
         // The snapshot costs a conversion: only build it for listeners.
-        let wants_profile = self
-            .sdk
-            .listeners
-            .try_borrow()
-            .map(|l| l.iter().any(|(n, _)| n == "profile"))
-            .unwrap_or(false);
-        if wants_profile {
+        if self.sdk.listens("profile") {
             let snapshot = self
                 .sdk
                 .engine

@@ -48,12 +48,14 @@ pub fn received(sdk: &Rc<Sdk>, data: &JsValue) {
         lane.answer(id as u32, &JsValue::UNDEFINED);
     }
     if let (Some(profile), Some(applied)) = (field(data, "profile").as_string(), num("applied")) {
-        // Membership unchanged: nothing to repaint or announce, so the record
-        // waits for the next read (a burst's reports cost the page little).
-        let same = sdk
-            .engine
-            .try_borrow()
-            .is_ok_and(|e| same_segments(e.segments(), &field(data, "segments")));
+        // Nothing on the page follows the profile but segment membership, and
+        // it is unchanged: nothing to repaint or announce, so the record waits
+        // for the next read (a burst's reports cost the page little). With
+        // placements (a slot's condition may read any profile field) or
+        // `profile` listeners it is adopted at once, at most once a report.
+        let same = sdk.engine.try_borrow().is_ok_and(|e| {
+            !e.has_placements() && same_segments(e.segments(), &field(data, "segments"))
+        }) && !sdk.listens("profile");
         if same {
             lane.keep(profile, applied as u64);
         } else {

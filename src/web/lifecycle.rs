@@ -33,8 +33,8 @@ pub fn install(sdk: &Rc<Sdk>) -> Hooks {
     }));
     closures.push(listen(&window, "pagehide", weak.clone(), |sdk| {
         if let Some(lane) = sdk.lane() {
-            lane.exit();
             if let Ok(e) = sdk.engine.try_borrow() {
+                lane.exit(e.may_keep_calls());
                 lane.exit_beacon(&e);
             }
         }

@@ -398,8 +398,11 @@ pub const WORKER_BATCH_EVENTS: u32 = 500;
 /// Returns the last op covered.
 fn stage(host: &Host) -> u64 {
     let applied = host.applied.get();
-    // Written when it moved (not again after `forget` until new ops).
-    if applied > host.marked.get() {
+    // Written when it moved (not again after `forget` until new ops), and
+    // only once consent lets the device keep anything of the calls: before
+    // an opt-in grant nothing is stored (and no rescue is written either).
+    let may_keep = host.engine.try_borrow().is_ok_and(|e| e.may_keep_calls());
+    if applied > host.marked.get() && may_keep {
         let key = format!("{}{}", host.mark_prefix, host.stream);
         put_mark(&host.store, &key, applied);
         host.marked.set(applied);

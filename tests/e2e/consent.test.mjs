@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
+import { idbKeys, launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
 
 let collector;
 let browser;
@@ -15,12 +15,17 @@ beforeEach(async () => {
 afterEach(async () => { await browser?.close(); });
 after(async () => { await collector?.close(); });
 
-// Everything Attune could have left: localStorage/sessionStorage keys and cookies.
-const traces = (page) => page.evaluate(() => ({
-  local: Object.keys(localStorage).filter((k) => k.startsWith('attune')),
-  session: Object.keys(sessionStorage).filter((k) => k.startsWith('attune')),
-  cookies: document.cookie.split(';').map((c) => c.trim()).filter((c) => c.startsWith('attune')),
-}));
+// Everything Attune could have left: localStorage/sessionStorage keys, cookies and
+// the records of the engine worker's IndexedDB database (worker mode, the default
+// with a collector).
+const traces = async (page) => ({
+  ...await page.evaluate(() => ({
+    local: Object.keys(localStorage).filter((k) => k.startsWith('attune')),
+    session: Object.keys(sessionStorage).filter((k) => k.startsWith('attune')),
+    cookies: document.cookie.split(';').map((c) => c.trim()).filter((c) => c.startsWith('attune')),
+  })),
+  idb: await idbKeys(page),
+});
 
 test('opt-in: nothing stored or sent before consent; grant persists and sends; revoke wipes', { timeout: 60_000 }, async () => {
   const page = await browser.newPage();
@@ -29,7 +34,7 @@ test('opt-in: nothing stored or sent before consent; grant persists and sends; r
   await page.reload();
   await ready(page);
   await sleep(300);
-  assert.deepEqual(await traces(page), { local: [], session: [], cookies: [] }, 'nothing written before consent');
+  assert.deepEqual(await traces(page), { local: [], session: [], cookies: [], idb: [] }, 'nothing written before consent');
   assert.deepEqual(await collector.fetchJson('/v1/events'), [], 'nothing sent before consent');
   assert.equal(await page.textContent('[data-attune-slot="hero"]'), 'default', 'page context only');
 
@@ -47,6 +52,10 @@ test('opt-in: nothing stored or sent before consent; grant persists and sends; r
 
   await page.evaluate(() => window.attune.consent({ analytics: false, personalization: false }));
   assert.deepEqual((await traces(page)).local, ['attune:consent'], 'revoke wipes everything but the choice');
+  // The engine worker applies the revoke with the page's next post (≤ 250 ms): its
+  // IndexedDB keeps the choice and the stream marks (op numbers, no visitor data).
+  await waitFor('the worker wiped its records', async () =>
+    (await traces(page)).idb.filter((k) => k !== 'attune:consent' && !k.startsWith('attune:applied:')).length === 0);
   await page.evaluate(() => window.attune.track('After Revoke'));
   await page.evaluate(() => window.attune.flush());
   assert.ok(!(await collector.fetchJson('/v1/events')).some((e) => e.event === 'After Revoke'));
@@ -73,7 +82,7 @@ test('Global Privacy Control opts out of marketing; forget() leaves nothing behi
   const oldId = events[0].anonymousId;
 
   await page.evaluate(() => window.attune.forget());
-  assert.deepEqual(await traces(page), { local: [], session: [], cookies: [] }, 'forget() leaves nothing');
+  assert.deepEqual(await traces(page), { local: [], session: [], cookies: [], idb: [] }, 'forget() leaves nothing');
   const forgets = await collector.fetchJson('/v1/forget');
   assert.ok(JSON.stringify(forgets).includes(oldId), 'the deletion request reached the collector');
   const fresh = await page.evaluate(() => window.attune.profile().anonymousId);
@@ -96,7 +105,7 @@ test('the optional anonymous-id cookie carries the identity; forget() removes it
   await ready(page);
   assert.equal(await page.evaluate(() => window.attune.profile().anonymousId), id);
   await page.evaluate(() => window.attune.forget());
-  assert.deepEqual(await traces(page), { local: [], session: [], cookies: [] });
+  assert.deepEqual(await traces(page), { local: [], session: [], cookies: [], idb: [] });
 });
 
 test('without configuration Attune sets no cookie', { timeout: 60_000 }, async () => {

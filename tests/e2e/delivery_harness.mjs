@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+// The engine worker's IndexedDB keys, shared with the other e2e tests.
+export { idbKeys } from './helpers.mjs';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -62,17 +64,3 @@ export async function openReady(context, url, errors, label = '') {
   return page;
 }
 
-/** Keys of the engine worker's IndexedDB database (`attune`, store `kv`) as `page` sees them. */
-export function idbKeys(page) {
-  return page.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('attune');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      if (!db.objectStoreNames.contains('kv')) { db.close(); resolve([]); return; }
-      const req = db.transaction('kv').objectStore('kv').getAllKeys();
-      req.onsuccess = () => { db.close(); resolve(req.result.map(String)); };
-      req.onerror = () => reject(req.error);
-    };
-  }));
-}

@@ -143,11 +143,12 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
       // A batch still in flight when the page reloads or navigates is aborted by the
       // browser (net::ERR_ABORTED): expected, since the events stay in the outbox and
       // are re-sent, so those go to `page.aborted`, not to the problems. So is the
-      // delivery worker's script when the page leaves while it loads.
+      // delivery worker's script when the page leaves while it loads, and the engine
+      // worker's script and wasm (a page that failed to load its own wasm fails init).
       page.aborted = [];
       page.on('requestfailed', (r) => {
         const line = `requestfailed: ${r.url()} ${r.failure()?.errorText}`;
-        const expected = r.url().includes('/v1/batch') || r.url().endsWith('/sender.js');
+        const expected = r.url().includes('/v1/batch') || /\/(sender|attune-worker|engine-worker)\.js$|\.wasm$/.test(r.url());
         if (r.failure()?.errorText === 'net::ERR_ABORTED' && expected) page.aborted.push(line);
         else page.problems.push(line);
       });
@@ -182,3 +183,18 @@ export async function waitFor(what, fn, { timeoutMs = 10_000, intervalMs = 100 }
 export const ready = (page) => page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
 
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** Keys of the engine worker's IndexedDB database (`attune`, store `kv`) as `page` sees them. */
+export function idbKeys(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('attune');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('kv')) { db.close(); resolve([]); return; }
+      const req = db.transaction('kv').objectStore('kv').getAllKeys();
+      req.onsuccess = () => { db.close(); resolve(req.result.map(String)); };
+      req.onerror = () => reject(req.error);
+    };
+  }));
+}

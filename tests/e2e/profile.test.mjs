@@ -3,7 +3,7 @@
 // is blocked or full.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
+import { idbKeys, launchBrowser, startCollector, waitFor, ready } from './helpers.mjs';
 
 let collector;
 let browser;
@@ -55,38 +55,47 @@ test('an e-mail arrival sets context.campaign, the channel and the slot', { time
   assert.ok(e.context.userAgent && e.context.locale && e.context.timezone && e.context.screen, 'environment context');
 });
 
-test('blocked localStorage (SecurityError): works in memory, reports once, never throws to the page', { timeout: 60_000 }, async () => {
-  await browser.context.addInitScript(() => {
-    Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });
-  });
+// spa.html (`query` picks the engine) with `initScript` run first: three page views
+// (the load and two pushState), which make the visitor `browsed_3`; then a flush.
+// Resolves to the page, its events all delivered and nothing escaped to it.
+async function threePageViews(initScript, query = '') {
+  await browser.context.addInitScript(initScript);
   const page = await browser.newPage();
-  await page.goto(`${collector.origin}/spa.html`);
+  await page.goto(`${collector.origin}/spa.html${query}`);
   await ready(page);
   await page.evaluate(() => { history.pushState({}, '', '/a'); history.pushState({}, '', '/b'); });
   assert.deepEqual(await page.evaluate(() => window.attune.segments()), ['browsed_3']);
   const events = await flushed(page);
   assert.equal(events.filter((e) => e.type === 'page').length, 3, 'events still delivered');
   assert.deepEqual(page.problems, []);
+  return page;
+}
+
+test('blocked localStorage (SecurityError): works in memory, reports once, never throws to the page', { timeout: 60_000 }, async () => {
+  await threePageViews(() => {
+    Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });
+  });
 });
 
-test('a full localStorage quota falls back to memory and reports storage_unavailable', { timeout: 60_000 }, async () => {
-  await browser.context.addInitScript(() => {
-    // Fill the origin's quota before the SDK runs.
-    try {
-      const chunk = 'x'.repeat(1 << 20);
-      for (let i = 0; i < 64; i++) localStorage.setItem('filler' + i, chunk);
-    } catch (_) { /* full */ }
-    try {
-      const small = 'y'.repeat(1024);
-      for (let i = 0; i < 10000; i++) localStorage.setItem('f' + i, small);
-    } catch (_) { /* full */ }
-  });
-  const page = await browser.newPage();
-  await page.goto(`${collector.origin}/spa.html`);
-  await ready(page);
-  await page.evaluate(() => { history.pushState({}, '', '/a'); history.pushState({}, '', '/b'); });
-  assert.deepEqual(await page.evaluate(() => window.attune.segments()), ['browsed_3']);
+// The origin's localStorage quota filled before the SDK runs.
+const fillLocalStorage = () => {
+  try {
+    const chunk = 'x'.repeat(1 << 20);
+    for (let i = 0; i < 64; i++) localStorage.setItem('filler' + i, chunk);
+  } catch (_) { /* full */ }
+  try {
+    const small = 'y'.repeat(1024);
+    for (let i = 0; i < 10000; i++) localStorage.setItem('f' + i, small);
+  } catch (_) { /* full */ }
+};
+
+test('page path: a full localStorage quota falls back to memory and reports storage_unavailable', { timeout: 60_000 }, async () => {
+  const page = await threePageViews(fillLocalStorage, '?engine=page');
   const errors = await page.evaluate(() => window.__errors);
   assert.ok(errors.some((e) => e.code === 'storage_unavailable' && e.name === 'AttuneError'), JSON.stringify(errors));
-  assert.deepEqual(page.problems, []);
+});
+
+test('worker mode: a full localStorage quota leaves the engine worker\'s IndexedDB records whole', { timeout: 60_000 }, async () => {
+  const page = await threePageViews(fillLocalStorage);
+  assert.ok((await idbKeys(page)).includes('attune:profile'), 'the worker keeps the profile in IndexedDB');
 });

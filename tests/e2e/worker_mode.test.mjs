@@ -377,25 +377,35 @@ test('worker mode: at pagehide the page beacons the calls its worker had not con
   }
 });
 
-test('worker mode through the script-tag bundle: its classic engine worker stores and sends every call once', { timeout: 60_000 }, async () => {
+// The script-tag bundle with a collector and no `delivery.engine` (worker mode by
+// default), served from the page's origin or, as from a CDN, from another one:
+// then the engine worker is a same-origin blob importing attune-worker.js.
+async function scriptTagBurst({ cdn }) {
   const collector = await startCollector();
   const browser = await launch();
   const errors = [];
   try {
     const page = await browser.context.newPage();
     const workers = [];
-    page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
+    page.on('worker', (w) => workers.push(w.url()));
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${collector.origin}/script-worker.html`);
+    const pageOrigin = cdn ? `http://localhost:${new URL(collector.origin).port}` : collector.origin;
+    await page.goto(`${pageOrigin}/script-worker.html${cdn ? `?cdn=${collector.origin}` : ''}`);
     await page.waitForFunction(() => window.ready || window.initError, null, { timeout: 15_000 });
     assert.equal(await page.evaluate(() => window.initError), undefined);
+    assert.equal(await page.evaluate(() => document.querySelector('script[src$="attune.js"]').src),
+      `${collector.origin}/pkg/attune.js`);
     await page.evaluate(() => { for (let i = 0; i < 300; i++) window.sdk.track('Script Burst', { i }); });
     const report = await page.evaluate(() => window.sdk.flush());
     assert.equal(report.pending, 0, JSON.stringify(report));
     const events = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Script Burst').length >= 300);
     const seen = events.filter((e) => e.event === 'Script Burst').map((e) => e.properties.i).sort((a, b) => a - b);
     assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i), 'each once');
-    assert.ok(workers.includes('/pkg/attune-worker.js'), `workers: ${workers}`);
+    if (cdn) {
+      assert.ok(workers.some((u) => u.startsWith(`blob:${pageOrigin}/`)), `workers: ${workers}`);
+    } else {
+      assert.ok(workers.includes(`${collector.origin}/pkg/attune-worker.js`), `workers: ${workers}`);
+    }
     assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('attune:ob:'))), [],
       'nothing of the outbox on the page');
     assert.ok((await idbKeys(page)).length > 0, 'the worker committed to IndexedDB');
@@ -405,4 +415,12 @@ test('worker mode through the script-tag bundle: its classic engine worker store
     await browser.close();
     await collector.close();
   }
+}
+
+test('the script-tag bundle runs in worker mode by default with a collector: attune-worker.js stores and sends every call once', { timeout: 60_000 }, async () => {
+  await scriptTagBurst({ cdn: false });
+});
+
+test('the script-tag bundle served from another origin (a CDN) starts its engine worker from a same-origin blob', { timeout: 60_000 }, async () => {
+  await scriptTagBurst({ cdn: true });
 });

@@ -56,6 +56,11 @@ impl Engine {
         }
     }
 
+    /// Whether the config has placements (slots whose content follows the profile).
+    pub fn has_placements(&self) -> bool {
+        !self.placements.items.is_empty()
+    }
+
     /// Exposure counting and anti-flicker options.
     pub fn display(&self) -> crate::core::placement::DisplayOptions {
         self.display

@@ -109,6 +109,17 @@ impl Engine {
         }
     }
 
+    /// Whether consent lets the device keep anything of the visitor's calls
+    /// (events or profile: some category beyond the necessary one is
+    /// allowed). Worker mode writes its `pagehide` rescue of unconfirmed calls
+    /// only then; before an opt-in grant they are held in memory and lost
+    /// with the page, as on the page path.
+    pub fn may_keep_calls(&self) -> bool {
+        CATEGORIES
+            .iter()
+            .any(|c| *c != Category::Necessary && self.consent.allows(*c))
+    }
+
     /// The consent state as rules read it.
     pub fn consent_state(&self) -> Value {
         self.consent.to_attributes()
@@ -252,6 +263,10 @@ impl Engine {
         }
     }
 
+    /// After a consent change: held events whose categories are now allowed
+    /// go to the outbox (unless the host stores events elsewhere: worker
+    /// mode's replica, whose worker releases its own), refused ones are
+    /// dropped, undecided ones stay held.
     fn release_held(&mut self) {
         let held = std::mem::take(&mut self.held);
         for (category, record) in held {
@@ -259,7 +274,9 @@ impl Engine {
             let undecided = self.consent.is_opt_in()
                 && (!self.consent.decided(Category::Analytics) || !self.consent.decided(category));
             if ok {
-                self.delivery.push(record);
+                if self.gate.store {
+                    self.delivery.push(record);
+                }
             } else if undecided {
                 self.held.push((category, record));
             }
@@ -298,11 +315,12 @@ impl Engine {
         }
     }
 
-    fn update_gate(&mut self) {
+    /// Consent's gate (analytics allows storing and sending) within the host's.
+    pub(super) fn update_gate(&mut self) {
         let analytics = self.consent.allows(Category::Analytics);
         self.gate = Gate {
-            store: analytics,
-            send: analytics,
+            store: analytics && self.host_gate.store,
+            send: analytics && self.host_gate.send,
         };
     }
 

@@ -33,8 +33,13 @@ impl Lane {
     }
 
     /// `pagehide`: writes every op the worker has not confirmed under this
-    /// stream's rescue key (the next page's worker applies them).
-    pub fn exit(&self) {
+    /// stream's rescue key (the next page's worker applies them), when
+    /// consent lets the device keep calls (`may_keep`: the replica's
+    /// [`crate::core::Engine::may_keep_calls`]).
+    pub fn exit(&self, may_keep: bool) {
+        if !may_keep {
+            return;
+        }
         let all = js_sys::Array::new();
         if let Ok(posted) = self.posted.try_borrow() {
             for (_, list) in posted.iter() {

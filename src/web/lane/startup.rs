@@ -38,7 +38,7 @@ impl Lane {
         let profile = engine.profile().to_json();
         let init = serde_json::json!({
             "init": {
-                "config": config,
+                "config": absolute_urls(config),
                 "stream": self.stream,
                 "profile": profile,
                 "env": env,
@@ -152,4 +152,41 @@ impl Lane {
         }
         errors
     }
+}
+
+/// `config` with its collector URLs made absolute against the page's base
+/// URL, as the page path's requests resolve them: the worker would resolve a
+/// relative one against its own script's URL (`/pkg/…`), or fail to from a
+/// blob (the script-tag bundle served from another origin).
+fn absolute_urls(config: &serde_json::Value) -> serde_json::Value {
+    let mut config = config.clone();
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten());
+    let Some(base) = base else {
+        return config;
+    };
+    let fix = |v: &mut serde_json::Value| {
+        if let Some(url) = v
+            .as_str()
+            .and_then(|s| web_sys::Url::new_with_base(s, &base).ok())
+        {
+            *v = serde_json::Value::String(url.href());
+        }
+    };
+    for at in ["/collector/url", "/collector/forgetUrl", "/forgetUrl"] {
+        if let Some(v) = config.pointer_mut(at) {
+            fix(v);
+        }
+    }
+    if let Some(serde_json::Value::Array(list)) = config.get_mut("collectors") {
+        for item in list {
+            for key in ["url", "forgetUrl"] {
+                if let Some(v) = item.get_mut(key) {
+                    fix(v);
+                }
+            }
+        }
+    }
+    config
 }

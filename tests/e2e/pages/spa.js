@@ -1,7 +1,10 @@
-// Test page: a small single-page app using the script-tag integration.
+// Test page: a small single-page app using the script-tag integration
+// (worker mode, the default with a collector; `?engine=page` keeps the engine on the page).
 window.__errors = [];
+var engine = new URLSearchParams(location.search).get('engine');
 attune.init({
   collector: { url: location.origin + '/v1/batch' },
+  delivery: engine ? { engine: engine } : {},
   flushInterval: 200,
   segments: {
     from_email: { channel: 'email' },
