@@ -141,6 +141,12 @@ var api = {
       .then(function (instance) {
         // Worker mode: track() in plain JS (withWorkerTrack, from worker-track.js).
         sdk = withWorkerTrack(instance);
+        // From now on each method is the SDK's own, called directly (no
+        // argument copy per call: track() in a burst is the hot path).
+        METHODS.forEach(function (name) {
+          var fn = sdk[name];
+          if (typeof fn === 'function') api[name] = function () { return fn.apply(sdk, arguments); };
+        });
         api.isReady = true;
         var pending = deferred;
         deferred = [];
