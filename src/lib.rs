@@ -19,4 +19,6 @@ pub mod core;
 pub mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::api::{eval_condition, hash_value, init, Attune};
+pub use web::api::{eval_condition, hash_value, Attune};
+#[cfg(target_arch = "wasm32")]
+pub use web::init::init;

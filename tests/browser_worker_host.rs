@@ -157,6 +157,37 @@ async fn ops_are_committed_before_they_are_confirmed_and_survive_a_restart() {
 }
 
 #[wasm_bindgen_test]
+async fn a_first_visit_takes_the_pages_record_even_older_than_its_own_blank_one() {
+    // IndexedDB holds nothing (a first visit): the page's copy, created when
+    // the page started (before this worker's own blank record), is the
+    // visitor's record — its creation time included.
+    let page = AttuneWorker::start(
+        config(&prefix("blank-a")),
+        STREAM.into(),
+        None,
+        JsValue::UNDEFINED,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut copy: serde_json::Value = serde_json::from_str(&page.profile()).unwrap_or_default();
+    let created = copy["createdAt"].as_f64().unwrap_or(0.0) - 5_000.0;
+    copy["createdAt"] = created.into();
+    copy["updatedAt"] = created.into();
+    TimeoutFuture::new(5).await;
+    let w = AttuneWorker::start(
+        config(&prefix("blank-b")),
+        STREAM.into(),
+        Some(copy.to_string()),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let mine: serde_json::Value = serde_json::from_str(&w.profile()).unwrap_or_default();
+    assert_eq!(mine["createdAt"].as_f64(), Some(created), "{mine}");
+    assert_eq!(mine["anonymousId"], copy["anonymousId"]);
+}
+
+#[wasm_bindgen_test]
 async fn bad_input_gets_errors_naming_the_path() {
     let prefix = prefix("bad");
     let err =
@@ -634,22 +665,28 @@ async fn a_burst_beyond_the_caps_is_held_until_there_is_room() {
     assert_eq!((w.held(), w.applied(), w.pending()), (0.0, 55.0, 0.0));
 }
 
+/// A config for `prefix` whose collector is the test server, which answers a
+/// POST to itself with a 4xx (each batch refused, which frees its room as an
+/// acknowledgement does); room for 18 events, nothing due before a flush.
+fn refusing_config(prefix: &str) -> String {
+    let here = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .ok()
+        .and_then(|l| js_sys::Reflect::get(&l, &"origin".into()).ok())
+        .and_then(|o| o.as_string())
+        .unwrap_or_default();
+    format!(
+        r#"{{"storagePrefix":"{prefix}","collector":{{"url":"{here}/attune-no-such-path"}},
+            {NEVER_DUE}, "delivery":{{"maxEvents":20}}}}"#
+    )
+}
+
 #[wasm_bindgen_test]
 async fn held_calls_are_applied_as_acknowledgements_make_room() {
     let prefix = prefix("drain");
     // The test server answers a POST to itself with a 4xx: each batch is
     // refused (counted as rejected), which frees its room as an
     // acknowledgement does.
-    let here = js_sys::Reflect::get(&js_sys::global(), &"location".into())
-        .ok()
-        .and_then(|l| js_sys::Reflect::get(&l, &"origin".into()).ok())
-        .and_then(|o| o.as_string())
-        .unwrap_or_default();
-    let text = format!(
-        r#"{{"storagePrefix":"{prefix}","collector":{{"url":"{here}/attune-no-such-path"}},
-            {NEVER_DUE}, "delivery":{{"maxEvents":20}}}}"#
-    );
-    let w = start(json(&text), "null").await;
+    let w = start(json(&refusing_config(&prefix)), "null").await;
     w.apply(&ops(1, 50)).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(w.held(), 32.0);
     let r = settle(w.flush()).await;
@@ -658,4 +695,52 @@ async fn held_calls_are_applied_as_acknowledgements_make_room() {
     assert_eq!(num(&r, "pending"), 0.0);
     assert_eq!(total(&w, 3), 50.0, "all 50 reached the collector (refused)");
     assert_eq!(total(&w, 2), 0.0, "none dropped by the caps");
+}
+
+#[wasm_bindgen_test]
+async fn a_rescued_burst_waits_for_room_and_is_announced_once_wholly_committed() {
+    let prefix = prefix("rescue-hold");
+    let old = "c".repeat(32);
+    // Room for 18: the closed page's 50 calls do not fit. The collector (the
+    // test server) refuses every batch with a 4xx, which frees room as an
+    // acknowledgement does; nothing is due before a flush.
+    let refusing = refusing_config(&prefix);
+    let w = start(json(&refusing), "null").await;
+    let whole = w
+        .rescue(old.clone(), ops(1, 50))
+        .await
+        .unwrap_or_else(|e| panic!("rescue: {e:?}"));
+    assert!(!whole, "part of the rescue waits for room");
+    assert_eq!((w.held(), w.pending()), (32.0, 50.0));
+    assert!(
+        w.take_rescued().is_empty(),
+        "not announced: its key must stay"
+    );
+    // The tab closes; the next page rescues the same calls again: the mark
+    // skips the 18 committed, the rest waits again (the outbox is full).
+    drop(w);
+    let next = start(json(&refusing), "null").await;
+    let whole = next
+        .rescue(old.clone(), ops(1, 50))
+        .await
+        .unwrap_or_else(|e| panic!("rescue: {e:?}"));
+    assert!(!whole);
+    assert_eq!(next.held(), 32.0, "the committed 18 are not applied twice");
+    let r = settle(next.flush()).await;
+    assert_eq!((next.held(), num(&r, "pending")), (0.0, 0.0));
+    assert_eq!(
+        total(&next, 3),
+        50.0,
+        "each of the 50 reached the collector once"
+    );
+    until(
+        || {
+            let done = next.take_rescued();
+            assert!(done.is_empty() || done == vec![old.clone()], "{done:?}");
+            !done.is_empty()
+        },
+        "the rescue announced",
+    )
+    .await;
+    assert!(next.take_rescued().is_empty(), "announced once");
 }

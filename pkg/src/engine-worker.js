@@ -23,7 +23,8 @@
 //                          (fetch keepalive, beacon-sized bodies)
 //   out: { ready: true, profile }                  `profile`: the profile record the engine
 //            started from (IndexedDB's, or the page's copy when that was newer)
-//        { rescued: stream }                       a rescue is committed (its key may go)
+//        { rescued: stream }                       a rescue is wholly committed (its key may go;
+//                                                  a burst's rescue waits for room, then comes later)
 //        { confirmed, applied, totals: [sent, failed, dropped, rejected], pending, profile?, segments? }
 //            a report, at most every REPORT_MS (and right before a flushed or
 //            forgotten answer): `confirmed` is the last op committed to IndexedDB
@@ -82,8 +83,9 @@ async function start({ config, stream, profile, env, rescues }) {
   for (const d of early.splice(0)) handle(d);
   for (const r of rescues || []) {
     try {
-      await engine.rescue(r.stream, JSON.stringify(r.ops));
-      self.postMessage({ rescued: r.stream });
+      // false: part of it waits for room in the outbox (a burst); its stream
+      // comes from takeRescued() once the rest is committed.
+      if (await engine.rescue(r.stream, JSON.stringify(r.ops))) self.postMessage({ rescued: r.stream });
     } catch (e) {
       self.postMessage({ error: plain(e) });
     }
@@ -133,6 +135,7 @@ function report() {
   reportTimer = 0;
   lastReport = Date.now();
   for (const e of engine.takeErrors()) self.postMessage({ error: plain(e) });
+  for (const stream of engine.takeRescued()) self.postMessage({ rescued: stream });
   const out = {
     confirmed: engine.confirmed(),
     applied: engine.applied(),

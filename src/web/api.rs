@@ -1,16 +1,16 @@
-//! The JavaScript API: `init(config)` → an [`Attune`] instance, plus the pure
+//! The JavaScript API: the [`Attune`] instance `init(config)` resolves to
+//! (`web::init`), plus the pure
 //! exports `evalCondition` and `hash`. Every method returns or throws a real JS
 //! `Error` on bad input and never lets a Rust panic reach the page.
 
-use crate::core::delivery_policy::Gate;
-use crate::core::engine::{Engine, Platform};
-use crate::core::op::{Call, Replayer};
+use crate::core::engine::Engine;
+use crate::core::op::Call;
 use crate::core::rules::{Condition, RegexEngine};
 use crate::core::AttuneError;
 use crate::web::convert::{js_error, to_js, to_json, to_map, to_opt_string};
-use crate::web::host::{JsClock, JsRandom, JsRegexEngine, LocalStorage};
+use crate::web::host::JsRegexEngine;
 use crate::web::lane::Lane;
-use crate::web::{delivery, dom, page, slots};
+use crate::web::{delivery, page, slots};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -21,10 +21,11 @@ pub struct Sdk {
     pub engine: RefCell<Engine>,
     /// Delivery timers, lock and page-exit state.
     pub delivery: delivery::Driver,
-    listeners: RefCell<Vec<(String, js_sys::Function)>>,
+    /// `on(name, callback)` registrations, in order.
+    pub(crate) listeners: RefCell<Vec<(String, js_sys::Function)>>,
     /// Errors reported while no `error` listener existed (bounded), handed to
     /// the first one that subscribes: init-time problems are not lost.
-    unheard_errors: RefCell<Vec<JsValue>>,
+    pub(crate) unheard_errors: RefCell<Vec<JsValue>>,
     /// The (slot, signature) pairs last painted.
     pub(crate) painted: RefCell<Vec<(String, String)>>,
     /// Slots seen or clicked in this page view, with the decision made right
@@ -35,7 +36,7 @@ pub struct Sdk {
     /// Segment membership before the first `track`/`identify`/`group`/`alias`
     /// of the current task whose follow-up (repaint, segment events, delivery
     /// scheduling) waits for the task's microtasks.
-    pending_change: RefCell<Option<Vec<String>>>,
+    pub(crate) pending_change: RefCell<Option<Vec<String>>>,
     /// Worker mode (`delivery.engine: "worker"`): the engine worker's link;
     /// `engine` is then the page's replica. Use [`Sdk::lane`].
     pub(crate) lane: Option<Rc<Lane>>,
@@ -149,129 +150,6 @@ pub(crate) fn busy() -> JsValue {
         "attune",
         "called re-entrantly from one of its own callbacks",
     ))
-}
-
-/// Starts Attune with a JSON config and resolves to the SDK instance.
-#[wasm_bindgen(js_name = init)]
-pub async fn init(config: JsValue) -> Result<Attune, JsValue> {
-    // `transform` functions are read before the config becomes JSON.
-    let (config, transforms) = delivery::take_transforms(&config);
-    let json = to_json(&config, "config").map_err(|e| js_error(&e))?;
-    let mut lane = start_lane(&json, &transforms);
-    let random: Rc<JsRandom> = Rc::new(JsRandom::new());
-    let platform = match &lane {
-        Some(l) => Platform {
-            clock: l.replayer().clock(),
-            random: l.replayer().random(),
-            storage: Rc::new(LocalStorage::open()),
-            regex: Box::new(JsRegexEngine),
-        },
-        None => Platform {
-            clock: Rc::new(JsClock),
-            random,
-            storage: Rc::new(LocalStorage::open()),
-            regex: Box::new(JsRegexEngine),
-        },
-    };
-    let mut engine = Engine::new(&json, platform).map_err(|e| js_error(&e))?;
-    let (gpc, dnt) = page::privacy_signals();
-    engine.set_privacy_signals(gpc, dnt);
-    for note in engine.take_notes() {
-        web_sys::console::info_1(&format!("[attune] {note}").into());
-    }
-    sync_cookie(&mut engine).map_err(|e| js_error(&e))?;
-    engine.set_environment(page::read_environment());
-    engine.set_local_offset(-js_sys::Date::new_0().get_timezone_offset());
-    engine.set_page(page::read_page());
-    if let Some(l) = &lane {
-        // The replica's events go nowhere: the worker's engine stores and
-        // sends them. Events an earlier page-mode visit left in this page's
-        // `localStorage` outbox are still sent from here.
-        engine.set_delivery_gate(Gate {
-            store: false,
-            send: true,
-        });
-        // Not awaited: the replica starts from the page's copy of the
-        // profile and restarts from the worker's record at its `ready`.
-        if let Err(err) = l.start(&json, &engine) {
-            web_sys::console::info_2(
-                &"[attune] delivery.engine \"worker\" is unavailable here, the engine runs on the page:".into(),
-                &err,
-            );
-            engine.set_delivery_gate(Gate::OPEN);
-            lane = None;
-        }
-    }
-    if engine.config().autocapture_pages {
-        let call = Call::Page {
-            name: None,
-            properties: None,
-            page: None,
-        };
-        match &lane {
-            Some(l) => l.record(&mut engine, call),
-            None => call.apply(&mut engine),
-        }
-        .map_err(|e| js_error(&e))?;
-    }
-    let driver = delivery::Driver::new(&engine.config().storage_prefix, transforms);
-    let sdk = Rc::new(Sdk {
-        engine: RefCell::new(engine),
-        delivery: driver,
-        listeners: RefCell::new(Vec::new()),
-        unheard_errors: RefCell::new(Vec::new()),
-        painted: RefCell::new(Vec::new()),
-        pinned: RefCell::new(Vec::new()),
-        pending_change: RefCell::new(None),
-        lane,
-    });
-    if let Some(l) = &sdk.lane {
-        l.listen(Rc::downgrade(&sdk));
-    }
-    delivery::start(&sdk);
-    let display = sdk.engine.borrow().display();
-    slots::install(&sdk, display.threshold, display.min_ms);
-    crate::web::paint::end_hiding_after(display.hide_timeout_ms);
-    let attune = Attune { sdk };
-    attune.after_change(&[], None);
-    if let Ok(e) = attune.sdk.engine.try_borrow() {
-        let (pages, clicks) = (e.config().autocapture_pages, e.config().autocapture_clicks);
-        drop(e);
-        crate::web::autocapture::install(&attune.sdk, pages, clicks);
-    }
-    crate::web::seed::start(&attune.sdk);
-    let weak = Rc::downgrade(&attune.sdk);
-    dom::when_parsed(move || {
-        if let Some(sdk) = weak.upgrade() {
-            Attune::from_sdk(sdk).repaint_all();
-        }
-        dom::end_hiding();
-    });
-    Ok(attune)
-}
-
-/// Worker mode's link when the config asks for it (`delivery.engine:
-/// "worker"`), the package's entry named the engine worker, the browser has
-/// module workers and IndexedDB, and no collector has a `transform` function
-/// (functions cannot reach a worker). `None`: the engine runs on the page.
-fn start_lane(
-    json: &serde_json::Value,
-    transforms: &[Option<js_sys::Function>],
-) -> Option<Rc<Lane>> {
-    let wanted = json.pointer("/delivery/engine").and_then(|v| v.as_str()) == Some("worker");
-    if !wanted || transforms.iter().any(Option::is_some) {
-        return None;
-    }
-    let url = crate::web::lane::worker_url()?;
-    let mut seed = [0u8; 16];
-    crate::core::platform::Random::fill(&JsRandom::new(), &mut seed);
-    let stream: String = seed.iter().map(|b| format!("{b:02x}")).collect();
-    let replayer = Replayer::new(Replayer::parse_stream(&stream)?, Rc::new(JsClock));
-    let prefix = json
-        .get("storagePrefix")
-        .and_then(|p| p.as_str())
-        .unwrap_or("attune");
-    Lane::spawn((&url.0, url.1), prefix, replayer, stream)
 }
 
 /// One running SDK instance.

@@ -85,13 +85,14 @@ pub fn received(sdk: &Rc<Sdk>, data: &JsValue) {
 /// this page's calls replayed on it; then repaints and notifies as after any
 /// change (membership may differ from the page's copy's).
 fn started(sdk: &Rc<Sdk>, lane: &Rc<crate::web::lane::Lane>, profile: Option<String>) {
-    let (before, errors) = match sdk.engine.try_borrow_mut() {
+    let (before, errors, changed) = match sdk.engine.try_borrow_mut() {
         Ok(mut e) => {
             let before = e.segments().to_vec();
+            let mine = e.profile().clone();
             let errors = lane.restart(&mut e, profile.as_deref());
             // The worker's anonymous id wins (another tab's `forget()`, for one).
             let _ = crate::web::api::sync_cookie(&mut e);
-            (before, errors)
+            (before, errors, !same_but_rev(e.profile(), &mine))
         }
         Err(_) => {
             // Not reachable from a message task; the worker is ready all the same.
@@ -100,7 +101,18 @@ fn started(sdk: &Rc<Sdk>, lane: &Rc<crate::web::lane::Lane>, profile: Option<Str
         }
     };
     sdk.report(errors);
-    Attune::from_sdk(sdk.clone()).refresh_page(&before);
+    if changed {
+        Attune::from_sdk(sdk.clone()).refresh_page(&before);
+    }
+}
+
+/// Whether two profile records are the same but for their write counter:
+/// the worker's record of the ops the replica applied already is the
+/// replica's own (then nothing is repainted or announced).
+fn same_but_rev(a: &crate::core::profile::Profile, b: &crate::core::profile::Profile) -> bool {
+    let mut a = a.clone();
+    a.rev = b.rev;
+    a == *b
 }
 
 /// The engine worker failed before `ready` (its script did not load, it
@@ -135,7 +147,8 @@ pub fn fail_over(sdk: &Rc<Sdk>, reason: &str) {
 }
 
 /// Takes the worker's profile record into the replica unless the replica is
-/// ahead; then repaints and notifies as after any change.
+/// ahead; then, when it changed the profile, repaints and notifies as after
+/// any change.
 fn adopt(sdk: &Rc<Sdk>, profile: &str, applied: u64) {
     let Some(lane) = sdk.lane.clone() else {
         return;
@@ -143,7 +156,10 @@ fn adopt(sdk: &Rc<Sdk>, profile: &str, applied: u64) {
     let (before, outcome) = match sdk.engine.try_borrow_mut() {
         Ok(mut e) => {
             let before = e.segments().to_vec();
-            let outcome = lane.adopt(&mut e, profile, applied);
+            let mine = e.profile().clone();
+            let outcome = lane
+                .adopt(&mut e, profile, applied)
+                .map(|adopted| adopted && !same_but_rev(e.profile(), &mine));
             if matches!(outcome, Ok(true)) {
                 // The worker's anonymous id wins (after forget(), for one).
                 let _ = crate::web::api::sync_cookie(&mut e);

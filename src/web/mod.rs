@@ -11,6 +11,7 @@ mod delivery;
 mod dom;
 mod host;
 pub mod idb;
+pub mod init;
 mod inspect;
 mod lane;
 mod lane_report;

@@ -54,6 +54,10 @@ struct Host {
     store: Rc<IdbStore>,
     /// Ops received and not applied yet: the outbox had no room (`hold`).
     held: RefCell<VecDeque<Op>>,
+    /// Closed pages' rescues not wholly applied yet (`hold`), oldest first.
+    rescues: RefCell<VecDeque<hold::Rescue>>,
+    /// Streams whose rescue a finished commit covers, not announced yet.
+    rescued: RefCell<Vec<String>>,
     /// Last op applied, and last op whose effects a finished commit covers.
     applied: Cell<u64>,
     confirmed: Cell<u64>,
@@ -150,9 +154,11 @@ impl AttuneWorker {
                 })
             })?;
             let mine = engine.profile();
-            // `rev` counts a record's writes: 0 is one never stored.
+            // `rev` counts a record's writes: 0 is one never stored. With
+            // none in IndexedDB (a first visit) the page's copy is the
+            // visitor's record, created when the page started.
             keep_own = theirs.rev == 0 && mine.rev > 0;
-            if !keep_own && theirs.updated_at > mine.updated_at {
+            if !keep_own && (mine.rev == 0 || theirs.updated_at > mine.updated_at) {
                 engine.adopt_profile(&p).map_err(|e| js_error(&e))?;
             }
         }
@@ -166,6 +172,8 @@ impl AttuneWorker {
             mark_prefix,
             store,
             held: RefCell::new(VecDeque::new()),
+            rescues: RefCell::new(VecDeque::new()),
+            rescued: RefCell::new(Vec::new()),
             applied: Cell::new(0),
             confirmed: Cell::new(0),
             marked: Cell::new(0),
@@ -216,41 +224,59 @@ impl AttuneWorker {
     /// page's stream, `ops` its unconfirmed ops. Ops that page's worker had
     /// committed already (per its stream's mark) are skipped, so a rescue
     /// repeated or overlapping a commit counts nothing twice; the others get
-    /// the ids they would have had. Resolves once they are committed.
-    pub async fn rescue(&self, stream: String, ops: String) -> Result<(), JsValue> {
+    /// the ids they would have had. They are applied ahead of this page's
+    /// calls as far as the outbox has room (`hold`), the mark moving with
+    /// them. Resolves to `true` once all are committed (the rescue's key may
+    /// go), `false` while some wait for room: [`AttuneWorker::take_rescued`]
+    /// names the stream once the rest is committed.
+    pub async fn rescue(&self, stream: String, ops: String) -> Result<bool, JsValue> {
         let seed = Replayer::parse_stream(&stream).ok_or_else(|| {
             js_error(&AttuneError::input(
                 "rescue.stream",
                 "expected 32 hexadecimal digits",
             ))
         })?;
-        let key = format!("{}{}", self.host.mark_prefix, stream.to_ascii_lowercase());
-        let done = mark_of(&self.host.store, &key);
+        let stream = stream.to_ascii_lowercase();
+        let mark = format!("{}{}", self.host.mark_prefix, stream);
+        let done = mark_of(&self.host.store, &mark);
         let (ops, errs) = parse_ops(&ops, "rescue.ops")?;
-        let ops: Vec<Op> = ops.into_iter().filter(|o| o.seq > done).collect();
         report(&self.host, errs);
-        let Some(last) = ops.iter().map(|o| o.seq).max() else {
-            return Ok(());
-        };
+        let ops: VecDeque<Op> = ops.into_iter().filter(|o| o.seq > done).collect();
+        if ops.is_empty() || hold::rescuing(&self.host, &stream) {
+            // Nothing new, or the same rescue already waits here.
+            return Ok(ops.is_empty());
+        }
         // The engine draws from the host's replayer: the rescue must start
         // that one's entropy and clock per op, on the dead page's stream.
         let replayer = self.host.replayer.on_stream(seed);
-        let results = {
-            let mut e = self.host.engine.try_borrow_mut().map_err(|_| busy())?;
-            replayer.apply_task(&mut e, &ops)
-        };
-        report(
+        hold::receive_rescue(
             &self.host,
-            results.into_iter().filter_map(Result::err).collect(),
+            hold::Rescue {
+                stream: stream.clone(),
+                mark,
+                replayer,
+                ops,
+            },
         );
-        put_mark(&self.host.store, &key, last);
-        let applied = stage(&self.host);
-        self.host.store.commit().await.map_err(|e| js_error(&e))?;
-        self.host
-            .confirmed
-            .set(self.host.confirmed.get().max(applied));
+        pump::commit_applied(&self.host).await;
         pump_soon(&self.host);
-        Ok(())
+        let announced = self.host.rescued.try_borrow_mut().is_ok_and(|mut r| {
+            let before = r.len();
+            r.retain(|s| *s != stream);
+            r.len() < before
+        });
+        Ok(announced)
+    }
+
+    /// Streams whose rescue, left waiting for room by
+    /// [`AttuneWorker::rescue`], is now wholly committed (their keys may go).
+    #[wasm_bindgen(js_name = takeRescued)]
+    pub fn take_rescued(&self) -> Vec<String> {
+        self.host
+            .rescued
+            .try_borrow_mut()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default()
     }
 
     /// Commits everything applied so far, then sends everything waiting
@@ -366,10 +392,6 @@ impl AttuneWorker {
             *slot = f;
         }
     }
-}
-
-fn busy() -> JsValue {
-    js_error(&AttuneError::input("worker", "busy (re-entered)"))
 }
 
 /// Events per request in worker mode unless the config says otherwise:

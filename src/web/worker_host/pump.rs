@@ -106,9 +106,18 @@ fn leave(host: &Rc<Host>) {
 /// Writes the marks, profile and new outbox events into the store's mirror
 /// and commits them in one transaction; then reports the op covered.
 pub(super) async fn commit_applied(host: &Host) {
+    // Rescues wholly applied before this stage are durable once it commits.
+    let drained = hold::drained_rescues(host);
     let applied = super::stage(host);
     match host.store.commit().await {
-        Ok(()) => host.confirmed.set(host.confirmed.get().max(applied)),
+        Ok(()) => {
+            host.confirmed.set(host.confirmed.get().max(applied));
+            if let Ok(mut r) = host.rescued.try_borrow_mut() {
+                r.extend(drained);
+            }
+        }
+        // Not announced: a next page rescues them again (their marks skip
+        // whatever did commit).
         Err(e) => report(host, vec![e]),
     }
     changed(host);
