@@ -279,6 +279,36 @@ test('worker mode delivers a burst beyond the outbox caps whole: the worker hold
   }
 });
 
+test('worker mode: a burst cut short by closing the tab is delivered whole by the next page (its rescue waits for room)', { timeout: 120_000 }, async () => {
+  const collector = await startCollector();
+  const browser = await launch();
+  const errors = [];
+  const N = 2000;
+  try {
+    // The collector is down while the first page runs: its worker commits what
+    // fits (nine tenths of maxEvents 200) and holds the rest, unconfirmed.
+    await collector.call('/v1/chaos', { failRate: 1, status: 503 });
+    const page = await openReady(browser.context, `${collector.origin}/worker-mode.html?maxEvents=200`, errors);
+    await page.evaluate((n) => { for (let i = 0; i < n; i++) window.sdk.track('Cut Short', { i }); }, N);
+    await page.waitForFunction(() => window.sdk.flush().then((r) => r.pending > 0), null, { timeout: 10_000 });
+    await page.close({ runBeforeUnload: true }); // pagehide: the rescue key; the exit beacon fails (503)
+    await collector.call('/v1/chaos', {});
+    const next = await openReady(browser.context, `${collector.origin}/worker-mode.html?maxEvents=200`, errors);
+    const events = await eventsUntil(collector, (l) => l.filter((e) => e.event === 'Cut Short').length >= N, 240);
+    const seen = events.filter((e) => e.event === 'Cut Short').map((e) => e.properties.i).sort((a, b) => a - b);
+    assert.equal(seen.length, N, `delivered ${seen.length} of ${N}`);
+    assert.deepEqual(seen, Array.from({ length: N }, (_, i) => i), 'every call once');
+    // Announced once wholly committed: then the page removes the rescue's key.
+    await next.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('attune:rescue:')), null, { timeout: 20_000 });
+    const dropped = (await next.evaluate(() => window.__delivery)).reduce((s, d) => s + (d.dropped || 0), 0);
+    assert.equal(dropped, 0, 'nothing dropped by the caps');
+    assert.deepEqual(errors, [], 'nothing escaped to the page');
+  } finally {
+    await browser.close();
+    await collector.close();
+  }
+});
+
 test('worker mode: init does not wait for the engine worker; calls before it is ready are delivered once and the replica restarts from its record', { timeout: 90_000 }, async () => {
   const collector = await startCollector();
   const browser = await launch();
