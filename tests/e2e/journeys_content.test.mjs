@@ -79,7 +79,8 @@ test('journey 4: insight from traits and activity; a dismissed offer stays dismi
   await page.reload();
   await sdkReady(page);
   await step(page, j, 'next-visit');
-  assert.match(await slotText(page, 'bank-offer'), /Step 2/, 'the dismissed offer stays dismissed');
+  // The slot shows it too (the repaint follows the read that caught the decision up).
+  await waitFor('the dismissed offer stays dismissed: step 2 painted', async () => /Step 2/.test(await slotText(page, 'bank-offer')));
   await page.evaluate(() => window.attune.flush());
   const events = await waitFor('the click and the dismissal at the collector', async () => {
     const all = await env.collector.fetchJson('/v1/events');
