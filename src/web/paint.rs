@@ -123,11 +123,16 @@ impl Attune {
             return;
         };
         let mut changed = Vec::new();
+        // A slot just exposed keeps showing what was seen, but the decision
+        // made right after it (a click retiring the variant) is what the next
+        // page view's early paint must show: the cache follows it.
+        let mut recache = false;
         for d in decisions {
             let sig = dom::signature(d);
             if exposed == Some(d.slot.as_str()) {
                 pinned.retain(|(s, _)| *s != d.slot);
                 pinned.push((d.slot.clone(), sig));
+                recache = true;
                 continue;
             }
             if pinned.iter().any(|(s, p)| *s == d.slot && *p == sig) {
@@ -142,11 +147,14 @@ impl Attune {
             changed.push(d.clone());
         }
         drop((painted, pinned));
-        if changed.is_empty() {
+        if changed.is_empty() && !recache {
             return;
         }
         if let Ok(mut e) = self.sdk.engine.try_borrow_mut() {
             e.cache_decisions(decisions);
+        }
+        if changed.is_empty() {
+            return;
         }
         dom::apply(&changed);
         for d in changed.iter().filter(|d| observed(d)) {

@@ -76,11 +76,23 @@ test('journey 4: insight from traits and activity; a dismissed offer stays dismi
   await step(page, j, 'dismissed');
   assert.equal(await page.locator('#offer-card').isVisible(), false, 'the page puts the answered offer away');
 
+  // Everything the offer slot shows on the next visit, from its first paint.
+  await page.addInitScript(() => {
+    window.__offerShown = [];
+    new MutationObserver(() => {
+      const el = document.querySelector('[data-attune-slot="bank-offer"]');
+      const text = el ? el.textContent : '';
+      if (text && window.__offerShown[window.__offerShown.length - 1] !== text) window.__offerShown.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   await page.reload();
   await sdkReady(page);
   await step(page, j, 'next-visit');
   // The slot shows it too (the repaint follows the read that caught the decision up).
   await waitFor('the dismissed offer stays dismissed: step 2 painted', async () => /Step 2/.test(await slotText(page, 'bank-offer')));
+  // Not even the early paint from the decisions cache shows the dismissed step 1.
+  const shown = await page.evaluate(() => window.__offerShown);
+  assert.ok(!shown.some((t) => /Step 1/.test(t)), `the next visit showed: ${JSON.stringify(shown)}`);
   await page.evaluate(() => window.attune.flush());
   const events = await waitFor('the click and the dismissal at the collector', async () => {
     const all = await env.collector.fetchJson('/v1/events');
