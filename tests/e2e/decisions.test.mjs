@@ -188,14 +188,17 @@ test('late slots (MutationObserver) are painted before the first frame; SPA navi
   assert.deepEqual(problems(page), []);
 });
 
-test('bounded hiding: only slots are hidden, never past the timeout (+50 ms slack) even when the SDK is slow', { timeout: 60_000 }, async () => {
+test('bounded hiding: only slots are hidden, never past the timeout even when the SDK is slow', { timeout: 60_000 }, async () => {
   const config = { placements: [{ slot: 'hero', variants: [{ id: 'v', content: { text: 'Personal' } }] }] };
   // Fast path: the SDK decides within the timeout.
   const fast = await open(config);
-  const f = await fast.evaluate(() => ({ on: window.__probe.hidingOn, off: window.__probe.hidingOff, done: window.__probe.done.hero }));
+  await fast.waitForFunction(() => window.__probe.timeoutAt !== null, null, { timeout: 5_000 });
+  const f = await fast.evaluate(() => ({ on: window.__probe.hidingOn, off: window.__probe.hidingOff, done: window.__probe.done.hero, timeoutAt: window.__probe.timeoutAt }));
   assert.ok(f.on !== null, 'the snippet hid the slots');
   console.log(`# hero decided ${(f.done - f.on).toFixed(1)} ms after hiding began; hiding ended after ${(f.off - f.on).toFixed(1)} ms`);
-  assert.ok(f.off - f.on <= 350, `hidden ${f.off - f.on} ms`);
+  // Not a speed budget: the hiding must end by the time a timer as long as the
+  // snippet's, started after it, fires (however late the machine runs timers).
+  assert.ok(f.off !== null && f.off <= f.timeoutAt, `hidden ${f.off - f.on} ms, the timeout fired after ${f.timeoutAt - f.on} ms`);
   assert.equal(await fast.evaluate(() => getComputedStyle(document.body).visibility), 'visible', 'the page itself is never hidden');
   await fast.close();
   // Slow path: attune.js held back 1.5 s; the default must show at the timeout.
@@ -203,14 +206,14 @@ test('bounded hiding: only slots are hidden, never past the timeout (+50 ms slac
   await slow.route((u) => u.pathname.endsWith('/pkg/attune.js'), async (route) => { await sleep(1500); await route.continue(); });
   await slow.addInitScript((c) => { window.__attuneConfig = c; }, config);
   await slow.goto(`${collector.origin}/decisions.html`, { waitUntil: 'domcontentloaded' });
-  await slow.waitForFunction(() => window.__probe.hidingOff !== null, null, { timeout: 5_000 });
+  await slow.waitForFunction(() => window.__probe.hidingOff !== null && window.__probe.timeoutAt !== null, null, { timeout: 5_000 });
   const s = await slow.evaluate(() => ({
-    on: window.__probe.hidingOn, off: window.__probe.hidingOff,
+    on: window.__probe.hidingOn, off: window.__probe.hidingOff, timeoutAt: window.__probe.timeoutAt,
     vis: getComputedStyle(document.querySelector('[data-attune-slot="hero"]')).visibility,
     text: document.querySelector('[data-attune-slot="hero"]').textContent,
   }));
   console.log(`# slow SDK: slot hidden for ${(s.off - s.on).toFixed(1)} ms (timeout 300)`);
-  assert.ok(s.off - s.on >= 250 && s.off - s.on <= 350, `hidden ${s.off - s.on} ms (300 ms timeout + 50 ms slack)`);
+  assert.ok(s.off - s.on >= 250 && s.off <= s.timeoutAt, `hidden ${s.off - s.on} ms (300 ms timeout, which fired after ${s.timeoutAt - s.on} ms)`);
   assert.equal(s.vis, 'visible');
   assert.equal(s.text, 'default hero', 'the default shows while the SDK is late');
   await ready(slow);
@@ -229,11 +232,12 @@ test('a returning visitor\'s first paint shows the cached decision before the en
   await page.goto(`${collector.origin}/decisions.html`, { waitUntil: 'domcontentloaded' });
   const early = await waitFor('early paint', () => page.evaluate(() => {
     const el = document.querySelector('[data-attune-slot="hero"]');
-    return el.innerHTML === '<b>Cached</b> hero' ? { ready: window.attune.isReady === true, at: window.__probe.done.hero - window.__probe.hidingOn } : null;
+    const p = window.__probe;
+    return el.innerHTML === '<b>Cached</b> hero' ? { ready: window.attune.isReady === true, at: p.done.hero - p.hidingOn, beforeTimeout: p.timeoutAt === null || p.done.hero < p.timeoutAt } : null;
   }), { intervalMs: 20 });
   assert.equal(early.ready, false, 'painted from the cache before init resolved');
   console.log(`# cached decision painted ${early.at.toFixed(1)} ms after hiding began (engine not started yet)`);
-  assert.ok(early.at < 300, 'within the hiding timeout');
+  assert.ok(early.beforeTimeout, 'painted before the hiding timeout fired');
   await ready(page);
   assert.equal(await page.innerHTML('[data-attune-slot="hero"]'), '<b>Cached</b> hero');
   // The engine took over: "default" restores the original markup, not the cached paint.

@@ -36,9 +36,12 @@ for (const [file, policy] of Object.entries(POLICIES)) {
     assert.equal(res.headers()['content-security-policy'], policy, 'the policy is served');
     await page.waitForFunction(() => window.attune && window.attune.isReady === true, null, { timeout: 15_000 });
     await waitFor('hero painted', () => page.evaluate(() => document.querySelector('[data-attune-slot="hero"]').innerHTML === '<strong>Strict</strong> <a href="/x">link</a>'));
+    await page.waitForFunction(() => window.__probe.timeoutAt !== null, null, { timeout: 5_000 });
     const probe = await page.evaluate(() => window.__probe);
     assert.ok(probe.hidingOn !== null && probe.hidingOff !== null, 'slots were hidden, then shown');
-    assert.ok(probe.hidingOff - probe.hidingOn <= 350, `hidden ${probe.hidingOff - probe.hidingOn} ms`);
+    // Never past the snippet's timeout, measured against a timer of the same
+    // length (not a wall-clock budget: a loaded machine runs timers late).
+    assert.ok(probe.hidingOff <= probe.timeoutAt, `hidden ${probe.hidingOff - probe.hidingOn} ms, the timeout fired after ${probe.timeoutAt - probe.hidingOn} ms`);
     const hiddenRule = await page.evaluate(() => {
       document.documentElement.classList.add('attune-loading');
       const el = document.createElement('div');
