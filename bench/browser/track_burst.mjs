@@ -19,6 +19,9 @@
 //   main µs/call       main-thread task time (CDP TaskDuration) from the first call
 //                      until delivery settled, divided by calls — includes the
 //                      persistence and sending work that follows the calls;
+//   cpu µs/call        the main thread's CPU time (CDP ThreadTime) over the same
+//                      span: unlike TaskDuration it does not count time the thread
+//                      was runnable but waiting for a core other threads held;
 //   longest task (ms)  from PerformanceObserver('longtask'), and the count of tasks > 50 ms;
 //   delivered          events the fake collector counted.
 import fs from 'node:fs';
@@ -68,9 +71,13 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
     '--disable-sync', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
 });
-const taskSeconds = async (cdp) => {
+// CDP metrics in seconds: TaskDuration (wall time of the main thread's tasks,
+// which grows when the OS takes the core away mid-task) and ThreadTime (CPU time
+// the main thread got, which does not).
+const mainSeconds = async (cdp) => {
   const { metrics } = await cdp.send('Performance.getMetrics');
-  return (metrics.find((m) => m.name === 'TaskDuration') || {}).value || 0;
+  const of = (name) => (metrics.find((m) => m.name === name) || {}).value || 0;
+  return { task: of('TaskDuration'), cpu: of('ThreadTime') };
 };
 
 const rows = [];
@@ -98,7 +105,7 @@ for (const mode of MODES) {
           await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
           await cdp.send('Profiler.start');
         }
-        const t0 = await taskSeconds(cdp);
+        const t0 = await mainSeconds(cdp);
         const r = mode === 'tight'
           ? await page.evaluate((n) => __B.runTrack(n, 100, 30000), N)
           : await page.evaluate((n) => __B.runTrackPaced(n, 10, 10, 60000), N);
@@ -109,7 +116,7 @@ for (const mode of MODES) {
           s = await stats(false);
           if (s.events * 1e6 + s.posts !== prev) { prev = s.events * 1e6 + s.posts; last = Date.now(); }
         }
-        const t1 = await taskSeconds(cdp);
+        const t1 = await mainSeconds(cdp);
         if (PROFILE_DIR) {
           const { profile } = await cdp.send('Profiler.stop');
           fs.mkdirSync(PROFILE_DIR, { recursive: true });
@@ -123,13 +130,14 @@ for (const mode of MODES) {
         const row = {
           sdk: spec, mode, run, calls: r.calls,
           syncUsPerCall: (r.total * 1000) / r.calls,
-          mainUsPerCall: ((t1 - t0) * 1e6) / r.calls,
+          mainUsPerCall: ((t1.task - t0.task) * 1e6) / r.calls,
+          cpuUsPerCall: ((t1.cpu - t0.cpu) * 1e6) / r.calls,
           longestTaskMs: lt.length ? Math.max(...lt) : 0,
           longTasks: lt.length,
           delivered: s.events, posts: s.posts, errors,
         };
         rows.push(row);
-        console.log(`${mode.padEnd(6)} ${spec.padEnd(22)} calls=${row.calls} sync=${row.syncUsPerCall.toFixed(2)}µs main=${row.mainUsPerCall.toFixed(2)}µs ` +
+        console.log(`${mode.padEnd(6)} ${spec.padEnd(22)} calls=${row.calls} sync=${row.syncUsPerCall.toFixed(2)}µs main=${row.mainUsPerCall.toFixed(2)}µs cpu=${row.cpuUsPerCall.toFixed(2)}µs ` +
           `longest=${row.longestTaskMs.toFixed(0)}ms longTasks=${row.longTasks} delivered=${row.delivered} posts=${row.posts}${errors.length ? ' ERR ' + errors[0] : ''}`);
       } catch (e) {
         rows.push({ sdk: spec, mode, run, error: String(e).slice(0, 300) });
@@ -150,12 +158,16 @@ for (const mode of MODES) {
     const rs = of(spec);
     if (!rs.length) continue;
     const main = median(rs.map((r) => r.mainUsPerCall));
+    const cpu = median(rs.map((r) => r.cpuUsPerCall));
+    const noopCpu = of('noop').map((r) => r.cpuUsPerCall);
     const item = { mode, sdk: spec, runs: rs.length, mainUsPerCall: main, syncUsPerCall: median(rs.map((r) => r.syncUsPerCall)),
-      netUsPerCall: noop.length ? main - median(noop) : null, longTasks: Math.max(...rs.map((r) => r.longTasks)),
+      netUsPerCall: noop.length ? main - median(noop) : null,
+      cpuUsPerCall: cpu, netCpuUsPerCall: noopCpu.length ? cpu - median(noopCpu) : null, longTasks: Math.max(...rs.map((r) => r.longTasks)),
       delivered: Math.min(...rs.map((r) => r.delivered)) };
     summary.push(item);
     console.log(`median ${mode.padEnd(6)} ${spec.padEnd(22)} runs=${item.runs} main=${main.toFixed(2)}µs` +
-      `${item.netUsPerCall === null ? '' : ` net=${item.netUsPerCall.toFixed(2)}µs`} sync=${item.syncUsPerCall.toFixed(2)}µs ` +
+      `${item.netUsPerCall === null ? '' : ` net=${item.netUsPerCall.toFixed(2)}µs`} cpu=${cpu.toFixed(2)}µs` +
+      `${item.netCpuUsPerCall === null ? '' : ` netCpu=${item.netCpuUsPerCall.toFixed(2)}µs`} sync=${item.syncUsPerCall.toFixed(2)}µs ` +
       `maxLongTasks=${item.longTasks} minDelivered=${item.delivered}`);
   }
 }
