@@ -4,7 +4,7 @@
 
 use crate::core::affinity::Affinities;
 use crate::core::attributes;
-use crate::core::attribution::{campaign_from_query, classify, Touch};
+use crate::core::attribution::campaign_from_query;
 use crate::core::config::{CollectorConfig, Config};
 use crate::core::consent::{Category, ConsentConfig, ConsentState};
 use crate::core::decide::Placements;
@@ -22,7 +22,6 @@ use crate::core::profile::Profile;
 use crate::core::resilient_storage::ResilientStorage;
 use crate::core::rules::RegexEngine;
 use crate::core::segments::Segments;
-use crate::core::session;
 use crate::core::time::iso8601;
 use serde_json::{Map, Value};
 use std::rc::Rc;
@@ -31,6 +30,8 @@ mod decisions;
 mod inspect;
 mod privacy;
 mod profile_store;
+mod refresh;
+mod session_touch;
 pub use privacy::ForgetRequest;
 
 /// What the host provides.
@@ -554,151 +555,5 @@ impl Engine {
                 self.store(&mut e, json, now);
             }
         }
-    }
-
-    /// Moves the session on for `event`; a page view arriving through a new
-    /// campaign (or after the idle timeout) starts a new session and a new touch.
-    fn advance_session(&mut self, event: &Event, now: f64) {
-        let is_page = event.kind == EventType::Page;
-        let arrival = if is_page {
-            classify(
-                event.context.campaign.as_ref(),
-                &self.page.referrer,
-                &self.page.url,
-            )
-        } else {
-            None
-        };
-        let campaign_name = |c: Option<&Map<String, Value>>| {
-            c.and_then(|c| c.get("name").or_else(|| c.get("emailCampaign")))
-                .and_then(Value::as_str)
-                .map(String::from)
-        };
-        let name = campaign_name(event.context.campaign.as_ref());
-        let key = arrival
-            .as_ref()
-            .filter(|(channel, _)| channel != "direct")
-            .map(|(channel, source)| {
-                format!(
-                    "{channel}/{}/{}",
-                    source.as_deref().unwrap_or(""),
-                    name.as_deref().unwrap_or("")
-                )
-            });
-        let random = self.random.clone();
-        let started = session::advance(
-            &mut self.profile.session,
-            now,
-            self.config.session_timeout_ms,
-            key.as_deref(),
-            is_page,
-            || uuid_v4(random.as_ref()),
-        );
-        if started {
-            let (channel, source) = arrival.unwrap_or_else(|| ("direct".into(), None));
-            let touch = Touch {
-                channel,
-                source,
-                campaign: name,
-                landing: self.page.url.clone(),
-                at: now,
-            };
-            if self.profile.first_touch.is_none() {
-                self.profile.first_touch = Some(touch.clone());
-            }
-            self.profile.last_touch = Some(touch);
-        }
-    }
-
-    /// Folds `event` into the metrics and affinities.
-    fn fold_computed(&mut self, event: &mut Event, now: f64) {
-        if self.metrics.is_empty() && self.affinities.is_empty() {
-            return;
-        }
-        let props = Value::Object(event.properties.take().unwrap_or_default());
-        let name = event.profile_name();
-        let session = self.profile.session.as_ref().map(|s| s.id.clone());
-        self.metrics.update(
-            &mut self.profile.metrics,
-            name,
-            &props,
-            session.as_deref(),
-            now,
-        );
-        self.affinities
-            .update(&mut self.profile.affinities, name, &props, now);
-    }
-
-    /// Writes `metrics` and `affinities` into the attribute document (empty
-    /// without personalization consent).
-    fn insert_computed(&mut self, now: f64) {
-        if self.metrics.is_empty() && self.affinities.is_empty() {
-            return;
-        }
-        let personal = self.consent.allows(Category::Personalization);
-        let blank = Profile::new(String::new(), now);
-        let source = if personal { &self.profile } else { &blank };
-        let session = source.session.as_ref().map(|s| s.id.as_str());
-        let metrics = self.metrics.values(&source.metrics, session, now);
-        let affinities = self.affinities.values(&source.affinities, now);
-        if let Some(root) = self.doc.as_object_mut() {
-            root.insert("metrics".into(), Value::Object(metrics));
-            root.insert("affinities".into(), Value::Object(affinities));
-        }
-    }
-
-    /// Re-evaluates after one event: page views and tracks update the
-    /// attribute document in place; anything else rebuilds it.
-    fn refresh_after(&mut self, event: &Event, now: f64) {
-        let ordinary = matches!(event.kind, EventType::Page | EventType::Track)
-            && self.consent.allows(Category::Personalization);
-        if ordinary
-            && attributes::update_after_event(
-                &mut self.doc,
-                &self.profile,
-                event.profile_name(),
-                now,
-                self.local_offset_min,
-            )
-        {
-            self.insert_computed(now);
-            self.insert_decision_state(now);
-            self.members = self.segments.evaluate(&mut self.doc);
-        } else {
-            self.refresh();
-        }
-    }
-
-    fn refresh(&mut self) {
-        let now = self.clock.now_ms();
-        // Without personalization consent, rules see the page, not the profile.
-        let anonymous;
-        let profile = if self.consent.allows(Category::Personalization) {
-            &self.profile
-        } else {
-            anonymous = Profile::new(self.profile.anonymous_id.clone(), now);
-            &anonymous
-        };
-        self.doc = attributes::build(
-            profile,
-            &self.page,
-            &self.environment,
-            now,
-            self.local_offset_min,
-        );
-        if let Some(root) = self.doc.as_object_mut() {
-            root.insert("consent".into(), self.consent.to_attributes());
-        }
-        if let Some(root) = self.doc.as_object_mut() {
-            let campaign =
-                campaign_from_query(&self.page.search, &self.config.email_campaign_param);
-            root.insert(
-                "campaign".into(),
-                campaign.map_or(Value::Null, Value::Object),
-            );
-        }
-        self.insert_computed(now);
-        self.insert_decision_state(now);
-        self.members = self.segments.evaluate(&mut self.doc);
     }
 }
