@@ -14,7 +14,8 @@
 // summary at the end gives each SDK's median and its median minus noop's.
 //
 // Modes: `paced` = 10 calls every 10 ms (a 10 s burst at 1,000 events/s),
-// `tight` = all calls in one synchronous loop. Per SDK and mode it reports:
+// `tight` = all calls in one synchronous loop, `slow` = the realistic page: 500
+// calls (`--slow-n`), one every 20 ms (50 events/s), as the peer harness's `slow`. Per SDK and mode it reports:
 //   sync µs/call       time inside track() itself;
 //   main µs/call       main-thread task time (CDP TaskDuration) from the first call
 //                      until delivery settled, divided by calls — includes the
@@ -37,6 +38,7 @@ const DIR = path.resolve(args.dir || '/tmp/attune-peer-bench');
 const ONLY = (args.only || 'noop,attune,segment,posthog,amplitude,rudderstack').split(',');
 const MODES = (args.modes || 'paced,tight').split(',');
 const N = Number(args.n || 10000);
+const SLOW_N = Number(args['slow-n'] || 500);
 const RUNS = Number(args.runs || 1);
 const OUT = path.resolve(args.out || 'bench-results/track_burst.json');
 const PROFILE_DIR = args.cpuprofile ? path.resolve(args.cpuprofile) : null;
@@ -108,7 +110,9 @@ for (const mode of MODES) {
         const t0 = await mainSeconds(cdp);
         const r = mode === 'tight'
           ? await page.evaluate((n) => __B.runTrack(n, 100, 30000), N)
-          : await page.evaluate((n) => __B.runTrackPaced(n, 10, 10, 60000), N);
+          : mode === 'slow'
+            ? await page.evaluate((n) => __B.runTrackPaced(n, 1, 20, 60000), SLOW_N)
+            : await page.evaluate((n) => __B.runTrackPaced(n, 10, 10, 60000), N);
         const start = Date.now();
         let s = await stats(false); let last = Date.now(); let prev = -1;
         while (s.events < r.calls && Date.now() - start < 60_000 && Date.now() - last < 8000) {

@@ -31,6 +31,7 @@ pub mod exposures;
 pub mod html;
 pub mod ids;
 pub mod inspect;
+pub mod json;
 pub mod lease;
 pub mod metrics;
 pub mod minimize;
@@ -48,6 +49,7 @@ pub mod session;
 pub mod sha256;
 pub mod suppress;
 pub mod template;
+pub mod text;
 pub mod time;
 
 pub use engine::{Engine, Platform};
