@@ -8,10 +8,8 @@
 use crate::core::error::{join_path, AttuneError, Result};
 use crate::core::html::url::{safe_url, URL_ATTRIBUTES};
 use crate::core::html::{sanitize, to_html, HtmlNode, Limits};
+use crate::core::json::{Map, Value};
 use crate::core::template::{render, Escape};
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
-use serde_json::{Map, Value};
 
 /// Content as configured, validated once.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -198,45 +196,55 @@ pub fn checked_attribute(name: &str, value: &str) -> Option<String> {
     }
 }
 
-impl Serialize for Rendered {
+impl Rendered {
     /// `{text?, html?, nodes?, attributes?, classes?, hide?|show?}`: `html` is the
-    /// sanitised markup as a string, `nodes` the same as a tree.
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
+    /// sanitised markup as a string, `nodes` the same as a tree (see
+    /// [`HtmlNode::to_value`]), `attributes` an object of name → value,
+    /// `classes` `{add, remove}` (both always present when either is set).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
         if let Some(t) = &self.text {
-            m.serialize_entry("text", t)?;
+            m.insert("text", Value::from(t.as_str()));
         }
         if let Some(nodes) = &self.html {
-            m.serialize_entry("html", &to_html(nodes))?;
-            m.serialize_entry("nodes", nodes)?;
+            m.insert("html", Value::String(to_html(nodes)));
+            let tree: Vec<Value> = nodes.iter().map(HtmlNode::to_value).collect();
+            m.insert("nodes", Value::Array(tree));
         }
         if !self.attributes.is_empty() {
-            let a: Map<String, Value> = self
-                .attributes
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            m.serialize_entry("attributes", &a)?;
+            let mut a = Map::with_capacity(self.attributes.len());
+            for (k, v) in &self.attributes {
+                a.insert(k.as_str(), Value::from(v.as_str()));
+            }
+            m.insert("attributes", Value::Object(a));
         }
         if !self.add.is_empty() || !self.remove.is_empty() {
-            m.serialize_entry(
-                "classes",
-                &serde_json::json!({"add": self.add, "remove": self.remove}),
-            )?;
+            let mut c = Map::with_capacity(2);
+            c.insert("add", strings_value(&self.add));
+            c.insert("remove", strings_value(&self.remove));
+            m.insert("classes", Value::Object(c));
         }
         match self.visible {
-            Some(true) => m.serialize_entry("show", &true)?,
-            Some(false) => m.serialize_entry("hide", &true)?,
+            Some(true) => {
+                m.insert("show", Value::Bool(true));
+            }
+            Some(false) => {
+                m.insert("hide", Value::Bool(true));
+            }
             None => {}
         }
-        m.end()
+        Value::Object(m)
     }
+}
+
+fn strings_value(items: &[String]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::rules::test_json as json;
 
     fn content(v: Value) -> Content {
         Content::parse(&v, "c")
@@ -279,7 +287,7 @@ mod tests {
             ("href".to_string(), "/cart?from=email".to_string())
         );
         assert_eq!(r.visible, Some(false));
-        let v = serde_json::to_value(&r).unwrap_or_default();
+        let v = r.to_value();
         assert_eq!(
             v["classes"],
             json!({"add": ["promo"], "remove": ["hidden"]})
@@ -287,7 +295,7 @@ mod tests {
         assert_eq!(v["hide"], true);
         let h =
             content(json!({"html": "<strong>{{traits.firstName}}</strong><script>x()</script>"}));
-        let v = serde_json::to_value(h.render(&doc)).unwrap_or_default();
+        let v = h.render(&doc).to_value();
         assert_eq!(v["html"], "<strong>&lt;b&gt;Ann&lt;/b&gt;</strong>");
     }
 

@@ -9,13 +9,13 @@
 
 use crate::core::config::{opt_num, opt_str};
 use crate::core::error::{join_path, AttuneError, Result};
+use crate::core::json::{num, Map, Value};
 use crate::core::rules::{choose_variation, get_bucket_ranges, hash, Condition, RegexEngine};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::core::text::cat;
 
-/// A stored assignment (profile `experiments.<key>`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A stored assignment (profile `experiments.<key>`), stored as
+/// `{"variant": id | null, "hashAttribute", "hashValue", "at"}`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sticky {
     /// Assigned variant id; `None` for the holdout.
     pub variant: Option<String>,
@@ -25,6 +25,57 @@ pub struct Sticky {
     pub hash_value: String,
     /// When, epoch ms.
     pub at: f64,
+}
+
+impl Sticky {
+    /// The stored form: `{"variant", "hashAttribute", "hashValue", "at"}`
+    /// (`variant` is `null` for the holdout).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(4);
+        m.insert("variant", Value::from(self.variant.clone()));
+        m.insert("hashAttribute", Value::from(self.hash_attribute.as_str()));
+        m.insert("hashValue", Value::from(self.hash_value.as_str()));
+        m.insert("at", finite(self.at));
+        Value::Object(m)
+    }
+
+    /// Reads the stored form: `variant` may be missing or `null`; the other
+    /// three are required; other keys are ignored.
+    pub fn from_value(v: &Value) -> Result<Sticky, String> {
+        let Value::Object(m) = v else {
+            return Err("expected an object".to_string());
+        };
+        let text = |key: &str| match m.get(key) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(cat!(key, ": expected a string")),
+            None => Err(cat!("missing field ", key)),
+        };
+        let variant = match m.get("variant") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err("variant: expected a string or null".to_string()),
+        };
+        let at = match m.get("at") {
+            Some(Value::Number(n)) => *n,
+            Some(_) => return Err("at: expected a number".to_string()),
+            None => return Err("missing field at".to_string()),
+        };
+        Ok(Sticky {
+            variant,
+            hash_attribute: text("hashAttribute")?,
+            hash_value: text("hashValue")?,
+            at,
+        })
+    }
+}
+
+/// A number as JSON holds it: non-finite ones as `null`.
+fn finite(x: f64) -> Value {
+    if x.is_finite() {
+        Value::Number(x)
+    } else {
+        Value::Null
+    }
 }
 
 /// A compiled experiment.
@@ -45,8 +96,7 @@ pub struct Experiment {
 }
 
 /// The experiment's part of a decision (`decide().experiment`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentInfo {
     /// Experiment key.
     pub key: String,
@@ -66,6 +116,23 @@ pub struct ExperimentInfo {
     pub sticky: bool,
 }
 
+impl ExperimentInfo {
+    /// `{key, variant, inExperiment, holdout, hashAttribute, hashValue,
+    /// bucket, sticky}` (`variant` and `bucket` may be `null`).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(8);
+        m.insert("key", Value::from(self.key.as_str()));
+        m.insert("variant", Value::from(self.variant.clone()));
+        m.insert("inExperiment", Value::Bool(self.in_experiment));
+        m.insert("holdout", Value::Bool(self.holdout));
+        m.insert("hashAttribute", Value::from(self.hash_attribute.as_str()));
+        m.insert("hashValue", Value::from(self.hash_value.as_str()));
+        m.insert("bucket", self.bucket.map_or(Value::Null, finite));
+        m.insert("sticky", Value::Bool(self.sticky));
+        Value::Object(m)
+    }
+}
+
 /// What the experiment did for one visitor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -80,7 +147,7 @@ pub enum Outcome {
 impl Experiment {
     /// Reads `experiment` of a placement at `path`; `ids` are the placement's variant ids.
     pub fn parse(
-        obj: &Map<String, Value>,
+        obj: &Map,
         path: &str,
         slot: &str,
         ids: &[String],
@@ -128,7 +195,7 @@ impl Experiment {
                     _ => {
                         return Err(AttuneError::config(
                             join_path(&path, "weights"),
-                            format!("expected {n} numbers summing to 1"),
+                            cat!("expected ", n, " numbers summing to 1"),
                         ))
                     }
                 }
@@ -136,7 +203,7 @@ impl Experiment {
             Some(_) => {
                 return Err(AttuneError::config(
                     join_path(&path, "weights"),
-                    format!("expected {n} numbers summing to 1"),
+                    cat!("expected ", n, " numbers summing to 1"),
                 ))
             }
         };
@@ -230,7 +297,7 @@ impl Experiment {
             }
             info.sticky = false;
         }
-        let holdout_seed = format!("{}:holdout", self.seed);
+        let holdout_seed = cat!(self.seed, ":holdout");
         if self.holdout > 0.0
             && hash(&holdout_seed, &value, self.hash_version).is_some_and(|h| h < self.holdout)
         {
@@ -267,22 +334,14 @@ impl Experiment {
 }
 
 /// The hash attribute's value as GrowthBook reads it: a string, or a number in
-/// its JavaScript form; anything else (missing, null, objects) is empty.
+/// its JavaScript form (`String(n)`); anything else (missing, null, objects)
+/// is empty.
 pub fn hash_value(doc: &Value, path: &str) -> String {
     let v = path.split('.').try_fold(doc, |cur, k| cur.get(k));
     match v {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n
-            .as_f64()
-            .map(|f| {
-                if f.fract() == 0.0 && f.abs() < 1e15 {
-                    format!("{}", f as i64)
-                } else {
-                    n.to_string()
-                }
-            })
-            .unwrap_or_default(),
-        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => num::f64_text(*n),
+        Some(Value::Bool(b)) => if *b { "true" } else { "false" }.to_string(),
         _ => String::new(),
     }
 }

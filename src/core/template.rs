@@ -7,8 +7,8 @@
 //! parameter holding `{{…}}` or markup stays inert. Every inserted value goes
 //! through the [`Escape`] of the sink it is written to.
 
-use crate::core::rules::{num, number_to_string};
-use serde_json::Value;
+use crate::core::json::{num, Value};
+use crate::core::text::{lower, upper};
 
 /// Longest template accepted, in bytes; longer text is rendered verbatim.
 pub const MAX_TEMPLATE_BYTES: usize = 16 * 1024;
@@ -132,17 +132,20 @@ fn parse_arg(arg: &str) -> String {
 fn apply_filter(name: &str, arg: Option<String>, value: Option<String>) -> Option<String> {
     match name {
         "default" => value.filter(|v| !v.trim().is_empty()).or(arg),
-        "upcase" | "upper" => value.map(|v| v.to_uppercase()),
-        "downcase" | "lower" => value.map(|v| v.to_lowercase()),
-        "capitalize" => value.map(|v| {
-            let mut c = v.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
+        "upcase" | "upper" => value.map(|v| upper(&v)),
+        "downcase" | "lower" => value.map(|v| lower(&v)),
+        "capitalize" => value.map(|v| match v.chars().next() {
+            Some(first) => {
+                let n = first.len_utf8();
+                let mut s = upper(&v[..n]);
+                s.push_str(&v[n..]);
+                s
+            }
+            None => String::new(),
         }),
         "trim" => value.map(|v| v.trim().to_string()),
         "truncate" => {
-            let n = arg.and_then(|a| a.parse::<usize>().ok()).unwrap_or(50);
+            let n = arg.and_then(|a| parse_count(&a)).unwrap_or(50);
             value.map(|v| {
                 if v.chars().count() > n {
                     let mut s: String = v.chars().take(n).collect();
@@ -164,9 +167,26 @@ fn lookup<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     }
     path.split('.').try_fold(doc, |cur, key| match cur {
         Value::Object(m) => m.get(key),
-        Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+        Value::Array(a) => parse_count(key).and_then(|i| a.get(i)),
         _ => None,
     })
+}
+
+/// A count or index as Rust's `usize` parsing reads it: an optional `+`,
+/// then decimal digits (leading zeros allowed), within `usize`.
+fn parse_count(s: &str) -> Option<usize> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: usize = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+    }
+    Some(n)
 }
 
 /// The text of a scalar; objects and arrays insert nothing.
@@ -174,8 +194,8 @@ fn as_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         // As JavaScript prints numbers: `465`, not Rust's `465.0`.
-        Value::Number(n) => Some(number_to_string(num(n)).as_str().to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(num::f64_text(*n)),
+        Value::Bool(b) => Some(if *b { "true" } else { "false" }.to_string()),
         Value::Null | Value::Array(_) | Value::Object(_) => None,
     }
 }
@@ -183,7 +203,7 @@ fn as_text(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::rules::test_json as json;
 
     fn doc() -> Value {
         json!({

@@ -109,7 +109,7 @@ fn reference(s: &str, in_attribute: bool) -> Option<(String, usize)> {
         } else {
             end
         };
-        return Some((c.to_string(), used));
+        return Some((String::from(c), used));
     }
     let mut end = 1;
     while end < b.len() && b[end].is_ascii_alphanumeric() {

@@ -13,11 +13,10 @@ pub mod url;
 pub use sanitize::{is_allowed_attribute, sanitize, Limits};
 pub use tokenizer::{tokenize, Token};
 
-use serde::Serialize;
+use crate::core::json::{Map, Value};
 
 /// A node of sanitised markup.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum HtmlNode {
     /// Text, to be created with `createTextNode`.
     Text(String),
@@ -30,6 +29,34 @@ pub enum HtmlNode {
         /// Children.
         children: Vec<HtmlNode>,
     },
+}
+
+impl HtmlNode {
+    /// The JSON form: text as a string, an element as
+    /// `{"tag", "attrs": [[name, value], …], "children": [...]}`.
+    pub fn to_value(&self) -> Value {
+        match self {
+            HtmlNode::Text(t) => Value::from(t.as_str()),
+            HtmlNode::Element {
+                tag,
+                attrs,
+                children,
+            } => {
+                let mut m = Map::with_capacity(3);
+                m.insert("tag", Value::from(tag.as_str()));
+                let pairs: Vec<Value> = attrs
+                    .iter()
+                    .map(|(k, v)| {
+                        Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())])
+                    })
+                    .collect();
+                m.insert("attrs", Value::Array(pairs));
+                let kids: Vec<Value> = children.iter().map(HtmlNode::to_value).collect();
+                m.insert("children", Value::Array(kids));
+                Value::Object(m)
+            }
+        }
+    }
 }
 
 /// Elements that never have children or an end tag.

@@ -253,7 +253,7 @@ impl Tokenizer<'_> {
     fn raw_text(&mut self, name: &str) {
         let rest = self.rest();
         let lower = rest.to_ascii_lowercase();
-        let needle = format!("</{name}");
+        let needle = crate::core::text::cat!("</", name);
         let mut from = 0;
         let end = if name == "plaintext" {
             None

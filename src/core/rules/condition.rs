@@ -11,7 +11,8 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
+use crate::core::text::cat;
 
 use super::at::At;
 use super::groups::{Env, GroupRef, NO_REGEX};
@@ -123,7 +124,7 @@ impl Cond {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, val)| Clause::compile(&i.to_string(), val, &at.index(i), ctx))
+                    .map(|(i, val)| Clause::compile(&cat!(i), val, &at.index(i), ctx))
                     .collect::<Result<_, _>>()?
             }
             Value::String(s) => {
@@ -159,15 +160,12 @@ fn string_entries(s: &str) -> Vec<Clause> {
     let mut index = 0usize;
     for c in s.chars() {
         if c.len_utf16() == 1 {
-            let test = ValueCond::Str(c.to_string().into());
-            out.push(Clause::Field(Path::parse(&index.to_string()), test));
+            let test = ValueCond::Str(String::from(c).into());
+            out.push(Clause::Field(Path::parse(&cat!(index)), test));
             index += 1;
         } else {
             for _ in 0..2 {
-                out.push(Clause::Field(
-                    Path::parse(&index.to_string()),
-                    ValueCond::Never,
-                ));
+                out.push(Clause::Field(Path::parse(&cat!(index)), ValueCond::Never));
                 index += 1;
             }
         }
@@ -233,7 +231,7 @@ impl List {
                     .flat_map(|c| {
                         let single = c.len_utf16() == 1;
                         let test = if single {
-                            ValueCond::Str(c.to_string().into())
+                            ValueCond::Str(String::from(c).into())
                         } else {
                             ValueCond::Never
                         };
@@ -377,7 +375,7 @@ impl Condition {
     /// array of values, or a v2 group object) for `$inGroup`, `$notInGroup`
     /// and `$savedGroup`. Where GrowthBook's evaluator would throw (only
     /// possible for lenient conditions), the answer is `false`.
-    pub fn eval(&self, attrs: &Value, saved_groups: Option<&Map<String, Value>>) -> bool {
+    pub fn eval(&self, attrs: &Value, saved_groups: Option<&Map>) -> bool {
         let env = Env {
             groups: saved_groups,
             visited: None,

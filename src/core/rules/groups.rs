@@ -14,7 +14,7 @@
 //!   compiled (leniently) when evaluated; a group already being resolved
 //!   matches nobody, which stops reference cycles.
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::at::At;
 use super::condition::{CompileMode, Cond, Ctx, Eval};
@@ -46,7 +46,7 @@ fn visited(mut chain: Option<&Visited<'_>>, id: &str) -> bool {
 #[derive(Clone, Copy)]
 pub(crate) struct Env<'a> {
     /// The saved groups passed to `eval`.
-    pub(crate) groups: Option<&'a Map<String, Value>>,
+    pub(crate) groups: Option<&'a Map>,
     /// Saved groups being resolved on the way here.
     pub(crate) visited: Option<&'a Visited<'a>>,
     /// Compiles regexes of condition groups.

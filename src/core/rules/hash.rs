@@ -2,8 +2,6 @@
 //! units of a string (what JavaScript's `charCodeAt` yields), scaled to
 //! `[0, 1)`.
 
-use std::fmt::Write;
-
 use super::js::NumBuf;
 
 const FNV_OFFSET: u32 = 0x811c_9dc5;
@@ -30,8 +28,7 @@ pub fn hash(seed: &str, value: &str, version: i64) -> Option<f64> {
         2 => {
             let first = fnv1a32(&[seed, value]);
             let mut digits = NumBuf::new();
-            // A u32 always fits the buffer.
-            let _ = write!(digits, "{first}");
+            digits.push_u64(u64::from(first));
             Some(f64::from(fnv1a32(&[digits.as_str()]) % 10_000) / 10_000.0)
         }
         _ => None,

@@ -1,18 +1,20 @@
 //! The slice of JavaScript value semantics that GrowthBook's evaluator leans on:
 //! `ToString`, `ToNumber`, truthiness, `===`, the relational operators and
-//! `JSON.stringify` equality, applied to `serde_json` values.
+//! `JSON.stringify` equality, applied to the core's JSON values.
 //!
-//! Everything here avoids the heap for the common cases (strings and numbers);
-//! only arrays converted to strings allocate.
+//! Everything here avoids the heap for the common cases (strings, whole
+//! numbers, and numeric strings in JSON's own notation); only arrays converted
+//! to strings, fractional numbers converted to strings and numeric strings in
+//! forms JSON does not have (`.5`, `+1`, `007`) allocate.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::fmt::{self, Write};
 
-use serde_json::Value;
+use crate::core::json::{num, Value};
+use crate::core::text::lower;
 
-/// A small stack buffer that implements [`fmt::Write`]; big enough for any
-/// JavaScript number rendering and any `u32`.
+/// A small stack buffer for the text of a number; big enough for any
+/// JavaScript number rendering and any `u64`.
 pub(crate) struct NumBuf {
     buf: [u8; 40],
     len: usize,
@@ -32,81 +34,51 @@ impl NumBuf {
         // Only whole `&str`s are ever copied in, so this is always valid UTF-8.
         std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
-}
 
-impl Write for NumBuf {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+    /// Appends `s` (dropped if it does not fit, which no number text does).
+    fn push_str(&mut self, s: &str) {
         let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(fmt::Error);
+        if end <= self.buf.len() {
+            self.buf[self.len..end].copy_from_slice(s.as_bytes());
+            self.len = end;
         }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+    }
+
+    /// Appends the decimal digits of `n`, without allocating.
+    pub(crate) fn push_u64(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // ASCII digits are valid UTF-8.
+        self.push_str(std::str::from_utf8(&digits[i..]).unwrap_or(""));
     }
 }
+
+/// 2^53: below it every whole `f64` is exactly an integer.
+const EXACT_INT: f64 = 9_007_199_254_740_992.0;
 
 /// Renders `x` the way JavaScript's `Number.prototype.toString()` does
-/// (`1e21` → `"1e+21"`, `1.5e-7` → `"1.5e-7"`, `-0` → `"0"`).
+/// (`1e21` → `"1e+21"`, `1.5e-7` → `"1.5e-7"`, `-0` → `"0"`): the text of
+/// [`num::push_f64`], written on the stack for whole numbers.
 pub(crate) fn number_to_string(x: f64) -> NumBuf {
     let mut out = NumBuf::new();
-    // The buffer is large enough for every f64, so this cannot fail.
-    let _ = write_number(&mut out, x);
-    out
-}
-
-/// Writes `x` as JavaScript would stringify it.
-pub(crate) fn write_number<W: Write>(w: &mut W, x: f64) -> fmt::Result {
-    if x.is_nan() {
-        return w.write_str("NaN");
-    }
-    if x == 0.0 {
-        return w.write_str("0");
-    }
-    if x.is_infinite() {
-        return w.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
-    }
-    if x < 0.0 {
-        w.write_char('-')?;
-    }
-    // Rust's `{:e}` prints the shortest round-tripping digits, as JS does.
-    let mut sci = NumBuf::new();
-    write!(sci, "{:e}", x.abs())?;
-    let s = sci.as_str();
-    let (mantissa, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (lead, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let k = 1 + frac.len() as i32; // number of significant digits
-    let n = exp + 1; // position of the decimal point
-    if k <= n && n <= 21 {
-        w.write_str(lead)?;
-        w.write_str(frac)?;
-        for _ in 0..(n - k) {
-            w.write_char('0')?;
+    if x.fract() == 0.0 && x.abs() < EXACT_INT {
+        // Exactly what `num::push_f64` writes for these (and -0 is "0").
+        if x < 0.0 {
+            out.push_str("-");
         }
-    } else if 0 < n && n <= 21 {
-        let split = (n - 1) as usize;
-        w.write_str(lead)?;
-        w.write_str(&frac[..split])?;
-        w.write_char('.')?;
-        w.write_str(&frac[split..])?;
-    } else if -6 < n && n <= 0 {
-        w.write_str("0.")?;
-        for _ in 0..(-n) {
-            w.write_char('0')?;
-        }
-        w.write_str(lead)?;
-        w.write_str(frac)?;
+        out.push_u64(x.abs() as u64);
     } else {
-        w.write_str(lead)?;
-        if !frac.is_empty() {
-            w.write_char('.')?;
-            w.write_str(frac)?;
-        }
-        let e = n - 1;
-        write!(w, "e{}{}", if e < 0 { '-' } else { '+' }, e.abs())?;
+        out.push_str(&num::f64_text(x));
     }
-    Ok(())
+    out
 }
 
 /// JavaScript's white space and line terminators (what `String.prototype.trim` removes).
@@ -158,38 +130,95 @@ pub(crate) fn string_to_number(s: &str) -> f64 {
     if body == "Infinity" {
         return sign * f64::INFINITY;
     }
-    if !is_decimal_literal(body) {
+    let Some(parts) = decimal_literal(body) else {
         return f64::NAN;
+    };
+    if b[0] != b'+' && parts.is_json() {
+        return num::parse_number(t);
     }
-    t.parse::<f64>().unwrap_or(f64::NAN)
+    num::parse_number(&parts.json_text(sign < 0.0))
 }
 
-/// `digits [. digits] [e [+-] digits]` or `. digits [...]`, as JS accepts.
-fn is_decimal_literal(s: &str) -> bool {
+/// The pieces of a decimal literal as JavaScript's `Number` reads it:
+/// `digits [. digits] [e [+-] digits]` or `. digits [...]`.
+struct DecimalLiteral<'a> {
+    int: &'a str,
+    /// Whether a `.` was written.
+    point: bool,
+    frac: &'a str,
+    /// The exponent after `e`/`E`, with its sign, or `""`.
+    exp: &'a str,
+}
+
+impl DecimalLiteral<'_> {
+    /// Whether the literal already follows JSON's number grammar
+    /// (`0` or no leading zero, digits on both sides of a `.`).
+    fn is_json(&self) -> bool {
+        let int = self.int.as_bytes();
+        !int.is_empty()
+            && (int.len() == 1 || int[0] != b'0')
+            && (!self.point || !self.frac.is_empty())
+    }
+
+    /// The same number in JSON's grammar: leading zeros dropped, `.5` as
+    /// `0.5`, `5.` as `5`.
+    fn json_text(&self, negative: bool) -> String {
+        let mut out = String::with_capacity(self.int.len() + self.frac.len() + self.exp.len() + 4);
+        if negative {
+            out.push('-');
+        }
+        let int = self.int.trim_start_matches('0');
+        out.push_str(if int.is_empty() { "0" } else { int });
+        if !self.frac.is_empty() {
+            out.push('.');
+            out.push_str(self.frac);
+        }
+        if !self.exp.is_empty() {
+            out.push('e');
+            out.push_str(self.exp);
+        }
+        out
+    }
+}
+
+/// Splits `s` into a [`DecimalLiteral`]; `None` when it is not one.
+fn decimal_literal(s: &str) -> Option<DecimalLiteral<'_>> {
     let b = s.as_bytes();
     let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
-    let mut i = digits(0);
-    let mut mantissa = i;
-    if b.get(i) == Some(&b'.') {
-        let f = digits(i + 1);
-        mantissa += f;
-        i += 1 + f;
+    let int_end = digits(0);
+    let mut i = int_end;
+    let point = b.get(i) == Some(&b'.');
+    let (frac_start, mut frac_end) = (i + 1, i);
+    if point {
+        frac_end = frac_start + digits(frac_start);
+        i = frac_end;
     }
-    if mantissa == 0 {
-        return false;
+    if int_end == 0 && frac_end <= frac_start {
+        return None;
     }
+    let mut exp = "";
     if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
+        let exp_start = i + 1;
+        i = exp_start;
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
         let e = digits(i);
         if e == 0 {
-            return false;
+            return None;
         }
         i += e;
+        exp = &s[exp_start..i];
     }
-    i == b.len()
+    if i != b.len() {
+        return None;
+    }
+    Some(DecimalLiteral {
+        int: &s[..int_end],
+        point,
+        frac: if point { &s[frac_start..frac_end] } else { "" },
+        exp,
+    })
 }
 
 fn parse_radix(s: &str, radix: u32) -> f64 {
@@ -203,18 +232,12 @@ fn parse_radix(s: &str, radix: u32) -> f64 {
     v
 }
 
-/// A JSON number as the JS double it would parse to.
-#[inline(always)]
-pub(crate) fn num(n: &serde_json::Number) -> f64 {
-    n.as_f64().unwrap_or(f64::NAN)
-}
-
 /// JavaScript's `ToNumber` (as in `value * 1`).
 pub(crate) fn to_number(v: &Value) -> f64 {
     match v {
         Value::Null => 0.0,
         Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::Number(n) => num(n),
+        Value::Number(n) => *n,
         Value::String(s) => string_to_number(s),
         // An array becomes `a.join(",")` first: two or more elements always
         // contain a comma (never numeric); one element converts on its own.
@@ -236,38 +259,32 @@ pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
-        Value::Number(n) => {
-            let x = num(n);
-            x != 0.0 && !x.is_nan()
-        }
+        Value::Number(x) => *x != 0.0 && !x.is_nan(),
         Value::String(s) => !s.is_empty(),
         Value::Array(_) | Value::Object(_) => true,
     }
 }
 
-/// Writes JavaScript's `String(v)`.
-pub(crate) fn write_js_string<W: Write>(w: &mut W, v: &Value) -> fmt::Result {
+/// Appends JavaScript's `String(v)` to `out`.
+fn push_js_string(out: &mut String, v: &Value) {
     match v {
-        Value::Null => w.write_str("null"),
-        Value::Bool(b) => w.write_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_number(w, num(n)),
-        Value::String(s) => w.write_str(s),
-        Value::Array(a) => write_join(w, a),
-        Value::Object(_) => w.write_str("[object Object]"),
-    }
-}
-
-/// `Array.prototype.join(",")`: `null` elements become empty strings.
-fn write_join<W: Write>(w: &mut W, a: &[Value]) -> fmt::Result {
-    for (i, el) in a.iter().enumerate() {
-        if i > 0 {
-            w.write_char(',')?;
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => num::push_f64(out, *n),
+        Value::String(s) => out.push_str(s),
+        // `Array.prototype.join(",")`: `null` elements become empty strings.
+        Value::Array(a) => {
+            for (i, el) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !el.is_null() {
+                    push_js_string(out, el);
+                }
+            }
         }
-        if !el.is_null() {
-            write_js_string(w, el)?;
-        }
+        Value::Object(_) => out.push_str("[object Object]"),
     }
-    Ok(())
 }
 
 /// JavaScript's `String(v)`, borrowing when `v` already is a string.
@@ -276,26 +293,45 @@ pub(crate) fn js_string(v: &Value) -> Cow<'_, str> {
         Value::String(s) => Cow::Borrowed(s),
         other => {
             let mut s = String::new();
-            let _ = write_js_string(&mut s, other);
+            push_js_string(&mut s, other);
             Cow::Owned(s)
         }
     }
 }
 
-/// Compares written text against an expected string without building it.
-struct EqWriter<'a> {
-    rest: &'a str,
+/// Removes `String(v)` from the front of `rest`; `false` when `rest` does
+/// not start with it. Compares without building the text (numbers other
+/// than whole ones excepted).
+fn strip_js_string(v: &Value, rest: &mut &str) -> bool {
+    let text = match v {
+        Value::Null => "null",
+        Value::Bool(true) => "true",
+        Value::Bool(false) => "false",
+        Value::Number(n) => return strip_prefix(rest, number_to_string(*n).as_str()),
+        Value::String(s) => s,
+        Value::Array(a) => {
+            for (i, el) in a.iter().enumerate() {
+                if i > 0 && !strip_prefix(rest, ",") {
+                    return false;
+                }
+                if !el.is_null() && !strip_js_string(el, rest) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        Value::Object(_) => "[object Object]",
+    };
+    strip_prefix(rest, text)
 }
 
-impl Write for EqWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        match self.rest.strip_prefix(s) {
-            Some(rest) => {
-                self.rest = rest;
-                Ok(())
-            }
-            None => Err(fmt::Error),
+fn strip_prefix(rest: &mut &str, prefix: &str) -> bool {
+    match rest.strip_prefix(prefix) {
+        Some(r) => {
+            *rest = r;
+            true
         }
+        None => false,
     }
 }
 
@@ -304,8 +340,8 @@ pub(crate) fn loose_str_eq(v: &Value, expected: &str) -> bool {
     if let Value::String(s) = v {
         return str_eq(s, expected);
     }
-    let mut w = EqWriter { rest: expected };
-    write_js_string(&mut w, v).is_ok() && w.rest.is_empty()
+    let mut rest = expected;
+    strip_js_string(v, &mut rest) && rest.is_empty()
 }
 
 /// The first 8 bytes of `s` packed into an integer (zero-padded): with the
@@ -340,7 +376,7 @@ pub(crate) fn fold_case(s: &str) -> Cow<'_, str> {
     if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(s.to_lowercase())
+        Cow::Owned(lower(s))
     }
 }
 
@@ -350,14 +386,15 @@ pub(crate) fn strict_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Number(x), Value::Number(y)) => num(x) == num(y),
+        (Value::Number(x), Value::Number(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         _ => false,
     }
 }
 
 /// `JSON.stringify(a) === JSON.stringify(b)`, except that object keys are
-/// compared as a set (serde_json does not keep insertion order).
+/// compared as a set (the core's [`Map`](crate::core::json::Map) does not
+/// keep insertion order).
 pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Array(x), Value::Array(y)) => {
@@ -437,7 +474,7 @@ pub(crate) fn js_less(x: &Prim<'_>, y: &Prim<'_>) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::rules::test_json as json;
 
     #[test]
     fn numbers_print_like_javascript() {

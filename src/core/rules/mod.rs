@@ -21,8 +21,8 @@
 //!
 //! Known, deliberate differences from GrowthBook's JavaScript, all on inputs
 //! no real configuration produces:
-//! * object deep equality ignores key order (serde_json keeps keys sorted;
-//!   `JSON.stringify` is order-sensitive);
+//! * object deep equality ignores key order (the core's JSON keeps keys
+//!   sorted; `JSON.stringify` is order-sensitive);
 //! * inherited JavaScript members (`constructor`, `toString`, …) do not
 //!   resolve as attribute paths or saved-group ids;
 //! * where GrowthBook's evaluator throws (e.g. `{"$not": null}`), the
@@ -53,9 +53,20 @@ mod strict_tests;
 pub use bucket::{choose_variation, get_bucket_ranges, get_equal_weights, in_namespace};
 pub use condition::{CompileMode, Condition};
 pub use hash::{fnv1a32, hash};
-pub(crate) use js::{num, number_to_string};
 pub use literal::literal_regex;
 #[cfg(feature = "native-regex")]
 pub use regex::NativeRegex;
 pub use regex::{CompiledRegex, NoRegex, RegexEngine};
 pub use rule_set::RuleSet;
+
+/// `json!` for the unit tests: serde_json's macro, read back as the core's
+/// [`Value`](crate::core::json::Value).
+#[cfg(test)]
+macro_rules! test_json {
+    ($($t:tt)+) => {
+        $crate::core::json::Value::parse(&::serde_json::json!($($t)+).to_string())
+            .unwrap_or_else(|e| panic!("test json: {}", e.text()))
+    };
+}
+#[cfg(test)]
+pub(crate) use test_json;

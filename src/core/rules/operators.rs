@@ -10,12 +10,12 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::core::json::Value;
 
 use super::at::At;
 use super::condition::{Cond, Ctx, Eval, Thrown};
 use super::groups::{in_group, Env};
-use super::js::{js_less, js_string, num, strict_eq, truthy, Prim};
+use super::js::{js_less, js_string, strict_eq, truthy, Prim};
 use super::regex::CompiledRegex;
 use super::set::{JsType, ValueSet};
 use super::value::{is_operator_object, ValueCond};
@@ -316,7 +316,7 @@ impl Op {
             Self::Ne(expected) => !strict_eq(actual, expected),
             Self::Rel(cmp, expected) => match (actual, expected) {
                 // Number against number: no primitive conversion needed.
-                (Value::Number(n), Prim::Num(e)) => cmp.holds_num(num(n), *e),
+                (Value::Number(n), Prim::Num(e)) => cmp.holds_num(*n, *e),
                 _ => cmp.holds_js(&Prim::of(actual), expected),
             },
             Self::Exists(want) => actual.is_null() != *want,

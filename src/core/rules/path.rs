@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use crate::core::json::{num, Value};
 
 static NULL: Value = Value::Null;
 
@@ -40,8 +40,9 @@ fn array_index(key: &str) -> Option<usize> {
     if b.is_empty() || (b.len() > 1 && b[0] == b'0') || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n: u64 = key.parse().ok()?;
-    if n < u64::from(u32::MAX) {
+    // More than 18 digits is far above 2³² anyway.
+    let n = num::parse_int(key)?;
+    if n < i64::from(u32::MAX) {
         usize::try_from(n).ok()
     } else {
         None
@@ -147,7 +148,7 @@ fn walk<'a, 'k>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::rules::test_json as json;
 
     #[test]
     fn resolves_like_growthbook() {

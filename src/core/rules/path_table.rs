@@ -10,10 +10,10 @@
 //! groups are never numbered.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use serde_json::Value;
+use crate::core::json::Value;
+use crate::core::text::cat;
 
 use super::condition::CompileMode;
 use super::path::Path;
@@ -25,8 +25,10 @@ static NEXT_TABLE: AtomicU32 = AtomicU32::new(1);
 #[derive(Debug)]
 pub(crate) struct PathTable {
     serial: u32,
-    ids: RefCell<HashMap<Box<str>, u32>>,
-    leaves: RefCell<HashMap<String, u32>>,
+    /// Path → number, sorted by path.
+    ids: RefCell<Vec<(Box<str>, u32)>>,
+    /// Test key (mode, path, operand) → number, sorted by key.
+    leaves: RefCell<Vec<(String, u32)>>,
 }
 
 impl Default for PathTable {
@@ -57,20 +59,34 @@ impl PathTable {
 
     /// The number of the test `path: operand` compiled in `mode`.
     pub(crate) fn leaf_id(&self, path: &str, operand: &Value, mode: CompileMode) -> u32 {
-        let key = format!("{mode:?}\u{0}{path}\u{0}{operand}");
+        let mode = match mode {
+            CompileMode::Strict => "Strict",
+            CompileMode::Lenient => "Lenient",
+        };
+        // Operands with the same JSON text (`1` and `1.0` alike) compile to
+        // the same test.
+        let key = cat!(mode, "\u{0}", path, "\u{0}", operand.to_json());
         let mut leaves = self.leaves.borrow_mut();
-        let next = u32::try_from(leaves.len()).unwrap_or(Path::NO_ID);
-        *leaves.entry(key).or_insert(next)
+        match leaves.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(i) => leaves[i].1,
+            Err(i) => {
+                let next = u32::try_from(leaves.len()).unwrap_or(Path::NO_ID);
+                leaves.insert(i, (key, next));
+                next
+            }
+        }
     }
 
     /// The number of `path`, allocating the next one when it is new.
     pub(crate) fn id(&self, path: &str) -> u32 {
         let mut ids = self.ids.borrow_mut();
-        if let Some(id) = ids.get(path) {
-            return *id;
+        match ids.binary_search_by(|(k, _)| (**k).cmp(path)) {
+            Ok(i) => ids[i].1,
+            Err(i) => {
+                let id = u32::try_from(ids.len()).unwrap_or(Path::NO_ID);
+                ids.insert(i, (path.into(), id));
+                id
+            }
         }
-        let id = u32::try_from(ids.len()).unwrap_or(Path::NO_ID);
-        ids.insert(path.into(), id);
-        id
     }
 }

@@ -16,9 +16,8 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::condition::{Clause, CompileMode, Cond, Eval, List, Thrown};
 use super::groups::{Env, NO_REGEX};
@@ -83,8 +82,9 @@ pub struct RuleSet {
     nodes: Vec<Node>,
     children: Vec<Code>,
     leaves: Vec<Leaf>,
-    /// The table's test number → index in `leaves`.
-    leaf_index: HashMap<u32, u32>,
+    /// The table's test number → index in `leaves` ([`Path::NO_ID`]: none
+    /// yet). The table numbers tests from 0 up, so this is dense.
+    leaf_index: Vec<u32>,
     /// Per-pass leaf results, reused between passes (0 = not yet evaluated,
     /// 1 = false, 2 = true, 3 = threw).
     scratch: RefCell<Vec<u8>>,
@@ -100,7 +100,7 @@ impl RuleSet {
             nodes: Vec::new(),
             children: Vec::new(),
             leaves: Vec::new(),
-            leaf_index: HashMap::new(),
+            leaf_index: Vec::new(),
             scratch: RefCell::default(),
         }
     }
@@ -146,7 +146,7 @@ impl RuleSet {
     pub fn eval_each(
         &self,
         doc: &Value,
-        saved_groups: Option<&Map<String, Value>>,
+        saved_groups: Option<&Map>,
         mut each: impl FnMut(usize, bool),
     ) {
         let mut owned = Vec::new();
@@ -178,14 +178,14 @@ impl RuleSet {
     }
 
     /// How many conditions hold for `doc`.
-    pub fn count_matching(&self, doc: &Value, saved_groups: Option<&Map<String, Value>>) -> usize {
+    pub fn count_matching(&self, doc: &Value, saved_groups: Option<&Map>) -> usize {
         let mut n = 0;
         self.eval_each(doc, saved_groups, |_, on| n += usize::from(on));
         n
     }
 
     /// One answer per condition, in order.
-    pub fn eval_all(&self, doc: &Value, saved_groups: Option<&Map<String, Value>>) -> Vec<bool> {
+    pub fn eval_all(&self, doc: &Value, saved_groups: Option<&Map>) -> Vec<bool> {
         let mut out = Vec::with_capacity(self.entries.len());
         self.eval_each(doc, saved_groups, |_, on| out.push(on));
         out
@@ -272,7 +272,17 @@ impl RuleSet {
         let next = u32::try_from(self.leaves.len())
             .ok()
             .filter(|n| *n < NODE)?;
-        let index = *self.leaf_index.entry(path.leaf()).or_insert(next);
+        let id = path.leaf() as usize;
+        if self.leaf_index.len() <= id {
+            self.leaf_index.resize(id + 1, Path::NO_ID);
+        }
+        let index = match self.leaf_index[id] {
+            Path::NO_ID => {
+                self.leaf_index[id] = next;
+                next
+            }
+            known => known,
+        };
         if index == next {
             self.leaves.push(Leaf {
                 path: path.clone(),
@@ -412,8 +422,8 @@ impl Pass<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::rules::test_json as json;
     use crate::core::rules::NoRegex;
-    use serde_json::json;
 
     fn set(conds: &[Value]) -> RuleSet {
         let mut s = RuleSet::new(CompileMode::Lenient);
@@ -451,7 +461,13 @@ mod tests {
             let got = s.eval_all(doc, None);
             for (i, c) in conds.iter().enumerate() {
                 let alone = Condition::lenient(c, &NoRegex).eval(doc, None);
-                assert_eq!(got[i], alone, "condition {c} on {doc}");
+                assert_eq!(
+                    got[i],
+                    alone,
+                    "condition {} on {}",
+                    c.to_json(),
+                    doc.to_json()
+                );
             }
         }
     }

@@ -1,9 +1,9 @@
 //! Pre-built operand sets for `$in`, `$nin`, `$ini`, `$nini`, and the value
 //! types of `$type`.
 
-use serde_json::Value;
+use crate::core::json::Value;
 
-use super::js::{fold_case, num, short_key};
+use super::js::{fold_case, short_key};
 
 /// Sets up to this size are scanned linearly (cheaper than a binary search
 /// of string comparisons).
@@ -37,7 +37,7 @@ impl ValueSet {
             match item {
                 Value::String(s) if fold => strings.push(fold_case(s).into()),
                 Value::String(s) => strings.push(s.as_str().into()),
-                Value::Number(n) => numbers.push(num(n)),
+                Value::Number(n) => numbers.push(*n),
                 Value::Bool(false) => set.has_false = true,
                 Value::Bool(true) => set.has_true = true,
                 Value::Null => set.has_null = true,
@@ -60,10 +60,7 @@ impl ValueSet {
         match v {
             Value::String(s) if fold => self.has_str(&fold_case(s)),
             Value::String(s) => self.has_str(s),
-            Value::Number(n) => {
-                let x = num(n);
-                self.numbers.contains(&x)
-            }
+            Value::Number(n) => self.numbers.contains(n),
             Value::Bool(false) => self.has_false,
             Value::Bool(true) => self.has_true,
             Value::Null => self.has_null,
@@ -143,7 +140,7 @@ impl JsType {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::rules::test_json as json;
 
     #[test]
     fn membership() {

@@ -1,7 +1,8 @@
 //! Strict-mode error paths, and lenient-mode answers to the same odd inputs
 //! (what GrowthBook's JavaScript evaluator does with them).
 
-use serde_json::{json, Value};
+use super::test_json as json;
+use crate::core::json::{Map, Value};
 
 use super::{CompileMode, Condition, NoRegex};
 use crate::core::error::AttuneError;
@@ -10,7 +11,7 @@ const ROOT: &str = "segments.vip.when";
 
 fn strict_err(cond: Value) -> AttuneError {
     match Condition::compile(&cond, ROOT, &NoRegex) {
-        Ok(c) => panic!("{cond} compiled: {c:?}"),
+        Ok(c) => panic!("{} compiled: {c:?}", cond.to_json()),
         Err(e) => e,
     }
 }
@@ -309,8 +310,12 @@ fn saved_group_references() {
         json!(null),
     ] {
         assert!(
-            !eval(json!({"$savedGroup": reference.clone()}), user.clone()),
-            "{reference}"
+            !eval(
+                Value::Object(Map::from_iter([("$savedGroup", reference.clone())])),
+                user.clone()
+            ),
+            "{}",
+            reference.to_json()
         );
     }
     // Strict mode reports malformed references.

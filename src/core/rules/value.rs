@@ -12,17 +12,17 @@
 //! * an array, or an object whose keys are not all `$operators`, matches by
 //!   deep equality (`JSON.stringify`), object keys compared as a set.
 
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::at::At;
 use super::condition::{Ctx, Eval};
 use super::groups::Env;
-use super::js::{fold_case, js_string, json_eq, loose_str_eq, num, to_number, truthy};
+use super::js::{fold_case, js_string, json_eq, loose_str_eq, to_number, truthy};
 use super::operators::Op;
 use crate::core::error::AttuneError;
 
 /// GrowthBook's `isOperatorObject`: at least one key, and every key starts with `$`.
-pub(crate) fn is_operator_object(map: &Map<String, Value>) -> bool {
+pub(crate) fn is_operator_object(map: &Map) -> bool {
     !map.is_empty() && map.keys().all(|k| k.starts_with('$'))
 }
 
@@ -58,7 +58,7 @@ impl ValueCond {
         Ok(match v {
             Value::String(s) if insensitive => Self::StrFolded(fold_case(s).into()),
             Value::String(s) => Self::Str(s.as_str().into()),
-            Value::Number(n) => Self::Num(num(n)),
+            Value::Number(n) => Self::Num(*n),
             Value::Bool(b) => Self::Bool(*b),
             Value::Null => Self::Null,
             Value::Object(map) if is_operator_object(map) => {

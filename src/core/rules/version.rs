@@ -11,9 +11,9 @@
 
 use std::cmp::Ordering;
 
-use serde_json::Value;
+use crate::core::json::Value;
 
-use super::js::{is_line_terminator, num, number_to_string, NumBuf};
+use super::js::{is_line_terminator, number_to_string, NumBuf};
 
 /// The pre-computed padded version string of an operand, as UTF-16 code units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl PaddedVersion {
 fn version_input<'a>(v: &'a Value, buf: &'a mut NumBuf) -> &'a str {
     match v {
         Value::Number(n) => {
-            *buf = number_to_string(num(n));
+            *buf = number_to_string(*n);
             buf.as_str()
         }
         Value::String(s) if !s.is_empty() => s,
@@ -86,7 +86,7 @@ fn padded_units(input: &str) -> impl Iterator<Item = u16> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::rules::test_json as json;
 
     fn padded(s: &str) -> String {
         String::from_utf16_lossy(&padded_units(s).collect::<Vec<_>>())
