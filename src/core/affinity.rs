@@ -9,11 +9,12 @@
 //! decayed score. The attribute document shows `affinities.<id>` as
 //! `{"top": [values by score, at most TOP], "scores": {value: score}}`.
 
+use crate::cat;
 use crate::core::error::{index_path, join_path, AttuneError};
+use crate::core::json::{Map, Value};
 use crate::core::metrics::{parse_hours, value_key};
+use crate::core::profile::{field_object, finite, record};
 use crate::core::rules::{fnv1a32, Condition, RegexEngine};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// Most values kept per affinity.
@@ -25,15 +26,65 @@ pub const MAX_AFFINITIES: usize = 8;
 
 const KEYS: [&str; 5] = ["id", "event", "property", "halfLife", "where"];
 
-/// Per-affinity state stored in the profile.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Per-affinity state stored in the profile, as `{"f": fingerprint, "v":
+/// {value: [score, at]}}` (`v` written even when empty).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AffinityState {
     /// Fingerprint of the definition this state was built with.
-    #[serde(rename = "f", default)]
     pub fingerprint: u32,
-    /// Value → (score, epoch ms the score was last brought up to date).
-    #[serde(rename = "v", default)]
-    pub values: BTreeMap<String, (f64, f64)>,
+    /// Value → (score, epoch ms the score was last brought up to date),
+    /// sorted by value.
+    pub values: Vec<(String, (f64, f64))>,
+}
+
+impl AffinityState {
+    /// The stored form.
+    pub fn to_value(&self) -> Value {
+        let mut v = Map::with_capacity(self.values.len());
+        for (k, (score, at)) in &self.values {
+            v.insert(
+                k.as_str(),
+                Value::Array(vec![Value::from(*score), Value::from(*at)]),
+            );
+        }
+        let mut m = Map::with_capacity(2);
+        m.insert("f", Value::from(self.fingerprint));
+        m.insert("v", Value::Object(v));
+        Value::Object(m)
+    }
+
+    /// Reads the stored form; both keys may be missing.
+    pub fn from_value(v: &Value) -> Result<Self, String> {
+        let m = record(v)?;
+        let mut st = AffinityState::default();
+        if let Some(f) = m.get("f") {
+            st.fingerprint = f
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| "f: expected a whole number".to_string())?;
+        }
+        if let Some(values) = field_object(m, "v")? {
+            st.values.reserve(values.len());
+            for (k, pair) in values {
+                let (score, at) = match pair.as_array().map(Vec::as_slice) {
+                    Some([Value::Number(s), Value::Number(t)]) => (*s, *t),
+                    _ => return Err(cat!("v.", k, ": expected [score, time]")),
+                };
+                // The object's keys are sorted already.
+                st.values.push((k.clone(), (score, at)));
+            }
+        }
+        Ok(st)
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.values.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// The `(score, at)` of `key`, if kept.
+    pub fn get(&self, key: &str) -> Option<(f64, f64)> {
+        self.find(key).ok().map(|i| self.values[i].1)
+    }
 }
 
 /// One compiled affinity.
@@ -71,14 +122,14 @@ impl Affinities {
             if i >= MAX_AFFINITIES {
                 warnings.push(AttuneError::config(
                     path,
-                    format!("at most {MAX_AFFINITIES} affinities"),
+                    cat!("at most ", MAX_AFFINITIES, " affinities"),
                 ));
                 continue;
             }
             match parse_def(item, &path, regex) {
                 Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(AttuneError::config(
                     join_path(&path, "id"),
-                    format!("duplicate id \"{}\"", d.id),
+                    cat!("duplicate id \"", d.id, "\""),
                 )),
                 Ok(d) => defs.push(d),
                 Err(e) => warnings.push(e),
@@ -120,48 +171,65 @@ impl Affinities {
             if st.fingerprint != def.fingerprint {
                 *st = AffinityState {
                     fingerprint: def.fingerprint,
-                    values: BTreeMap::new(),
+                    values: Vec::new(),
                 };
             }
             let hl = def.half_life_ms;
-            if !st.values.contains_key(&key) && st.values.len() >= MAX_VALUES {
-                let weakest = st
-                    .values
-                    .iter()
-                    .min_by(|a, b| decay(*a.1, now, hl).total_cmp(&decay(*b.1, now, hl)))
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = weakest {
-                    st.values.remove(&k);
+            let i = match st.find(&key) {
+                Ok(i) => i,
+                Err(mut at) => {
+                    if st.values.len() >= MAX_VALUES {
+                        // The weakest goes (the first in key order on a tie).
+                        let mut weakest = 0;
+                        let mut low = f64::NAN;
+                        for (j, (_, v)) in st.values.iter().enumerate() {
+                            let d = decay(*v, now, hl);
+                            if j == 0 || d.total_cmp(&low).is_lt() {
+                                weakest = j;
+                                low = d;
+                            }
+                        }
+                        st.values.remove(weakest);
+                        if weakest < at {
+                            at -= 1;
+                        }
+                    }
+                    st.values.insert(at, (key, (0.0, now)));
+                    at
                 }
-            }
-            let entry = st.values.entry(key).or_insert((0.0, now));
+            };
+            let entry = &mut st.values[i].1;
             *entry = (decay(*entry, now, hl) + 1.0, now.max(entry.1));
         }
     }
 
     /// The `affinities` object of the attribute document at `now`.
-    pub fn values(&self, states: &BTreeMap<String, AffinityState>, now: f64) -> Map<String, Value> {
-        self.defs
-            .iter()
-            .map(|d| {
-                let st = states.get(&d.id).filter(|s| s.fingerprint == d.fingerprint);
-                let mut scored: Vec<(&String, f64)> = st
-                    .map(|s| {
-                        s.values
-                            .iter()
-                            .map(|(k, v)| (k, decay(*v, now, d.half_life_ms)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-                let top: Vec<&String> = scored.iter().take(TOP).map(|(k, _)| *k).collect();
-                let scores: Map<String, Value> = scored
-                    .iter()
-                    .map(|(k, s)| ((*k).clone(), Value::from((s * 1000.0).round() / 1000.0)))
-                    .collect();
-                (d.id.clone(), json!({"top": top, "scores": scores}))
-            })
-            .collect()
+    pub fn values(&self, states: &BTreeMap<String, AffinityState>, now: f64) -> Map {
+        let mut out = Map::with_capacity(self.defs.len());
+        for d in &self.defs {
+            let st = states.get(&d.id).filter(|s| s.fingerprint == d.fingerprint);
+            let mut scored: Vec<(&String, f64)> = Vec::new();
+            if let Some(s) = st {
+                scored.reserve(s.values.len());
+                for (k, v) in &s.values {
+                    scored.push((k, decay(*v, now, d.half_life_ms)));
+                }
+            }
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            let mut top = Vec::with_capacity(TOP.min(scored.len()));
+            let mut scores = Map::with_capacity(scored.len());
+            for (k, s) in &scored {
+                if top.len() < TOP {
+                    top.push(Value::from(k.as_str()));
+                }
+                scores.insert(k.as_str(), finite((s * 1000.0).round() / 1000.0));
+            }
+            let mut doc = Map::with_capacity(2);
+            doc.insert("top", Value::Array(top));
+            doc.insert("scores", Value::Object(scores));
+            out.insert(d.id.as_str(), Value::Object(doc));
+        }
+        out
     }
 }
 
@@ -216,7 +284,7 @@ fn parse_def(
         property: property.to_string(),
         half_life_ms: f64::from(hours) * 3_600_000.0,
         filter,
-        fingerprint: fnv1a32(&[&item.to_string()]),
+        fingerprint: fnv1a32(&[&item.to_json()]),
     })
 }
 
@@ -225,11 +293,20 @@ mod tests {
     use super::*;
     use crate::core::rules::NoRegex;
 
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
+
     const DAY: f64 = 86_400_000.0;
 
     fn compile(v: Value) -> (Affinities, Vec<String>) {
         let mut w = Vec::new();
-        let a = Affinities::compile(&json!({ "affinities": v }), &NoRegex, &mut w);
+        let mut config = Map::new();
+        config.insert("affinities", v);
+        let a = Affinities::compile(&Value::Object(config), &NoRegex, &mut w);
         (a, w.iter().map(ToString::to_string).collect())
     }
 
@@ -269,7 +346,7 @@ mod tests {
         }
         let values = &st["brand"].values;
         assert_eq!(values.len(), MAX_VALUES);
-        assert!(values.contains_key("keep"));
+        assert!(st["brand"].get("keep").is_some());
         let doc = a.values(&st, 1.0);
         assert_eq!(doc["brand"]["top"].as_array().map(Vec::len), Some(TOP));
         assert_eq!(doc["brand"]["top"][0], "keep");

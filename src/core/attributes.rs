@@ -4,8 +4,9 @@
 
 use crate::core::device;
 use crate::core::event::{Context, PageContext};
-use crate::core::profile::Profile;
-use serde_json::{json, Map, Value};
+use crate::core::json::{Map, Value};
+use crate::core::profile::{finite, EventStats, Profile};
+use crate::core::session::Session;
 
 /// Builds the document for `profile` on `page` at time `now` (epoch ms);
 /// `offset_min` is the local time zone's offset from UTC (east positive).
@@ -19,44 +20,88 @@ pub fn build(
 ) -> Value {
     let mut events = Map::with_capacity(profile.events.len());
     for (name, s) in &profile.events {
-        events.insert(
-            name.clone(),
-            json!({"count": s.count, "first": s.first, "last": s.last, "ago": now - s.last}),
-        );
+        events.insert(name.as_str(), event_entry(s, now - s.last));
     }
-    let session = profile.session.as_ref().map_or(Value::Null, |s| {
-        json!({
-            "id": s.id, "number": s.number, "start": s.start, "pageViews": s.page_views,
-            "events": s.events, "durationMs": s.last_activity - s.start,
-        })
-    });
+    let session = profile.session.as_ref().map_or(Value::Null, session_entry);
     let (hour, weekday) = local_time(now, offset_min);
-    json!({
-        "anonymousId": profile.anonymous_id,
-        "userId": profile.user_id,
-        "traits": profile.server.as_ref().map_or_else(|| profile.traits.clone(), |sp| sp.merged_traits(&profile.traits)),
-        "audiences": profile.server.as_ref().map(|sp| sp.audiences()).unwrap_or_default(),
-        "server": profile.server,
-        "events": events,
-        "session": session,
-        "isNewVisitor": profile.session.as_ref().is_none_or(|s| s.number <= 1),
-        "channel": profile.last_touch.as_ref().map(|t| t.channel.clone()),
-        "firstTouch": profile.first_touch,
-        "lastTouch": profile.last_touch,
-        "page": {
-            "url": page.url,
-            "path": page.path,
-            "search": page.search,
-            "referrer": page.referrer,
-            "title": page.title,
-            "query": parse_query(&page.search),
-        },
-        "device": device::describe(env.user_agent.as_deref().unwrap_or(""), env.locale.as_deref()),
-        "segments": {},
-        "now": now,
-        "hour": hour,
-        "weekday": weekday,
-    })
+    let traits = match &profile.server {
+        Some(sp) => sp.merged_traits(&profile.traits),
+        None => profile.traits.clone(),
+    };
+    let audiences = match &profile.server {
+        Some(sp) => sp.audiences(),
+        None => Map::new(),
+    };
+    let mut page_doc = Map::with_capacity(6);
+    page_doc.insert("url", Value::from(page.url.as_str()));
+    page_doc.insert("path", Value::from(page.path.as_str()));
+    page_doc.insert("search", Value::from(page.search.as_str()));
+    page_doc.insert("referrer", Value::from(page.referrer.as_str()));
+    page_doc.insert("title", Value::from(page.title.as_str()));
+    page_doc.insert("query", Value::Object(parse_query(&page.search)));
+    let mut doc = Map::with_capacity(19);
+    doc.insert("anonymousId", Value::from(profile.anonymous_id.as_str()));
+    doc.insert("userId", Value::from(profile.user_id.as_deref()));
+    doc.insert("traits", Value::Object(traits));
+    doc.insert("audiences", Value::Object(audiences));
+    doc.insert(
+        "server",
+        profile
+            .server
+            .as_ref()
+            .map_or(Value::Null, |sp| sp.to_value()),
+    );
+    doc.insert("events", Value::Object(events));
+    doc.insert("session", session);
+    doc.insert(
+        "isNewVisitor",
+        Value::Bool(profile.session.as_ref().is_none_or(|s| s.number <= 1)),
+    );
+    doc.insert(
+        "channel",
+        Value::from(profile.last_touch.as_ref().map(|t| t.channel.as_str())),
+    );
+    doc.insert("firstTouch", touch_entry(profile.first_touch.as_ref()));
+    doc.insert("lastTouch", touch_entry(profile.last_touch.as_ref()));
+    doc.insert("page", Value::Object(page_doc));
+    doc.insert(
+        "device",
+        device::describe(
+            env.user_agent.as_deref().unwrap_or(""),
+            env.locale.as_deref(),
+        ),
+    );
+    doc.insert("segments", Value::object());
+    doc.insert("now", finite(now));
+    doc.insert("hour", finite(hour));
+    doc.insert("weekday", finite(weekday));
+    Value::Object(doc)
+}
+
+/// `events.<name>`: `{count, first, last, ago}`.
+fn event_entry(s: &EventStats, ago: f64) -> Value {
+    let mut m = Map::with_capacity(4);
+    m.insert("count", Value::from(s.count));
+    m.insert("first", finite(s.first));
+    m.insert("last", finite(s.last));
+    m.insert("ago", finite(ago));
+    Value::Object(m)
+}
+
+/// `session`: `{id, number, start, pageViews, events, durationMs}`.
+fn session_entry(s: &Session) -> Value {
+    let mut m = Map::with_capacity(6);
+    m.insert("id", Value::from(s.id.as_str()));
+    m.insert("number", Value::from(s.number));
+    m.insert("start", finite(s.start));
+    m.insert("pageViews", Value::from(s.page_views));
+    m.insert("events", Value::from(s.events));
+    m.insert("durationMs", finite(s.last_activity - s.start));
+    Value::Object(m)
+}
+
+fn touch_entry(t: Option<&crate::core::attribution::Touch>) -> Value {
+    t.map_or(Value::Null, |t| t.to_value())
 }
 
 /// Updates `doc` in place after one ordinary event (a page view or a track:
@@ -81,32 +126,24 @@ pub fn update_after_event(
         return false;
     }
     if let Some(s) = profile.events.get(name) {
-        events.insert(
-            name.to_string(),
-            json!({"count": s.count, "first": s.first, "last": s.last, "ago": 0.0}),
-        );
+        events.insert(name, event_entry(s, 0.0));
     }
     if events.len() != profile.events.len() {
         return false; // an old name was evicted: rebuild
     }
     for (n, entry) in events.iter_mut() {
-        if let (Some(stats), Some(ago)) = (profile.events.get(n), entry.get_mut("ago")) {
-            *ago = Value::from(now - stats.last);
+        if let (Some(stats), Some(ago)) = (profile.events.get(n.as_str()), entry.get_mut("ago")) {
+            *ago = finite(now - stats.last);
         }
     }
-    let session = profile.session.as_ref().map_or(Value::Null, |s| {
-        json!({
-            "id": s.id, "number": s.number, "start": s.start, "pageViews": s.page_views,
-            "events": s.events, "durationMs": s.last_activity - s.start,
-        })
-    });
-    root.insert("session".into(), session);
+    let session = profile.session.as_ref().map_or(Value::Null, session_entry);
+    root.insert("session", session);
     root.insert(
-        "isNewVisitor".into(),
+        "isNewVisitor",
         Value::Bool(profile.session.as_ref().is_none_or(|s| s.number <= 1)),
     );
     root.insert(
-        "channel".into(),
+        "channel",
         profile
             .last_touch
             .as_ref()
@@ -115,19 +152,13 @@ pub fn update_after_event(
     if root.get("firstTouch").is_some_and(Value::is_null) != profile.first_touch.is_none()
         || profile.session.as_ref().is_some_and(|s| s.events == 1)
     {
-        root.insert(
-            "firstTouch".into(),
-            serde_json::to_value(&profile.first_touch).unwrap_or(Value::Null),
-        );
-        root.insert(
-            "lastTouch".into(),
-            serde_json::to_value(&profile.last_touch).unwrap_or(Value::Null),
-        );
+        root.insert("firstTouch", touch_entry(profile.first_touch.as_ref()));
+        root.insert("lastTouch", touch_entry(profile.last_touch.as_ref()));
     }
     let (hour, weekday) = local_time(now, offset_min);
-    root.insert("now".into(), Value::from(now));
-    root.insert("hour".into(), Value::from(hour));
-    root.insert("weekday".into(), Value::from(weekday));
+    root.insert("now", finite(now));
+    root.insert("hour", finite(hour));
+    root.insert("weekday", finite(weekday));
     true
 }
 
@@ -141,7 +172,7 @@ fn local_time(now: f64, offset_min: f64) -> (f64, f64) {
 }
 
 /// Parses `?a=1&b=x%20y` into `{"a":"1","b":"x y"}` (first value wins).
-pub fn parse_query(search: &str) -> Map<String, Value> {
+pub fn parse_query(search: &str) -> Map {
     let mut out = Map::new();
     for pair in search
         .trim_start_matches('?')

@@ -5,9 +5,10 @@
 //! host against built-in lists of search engines and social networks; a
 //! referrer on the same site is not an arrival; no referrer is `direct`.
 
+use crate::cat;
 use crate::core::attributes::parse_query;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
+use crate::core::profile::{field_opt_str, need_f64, need_str, record};
 
 /// UTM parameters copied into `context.campaign` (without the `utm_` prefix).
 const UTM: [&str; 5] = ["source", "medium", "campaign", "term", "content"];
@@ -51,15 +52,13 @@ const SOCIAL: [&str; 14] = [
 ];
 
 /// Where an arrival came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Touch {
     /// `email`, `paid`, `social`, `search`, `referral` or `direct`.
     pub channel: String,
     /// utm_source, the click id's platform, or the referrer host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// utm_campaign (or the configured e-mail campaign parameter).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
     /// The landing page URL.
     pub landing: String,
@@ -67,25 +66,48 @@ pub struct Touch {
     pub at: f64,
 }
 
+impl Touch {
+    /// The stored (and attribute document) form:
+    /// `{channel, source?, campaign?, landing, at}`.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(5);
+        m.insert("channel", Value::from(self.channel.as_str()));
+        if let Some(s) = &self.source {
+            m.insert("source", Value::from(s.as_str()));
+        }
+        if let Some(c) = &self.campaign {
+            m.insert("campaign", Value::from(c.as_str()));
+        }
+        m.insert("landing", Value::from(self.landing.as_str()));
+        m.insert("at", Value::from(self.at));
+        Value::Object(m)
+    }
+
+    /// Reads the stored form (`source` and `campaign` may be missing).
+    pub fn from_value(v: &Value) -> Result<Self, String> {
+        let m = record(v)?;
+        Ok(Touch {
+            channel: need_str(m, "channel")?.to_string(),
+            source: field_opt_str(m, "source")?,
+            campaign: field_opt_str(m, "campaign")?,
+            landing: need_str(m, "landing")?.to_string(),
+            at: need_f64(m, "at")?,
+        })
+    }
+}
+
 /// Reads `context.campaign` from a query string: `utm_*` as `name`/`source`/…
 /// (Segment's naming: `utm_campaign` → `name`), click ids as they are, and the
 /// e-mail campaign id parameter (`email_param`) as `emailCampaign`.
-pub fn campaign_from_query(search: &str, email_param: &str) -> Option<Map<String, Value>> {
+pub fn campaign_from_query(search: &str, email_param: &str) -> Option<Map> {
     let q = parse_query(search);
     let mut out = Map::new();
     for key in UTM {
         if let Some(v) = q
-            .get(&format!("utm_{key}"))
+            .get(&cat!("utm_", key))
             .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
         {
-            out.insert(
-                if key == "campaign" {
-                    "name".into()
-                } else {
-                    key.into()
-                },
-                v.clone(),
-            );
+            out.insert(if key == "campaign" { "name" } else { key }, v.clone());
         }
     }
     for (id, _, _) in CLICK_IDS {
@@ -93,14 +115,14 @@ pub fn campaign_from_query(search: &str, email_param: &str) -> Option<Map<String
             .get(id)
             .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
         {
-            out.insert(id.into(), v.clone());
+            out.insert(id, v.clone());
         }
     }
     if let Some(v) = q
         .get(email_param)
         .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
     {
-        out.insert("emailCampaign".into(), v.clone());
+        out.insert("emailCampaign", v.clone());
     }
     (!out.is_empty()).then_some(out)
 }
@@ -119,14 +141,18 @@ fn host_matches(host: &str, pattern: &str) -> bool {
         // "google." matches google.com, google.co.uk, news.google.de …
         h.split('.').any(|label| label == prefix)
     } else {
-        h == pattern || h.ends_with(&format!(".{pattern}"))
+        // `h` is `pattern` or ends with `.pattern`.
+        h == pattern
+            || (h.len() > pattern.len()
+                && h.ends_with(pattern)
+                && h.as_bytes()[h.len() - pattern.len() - 1] == b'.')
     }
 }
 
 /// Classifies an arrival. `None` when it is not an arrival (a same-site
 /// referrer with no campaign: an internal navigation).
 pub fn classify(
-    campaign: Option<&Map<String, Value>>,
+    campaign: Option<&Map>,
     referrer: &str,
     page_url: &str,
 ) -> Option<(String, Option<String>)> {
@@ -177,6 +203,10 @@ pub fn classify(
 mod tests {
     use super::*;
 
+    fn j(v: serde_json::Value) -> Value {
+        Value::parse(&v.to_string()).expect("json")
+    }
+
     fn arrive(search: &str, referrer: &str) -> Option<(String, Option<String>)> {
         let c = campaign_from_query(search, "ecid");
         classify(c.as_ref(), referrer, "https://shop.example/landing")
@@ -191,7 +221,9 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(
             Value::Object(c),
-            serde_json::json!({"source":"news","medium":"email","name":"cart_reminder","gclid":"abc","emailCampaign":"77"})
+            j(
+                serde_json::json!({"source":"news","medium":"email","name":"cart_reminder","gclid":"abc","emailCampaign":"77"})
+            )
         );
         assert!(campaign_from_query("?a=1&utm_source=", "ecid").is_none());
     }

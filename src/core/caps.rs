@@ -4,28 +4,23 @@
 use crate::core::config::opt_num;
 use crate::core::error::{join_path, AttuneError, Result};
 use crate::core::exposures::{ExposureStats, DAY_MS, MAX_RECENT, WEEK_MS};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 /// Limits; `None` = no limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Caps {
     /// Per session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<u64>,
     /// Per rolling 24 hours.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub day: Option<u64>,
     /// Per rolling 7 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub week: Option<u64>,
     /// Ever.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<u64>,
 }
 
 /// Impression counts against the limits, for `explain`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CapState {
     /// The limits.
     pub limits: Caps,
@@ -35,9 +30,41 @@ pub struct CapState {
     pub capped: Option<&'static str>,
 }
 
+impl CapState {
+    /// `{limits, counts: [session, day, week, lifetime], capped}` (`capped`
+    /// is `null` when no limit is reached), as `explain` shows it.
+    pub fn to_value(&self) -> Value {
+        let mut counts = Vec::with_capacity(4);
+        for n in self.counts {
+            counts.push(Value::from(n));
+        }
+        let mut m = Map::with_capacity(3);
+        m.insert("limits", self.limits.to_value());
+        m.insert("counts", Value::Array(counts));
+        m.insert("capped", Value::from(self.capped));
+        Value::Object(m)
+    }
+}
+
 impl Caps {
+    /// The limits that are set: `{session?, day?, week?, lifetime?}`.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(4);
+        for (key, limit) in [
+            ("session", self.session),
+            ("day", self.day),
+            ("week", self.week),
+            ("lifetime", self.lifetime),
+        ] {
+            if let Some(n) = limit {
+                m.insert(key, Value::from(n));
+            }
+        }
+        Value::Object(m)
+    }
+
     /// Reads `caps` of `obj` (absent = no limits); `parent` is the object's path.
-    pub fn parse(obj: &Map<String, Value>, parent: &str) -> Result<Caps> {
+    pub fn parse(obj: &Map, parent: &str) -> Result<Caps> {
         let path = join_path(parent, "caps");
         let m = match obj.get("caps") {
             None | Some(Value::Null) => return Ok(Caps::default()),
@@ -53,7 +80,7 @@ impl Caps {
                 Some(_) => Err(AttuneError::config(
                     join_path(&path, k),
                     match max {
-                        Some(x) => format!("expected a whole number from 0 to {x}"),
+                        Some(x) => crate::cat!("expected a whole number from 0 to ", x),
                         None => "expected a whole number >= 0".into(),
                     },
                 )),

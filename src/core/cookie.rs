@@ -2,8 +2,9 @@
 //! subdomains (`identity.cookie`). Attune sets no cookie unless configured.
 //! Lifetime: `days` (default 365), refreshed on every page load.
 
+use crate::cat;
 use crate::core::error::{join_path, AttuneError, Result};
-use serde_json::Value;
+use crate::core::json::Value;
 
 /// Cookie name.
 pub const COOKIE_NAME: &str = "attune_aid";
@@ -87,23 +88,28 @@ impl CookieConfig {
 
     /// The `document.cookie` assignment that sets `value`.
     pub fn set_string(&self, value: &str) -> String {
-        self.with_attributes(format!(
-            "{COOKIE_NAME}={value}; Max-Age={}",
+        self.with_attributes(cat!(
+            COOKIE_NAME,
+            "=",
+            value,
+            "; Max-Age=",
             (self.days * 86_400.0).round() as i64
         ))
     }
 
     /// The `document.cookie` assignment that deletes the cookie.
     pub fn delete_string(&self) -> String {
-        self.with_attributes(format!("{COOKIE_NAME}=; Max-Age=0"))
+        self.with_attributes(cat!(COOKIE_NAME, "=; Max-Age=0"))
     }
 
     fn with_attributes(&self, mut s: String) -> String {
         s.push_str("; Path=/");
         if let Some(d) = &self.domain {
-            s.push_str(&format!("; Domain={d}"));
+            s.push_str("; Domain=");
+            s.push_str(d);
         }
-        s.push_str(&format!("; SameSite={}", self.same_site));
+        s.push_str("; SameSite=");
+        s.push_str(&self.same_site);
         if self.secure {
             s.push_str("; Secure");
         }
@@ -122,7 +128,13 @@ pub fn read(cookies: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
 
     #[test]
     fn builds_cookie_strings_and_reads_them_back() {

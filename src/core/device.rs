@@ -1,6 +1,6 @@
 //! A coarse reading of the user agent for rules: device type, OS and browser.
 
-use serde_json::{json, Value};
+use crate::core::json::{Map, Value};
 
 /// `{type, os, browser, language}` for the attribute document.
 pub fn describe(user_agent: &str, language: Option<&str>) -> Value {
@@ -45,7 +45,12 @@ pub fn describe(user_agent: &str, language: Option<&str>) -> Value {
     } else {
         "other"
     };
-    json!({"type": kind, "os": os, "browser": browser, "language": language})
+    let mut m = Map::with_capacity(4);
+    m.insert("type", Value::from(kind));
+    m.insert("os", Value::from(os));
+    m.insert("browser", Value::from(browser));
+    m.insert("language", Value::from(language));
+    Value::Object(m)
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! every variant of the slot together), e.g. "step 2 only after step 1 was
 //! seen": `{"exposures.insight.step1.views": {"$gte": 1}}`.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use crate::cat;
+use crate::core::json::{Map, Value};
+use crate::core::profile::{field_array, field_f64, field_u64, need_f64, need_u64, record};
 use std::collections::BTreeMap;
 
 /// Ledger key of the counters over all variants of a slot.
@@ -21,32 +22,83 @@ pub const MAX_RECENT: usize = 100;
 pub const MAX_SLOTS: usize = 50;
 
 /// Counters of one variant (or `_all`) of one slot.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExposureStats {
     /// Impressions, ever.
     pub views: u64,
     /// Clicks, ever.
     pub clicks: u64,
     /// Id of the session of the last impression.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub session: String,
     /// Impressions in that session.
-    #[serde(default)]
     pub session_views: u64,
     /// First impression, epoch ms.
     pub first_seen: f64,
     /// Last impression, epoch ms.
     pub last_seen: f64,
     /// Last click, epoch ms.
-    #[serde(default)]
     pub last_clicked: Option<f64>,
     /// Times of the impressions of the last week (at most [`MAX_RECENT`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent: Vec<f64>,
 }
 
 impl ExposureStats {
+    /// The stored form: `{views, clicks, session?, sessionViews, firstSeen,
+    /// lastSeen, lastClicked, recent?}` (`lastClicked` is `null` before the
+    /// first click; `session` and `recent` are left out when empty).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(8);
+        m.insert("views", Value::from(self.views));
+        m.insert("clicks", Value::from(self.clicks));
+        if !self.session.is_empty() {
+            m.insert("session", Value::from(self.session.as_str()));
+        }
+        m.insert("sessionViews", Value::from(self.session_views));
+        m.insert("firstSeen", Value::from(self.first_seen));
+        m.insert("lastSeen", Value::from(self.last_seen));
+        m.insert("lastClicked", Value::from(self.last_clicked));
+        if !self.recent.is_empty() {
+            let mut recent = Vec::with_capacity(self.recent.len());
+            for &t in &self.recent {
+                recent.push(Value::from(t));
+            }
+            m.insert("recent", Value::Array(recent));
+        }
+        Value::Object(m)
+    }
+
+    /// Reads the stored form (`views`, `clicks`, `firstSeen` and `lastSeen`
+    /// are required).
+    pub fn from_value(v: &Value) -> Result<Self, String> {
+        let m = record(v)?;
+        let session = match m.get("session") {
+            None => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err("session: expected a string".into()),
+        };
+        let last_clicked = match m.get("lastClicked") {
+            None | Some(Value::Null) => None,
+            _ => field_f64(m, "lastClicked")?,
+        };
+        let mut recent = Vec::new();
+        for t in field_array(m, "recent")?.unwrap_or_default() {
+            recent.push(
+                t.as_f64()
+                    .ok_or_else(|| "recent: expected numbers".to_string())?,
+            );
+        }
+        Ok(ExposureStats {
+            views: need_u64(m, "views")?,
+            clicks: need_u64(m, "clicks")?,
+            session,
+            session_views: field_u64(m, "sessionViews")?.unwrap_or(0),
+            first_seen: need_f64(m, "firstSeen")?,
+            last_seen: need_f64(m, "lastSeen")?,
+            last_clicked,
+            recent,
+        })
+    }
+
     /// Impressions in the session `session` (0 if the last one was in another).
     pub fn in_session(&self, session: Option<&str>) -> u64 {
         match session {
@@ -82,6 +134,37 @@ impl ExposureStats {
 
 /// slot → variant id (or [`ALL`]) → counters.
 pub type Ledger = BTreeMap<String, BTreeMap<String, ExposureStats>>;
+
+/// The ledger as stored in the profile: `{slot: {variant: stats}}`.
+pub fn to_value(ledger: &Ledger) -> Value {
+    let mut out = Map::with_capacity(ledger.len());
+    for (slot, entries) in ledger {
+        let mut m = Map::with_capacity(entries.len());
+        for (variant, e) in entries {
+            m.insert(variant.as_str(), e.to_value());
+        }
+        out.insert(slot.as_str(), Value::Object(m));
+    }
+    Value::Object(out)
+}
+
+/// Reads the stored ledger; `Err` is `"<slot>.<variant>.<key>: <what>"`.
+pub fn from_value(v: &Value) -> Result<Ledger, String> {
+    let mut ledger = Ledger::new();
+    for (slot, entries) in record(v)? {
+        let entries = entries
+            .as_object()
+            .ok_or_else(|| cat!(slot, ": expected an object"))?;
+        let mut m = BTreeMap::new();
+        for (variant, e) in entries {
+            let stats =
+                ExposureStats::from_value(e).map_err(|err| cat!(slot, ".", variant, ".", err))?;
+            m.insert(variant.clone(), stats);
+        }
+        ledger.insert(slot.clone(), m);
+    }
+    Ok(ledger)
+}
 
 /// Records one impression of `variant` in `slot`.
 pub fn record_view(
@@ -136,17 +219,18 @@ pub fn to_doc(ledger: &Ledger, session: Option<&str>, now: f64) -> Value {
     for (slot, entries) in ledger {
         let mut m = Map::new();
         for (variant, e) in entries {
-            m.insert(
-                variant.clone(),
-                json!({
-                    "views": e.views, "clicks": e.clicks,
-                    "sessionViews": e.in_session(session),
-                    "dayViews": e.within(DAY_MS, now), "weekViews": e.within(WEEK_MS, now),
-                    "firstSeen": e.first_seen, "lastSeen": e.last_seen, "lastClicked": e.last_clicked,
-                }),
-            );
+            let mut doc = Map::with_capacity(8);
+            doc.insert("views", Value::from(e.views));
+            doc.insert("clicks", Value::from(e.clicks));
+            doc.insert("sessionViews", Value::from(e.in_session(session)));
+            doc.insert("dayViews", Value::from(e.within(DAY_MS, now)));
+            doc.insert("weekViews", Value::from(e.within(WEEK_MS, now)));
+            doc.insert("firstSeen", Value::from(e.first_seen));
+            doc.insert("lastSeen", Value::from(e.last_seen));
+            doc.insert("lastClicked", Value::from(e.last_clicked));
+            m.insert(variant.as_str(), Value::Object(doc));
         }
-        out.insert(slot.clone(), Value::Object(m));
+        out.insert(slot.as_str(), Value::Object(m));
     }
     Value::Object(out)
 }

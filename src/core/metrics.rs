@@ -14,10 +14,11 @@
 //! `distinct` touches at most [`MAX_DISTINCT`] entries); a read scans at most
 //! the window's buckets. The state lives in the profile ([`MetricState`]).
 
+use crate::cat;
 use crate::core::error::{index_path, join_path, AttuneError};
+use crate::core::json::{num, Map, Value};
+use crate::core::profile::{field_array, field_object, field_opt_str, finite, record};
 use crate::core::rules::{fnv1a32, Condition, RegexEngine};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Most distinct values a `distinct` metric tracks; its value saturates there.
@@ -98,20 +99,19 @@ pub fn parse_hours(s: &str) -> Option<u32> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits
-        .parse::<u32>()
-        .ok()
+    num::parse_int(digits)
+        .and_then(|n| u32::try_from(n).ok())
         .and_then(|n| n.checked_mul(per))
         .filter(|&h| h > 0)
 }
 
 /// A scalar property value as a bounded string key (`None` for null,
-/// arrays and objects).
+/// arrays and objects): a string as it is, a number or boolean by its JSON
+/// text (`2`, `0.5`, `true`).
 pub fn value_key(v: &Value) -> Option<String> {
     let s = match v {
         Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
+        Value::Number(_) | Value::Bool(_) => v.to_json(),
         _ => return None,
     };
     Some(truncate(s))
@@ -146,31 +146,113 @@ pub struct MetricDef {
 }
 
 /// Per-metric state stored in the profile. Field names are short because the
-/// profile is persisted on every event.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// profile is persisted on every event: `{f, s?, h, n?, x?, v?, d?}`, the
+/// lists and `d` left out when empty.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricState {
     /// Fingerprint of the definition this state was built with; a changed
-    /// definition starts from empty.
-    #[serde(rename = "f", default)]
+    /// definition starts from empty (`f`).
     pub fingerprint: u32,
-    /// Session the state belongs to (`session` windows).
-    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    /// Session the state belongs to (`session` windows; `s`).
     pub session: Option<String>,
-    /// Hour index of the first bucket.
-    #[serde(rename = "h", default)]
+    /// Hour index of the first bucket (`h`).
     pub start: i64,
-    /// Matching events per bucket.
-    #[serde(rename = "n", default, skip_serializing_if = "VecDeque::is_empty")]
+    /// Matching events per bucket (`n`).
     pub counts: VecDeque<u64>,
-    /// Sum, minimum or maximum per bucket (numeric aggregates).
-    #[serde(rename = "x", default, skip_serializing_if = "VecDeque::is_empty")]
+    /// Sum, minimum or maximum per bucket (numeric aggregates; `x`).
     pub numbers: VecDeque<f64>,
-    /// First or last value per bucket (`first`, `last`).
-    #[serde(rename = "v", default, skip_serializing_if = "VecDeque::is_empty")]
+    /// First or last value per bucket (`first`, `last`; `v`).
     pub values: VecDeque<Value>,
-    /// Distinct value → hour index it was last seen (`distinct`).
-    #[serde(rename = "d", default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub distinct: BTreeMap<String, i64>,
+    /// Distinct value → hour index it was last seen (`distinct`; `d`),
+    /// sorted by value.
+    pub distinct: Vec<(String, i64)>,
+}
+
+impl MetricState {
+    /// The stored form.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(7);
+        m.insert("f", Value::from(self.fingerprint));
+        if let Some(s) = &self.session {
+            m.insert("s", Value::from(s.as_str()));
+        }
+        m.insert("h", Value::from(self.start));
+        if !self.counts.is_empty() {
+            let mut a = Vec::with_capacity(self.counts.len());
+            for &n in &self.counts {
+                a.push(Value::from(n));
+            }
+            m.insert("n", Value::Array(a));
+        }
+        if !self.numbers.is_empty() {
+            let mut a = Vec::with_capacity(self.numbers.len());
+            for &x in &self.numbers {
+                a.push(Value::from(x));
+            }
+            m.insert("x", Value::Array(a));
+        }
+        if !self.values.is_empty() {
+            let mut a = Vec::with_capacity(self.values.len());
+            for v in &self.values {
+                a.push(v.clone());
+            }
+            m.insert("v", Value::Array(a));
+        }
+        if !self.distinct.is_empty() {
+            let mut d = Map::with_capacity(self.distinct.len());
+            for (k, h) in &self.distinct {
+                d.insert(k.as_str(), Value::from(*h));
+            }
+            m.insert("d", Value::Object(d));
+        }
+        Value::Object(m)
+    }
+
+    /// Reads the stored form; every key may be missing.
+    pub fn from_value(v: &Value) -> Result<Self, String> {
+        let m = record(v)?;
+        let mut st = MetricState {
+            session: field_opt_str(m, "s")?,
+            ..MetricState::default()
+        };
+        if let Some(f) = m.get("f") {
+            st.fingerprint = f
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| "f: expected a whole number".to_string())?;
+        }
+        if let Some(h) = m.get("h") {
+            st.start = h
+                .as_i64()
+                .ok_or_else(|| "h: expected a whole number".to_string())?;
+        }
+        for n in field_array(m, "n")?.unwrap_or_default() {
+            let n = n
+                .as_u64()
+                .ok_or_else(|| "n: expected whole numbers".to_string())?;
+            st.counts.push_back(n);
+        }
+        for x in field_array(m, "x")?.unwrap_or_default() {
+            let x = x
+                .as_f64()
+                .ok_or_else(|| "x: expected numbers".to_string())?;
+            st.numbers.push_back(x);
+        }
+        for v in field_array(m, "v")?.unwrap_or_default() {
+            st.values.push_back(v.clone());
+        }
+        if let Some(d) = field_object(m, "d")? {
+            st.distinct.reserve(d.len());
+            for (k, h) in d {
+                let h = h
+                    .as_i64()
+                    .ok_or_else(|| cat!("d.", k, ": expected a whole number"))?;
+                // The object's keys are sorted already.
+                st.distinct.push((k.clone(), h));
+            }
+        }
+        Ok(st)
+    }
 }
 
 /// Every valid metric of the config, compiled once at `init`.
@@ -198,21 +280,24 @@ impl Metrics {
             if i >= MAX_METRICS {
                 warnings.push(AttuneError::config(
                     path,
-                    format!("at most {MAX_METRICS} metrics"),
+                    cat!("at most ", MAX_METRICS, " metrics"),
                 ));
                 continue;
             }
             match parse_def(item, &path, regex) {
                 Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(AttuneError::config(
                     join_path(&path, "id"),
-                    format!("duplicate id \"{}\"", d.id),
+                    cat!("duplicate id \"", d.id, "\""),
                 )),
-                Ok(d) if buckets + d.ring_hours().unwrap_or(0) > MAX_TOTAL_BUCKETS => {
-                    warnings.push(AttuneError::config(
+                Ok(d) if buckets + d.ring_hours().unwrap_or(0) > MAX_TOTAL_BUCKETS => warnings
+                    .push(AttuneError::config(
                         join_path(&path, "window"),
-                        format!("the metrics' hour windows would keep more than {MAX_TOTAL_BUCKETS} hourly buckets"),
-                    ))
-                }
+                        cat!(
+                            "the metrics' hour windows would keep more than ",
+                            MAX_TOTAL_BUCKETS,
+                            " hourly buckets"
+                        ),
+                    )),
                 Ok(d) => {
                     buckets += d.ring_hours().unwrap_or(0);
                     defs.push(d);
@@ -269,12 +354,13 @@ impl Metrics {
         states: &BTreeMap<String, MetricState>,
         session: Option<&str>,
         now: f64,
-    ) -> Map<String, Value> {
+    ) -> Map {
         let hour = (now / HOUR_MS).floor() as i64;
-        self.defs
-            .iter()
-            .map(|d| (d.id.clone(), d.read(states.get(&d.id), session, hour)))
-            .collect()
+        let mut out = Map::with_capacity(self.defs.len());
+        for d in &self.defs {
+            out.insert(d.id.as_str(), d.read(states.get(&d.id), session, hour));
+        }
+        out
     }
 }
 
@@ -315,7 +401,7 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
     if property.is_none() && aggregate != Aggregate::Count {
         return Err(AttuneError::config(
             join_path(path, "property"),
-            format!("required for \"{agg_name}\""),
+            cat!("required for \"", agg_name, "\""),
         ));
     }
     let window = match obj.get("window") {
@@ -327,7 +413,13 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
             Some(_) => {
                 return Err(AttuneError::config(
                     join_path(path, "window"),
-                    format!("at most {}d ({MAX_WINDOW_HOURS}h)", MAX_WINDOW_HOURS / 24),
+                    cat!(
+                        "at most ",
+                        MAX_WINDOW_HOURS / 24,
+                        "d (",
+                        MAX_WINDOW_HOURS,
+                        "h)"
+                    ),
                 ))
             }
             None => {
@@ -349,7 +441,7 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
         aggregate,
         window,
         filter,
-        fingerprint: fnv1a32(&[&item.to_string()]),
+        fingerprint: fnv1a32(&[&item.to_json()]),
     })
 }
 
@@ -425,7 +517,11 @@ impl MetricDef {
             return empty(self.aggregate);
         };
         if self.aggregate == Aggregate::Distinct {
-            return Value::from(st.distinct.values().filter(|&&h| h >= oldest).count());
+            let mut n = 0usize;
+            for (_, h) in &st.distinct {
+                n += usize::from(*h >= oldest);
+            }
+            return Value::from(n);
         }
         let mut live =
             (0..st.counts.len()).filter(|&i| st.start + i as i64 >= oldest && st.counts[i] > 0);
@@ -436,10 +532,10 @@ impl MetricDef {
         let nums = live.clone().filter_map(|i| st.numbers.get(i).copied());
         match self.aggregate {
             Aggregate::Count => Value::from(n),
-            Aggregate::Sum => Value::from(nums.sum::<f64>()),
-            Aggregate::Avg => Value::from(nums.sum::<f64>() / n as f64),
-            Aggregate::Min => Value::from(nums.fold(f64::INFINITY, f64::min)),
-            Aggregate::Max => Value::from(nums.fold(f64::NEG_INFINITY, f64::max)),
+            Aggregate::Sum => finite(nums.sum::<f64>()),
+            Aggregate::Avg => finite(nums.sum::<f64>() / n as f64),
+            Aggregate::Min => finite(nums.fold(f64::INFINITY, f64::min)),
+            Aggregate::Max => finite(nums.fold(f64::NEG_INFINITY, f64::max)),
             Aggregate::First => live
                 .clone()
                 .next()
@@ -515,24 +611,33 @@ fn slot(st: &mut MetricState, hour: i64, window: Option<u32>, agg: Aggregate) ->
     usize::try_from(hour - st.start).unwrap_or(0)
 }
 
-fn fold_distinct(d: &mut BTreeMap<String, i64>, key: String, hour: i64, window: Window) {
+fn fold_distinct(d: &mut Vec<(String, i64)>, key: String, hour: i64, window: Window) {
     if let Window::Hours(n) = window {
         let oldest = hour - i64::from(n) + 1;
-        d.retain(|_, h| *h >= oldest);
+        d.retain(|(_, h)| *h >= oldest);
     }
-    if let Some(h) = d.get_mut(&key) {
-        *h = (*h).max(hour);
-        return;
-    }
+    let at = match d.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+        Ok(i) => {
+            d[i].1 = d[i].1.max(hour);
+            return;
+        }
+        Err(i) => i,
+    };
     if d.len() >= MAX_DISTINCT {
         // Keep the most recently seen values: the count stays exact below
-        // the cap and saturates at it.
-        let oldest = d.iter().min_by_key(|(_, h)| **h).map(|(k, _)| k.clone());
-        if let Some(k) = oldest {
-            d.remove(&k);
+        // the cap and saturates at it. Ties: the first value in key order.
+        let mut oldest = 0;
+        for (i, (_, h)) in d.iter().enumerate() {
+            if *h < d[oldest].1 {
+                oldest = i;
+            }
         }
+        d.remove(oldest);
+        let at = if oldest < at { at - 1 } else { at };
+        d.insert(at, (key, hour));
+        return;
     }
-    d.insert(key, hour);
+    d.insert(at, (key, hour));
 }
 
 #[cfg(test)]

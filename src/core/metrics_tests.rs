@@ -1,12 +1,20 @@
 use super::*;
 use crate::core::rules::NoRegex;
-use serde_json::json;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+    };
+}
 
 const H: f64 = HOUR_MS;
 
 fn compile(v: Value) -> (Metrics, Vec<String>) {
     let mut w = Vec::new();
-    let m = Metrics::compile(&json!({ "metrics": v }), &NoRegex, &mut w);
+    let mut config = Map::new();
+    config.insert("metrics", v);
+    let m = Metrics::compile(&Value::Object(config), &NoRegex, &mut w);
     (m, w.iter().map(ToString::to_string).collect())
 }
 
@@ -51,10 +59,10 @@ fn value_aggregates() {
     assert_eq!(empty["sum"], Value::Null);
     assert_eq!(empty["skus"], json!(0));
     for (price, sku) in [
-        (json!(10), "a"),
-        (json!(30), "b"),
-        (json!("n/a"), "a"),
-        (json!(20), "c"),
+        (serde_json::json!(10), "a"),
+        (serde_json::json!(30), "b"),
+        (serde_json::json!("n/a"), "a"),
+        (serde_json::json!(20), "c"),
     ] {
         m.update(
             &mut st,
@@ -217,9 +225,56 @@ fn state_survives_json() {
     let mut st = BTreeMap::new();
     m.update(&mut st, "E", &json!({"x": 1.5}), None, 0.0);
     m.update(&mut st, "E", &json!({"x": 2.5}), None, 2.0 * H);
-    let text = serde_json::to_string(&st).unwrap_or_default();
-    let back: BTreeMap<String, MetricState> =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let mut doc = Map::new();
+    for (id, state) in &st {
+        doc.insert(id.as_str(), state.to_value());
+    }
+    let text = Value::Object(doc).to_json();
+    let parsed = Value::parse(&text).unwrap_or_else(|e| panic!("{}: {text}", e.text()));
+    let mut back: BTreeMap<String, MetricState> = BTreeMap::new();
+    for (id, state) in parsed.as_object().into_iter().flatten() {
+        let state = MetricState::from_value(state).unwrap_or_else(|e| panic!("{e}: {text}"));
+        back.insert(id.clone(), state);
+    }
     assert_eq!(back, st);
     assert_eq!(m.values(&back, None, 2.0 * H)["a"], json!(2.0));
+}
+
+#[test]
+fn stored_state_keeps_its_short_keys() {
+    let st = MetricState {
+        fingerprint: 7,
+        session: Some("s1".into()),
+        start: 12,
+        counts: [1, 2].into_iter().collect(),
+        numbers: [0.5, 3.0].into_iter().collect(),
+        values: [json!("a"), Value::Null].into_iter().collect(),
+        distinct: vec![("1.5".into(), 11), ("b".into(), 12)],
+    };
+    let text = st.to_value().to_json();
+    assert_eq!(
+        text,
+        r#"{"d":{"1.5":11,"b":12},"f":7,"h":12,"n":[1,2],"s":"s1","v":["a",null],"x":[0.5,3]}"#
+    );
+    let back = Value::parse(&text).map_err(|e| e.text());
+    assert_eq!(back.and_then(|v| MetricState::from_value(&v)), Ok(st));
+    assert_eq!(
+        MetricState::default().to_value().to_json(),
+        r#"{"f":0,"h":0}"#
+    );
+    assert!(MetricState::from_value(&json!({"n": [1, -1]})).is_err());
+    assert!(MetricState::from_value(&json!({"f": 5_000_000_000u64})).is_err());
+}
+
+#[test]
+fn scalar_keys_are_strings_and_json_text() {
+    assert_eq!(value_key(&json!("x")).as_deref(), Some("x"));
+    assert_eq!(value_key(&json!(2)).as_deref(), Some("2"));
+    assert_eq!(value_key(&json!(2.0)).as_deref(), Some("2"));
+    assert_eq!(value_key(&json!(0.5)).as_deref(), Some("0.5"));
+    assert_eq!(value_key(&json!(true)).as_deref(), Some("true"));
+    assert_eq!(value_key(&json!(null)), None);
+    assert_eq!(value_key(&json!([1])), None);
+    let long = "é".repeat(40);
+    assert_eq!(value_key(&json!(long)).map(|k| k.len()), Some(64));
 }

@@ -112,11 +112,17 @@ pub fn merge(ours: &Profile, base: &Profile, stored: &Profile) -> Profile {
 /// The newest write counter among lock names `<prefix><rev>` (the markers
 /// tabs hold for their last profile write; see `web::profile_sync`), or 0.
 pub fn newest_marked(names: &[String], prefix: &str) -> u64 {
-    names
-        .iter()
-        .filter_map(|n| n.strip_prefix(prefix)?.parse::<u64>().ok())
-        .max()
-        .unwrap_or(0)
+    let mut newest = 0;
+    for name in names {
+        let rev = name
+            .strip_prefix(prefix)
+            .and_then(crate::core::json::num::parse_int)
+            .and_then(|n| u64::try_from(n).ok());
+        if let Some(rev) = rev {
+            newest = newest.max(rev);
+        }
+    }
+    newest
 }
 
 #[cfg(test)]
@@ -167,7 +173,7 @@ mod tests {
             track(&mut tab2, "Click", f64::from(i) + 0.5);
         }
         track(&mut tab2, "Only2", 9.0);
-        tab1.traits.insert("plan".into(), "gold".into());
+        tab1.traits.insert("plan", "gold".into());
         // Tab 2 writes first; tab 1 merges into what it finds.
         let stored = tab2.clone();
         let merged = merge(&tab1, &base, &stored);

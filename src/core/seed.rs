@@ -9,30 +9,52 @@
 //! answer stays readable under `server`.
 
 use crate::core::error::{AttuneError, Result};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
+use crate::core::profile::{field_array, field_f64, field_object, field_strings, record};
 
 /// Longest list of server segments or exposures kept.
 pub const MAX_ITEMS: usize = 100;
 
-/// What the profile endpoint returned, as kept in the profile.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// What the profile endpoint returned, as kept in the profile (stored as
+/// `{traits, segments, exposures, fetched_at}`, every key always written).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerProfile {
     /// Traits known to other channels.
-    #[serde(default)]
-    pub traits: Map<String, Value>,
+    pub traits: Map,
     /// Segment (audience) names computed elsewhere.
-    #[serde(default)]
     pub segments: Vec<String>,
     /// Exposures on other channels (`{channel, campaign, variant, at, …}`).
-    #[serde(default)]
     pub exposures: Vec<Value>,
     /// When it was fetched, epoch ms.
-    #[serde(default)]
     pub fetched_at: f64,
 }
 
 impl ServerProfile {
+    /// The stored (and attribute document `server`) form.
+    pub fn to_value(&self) -> Value {
+        let mut segments = Vec::with_capacity(self.segments.len());
+        for s in &self.segments {
+            segments.push(Value::from(s.as_str()));
+        }
+        let mut m = Map::with_capacity(4);
+        m.insert("traits", Value::Object(self.traits.clone()));
+        m.insert("segments", Value::Array(segments));
+        m.insert("exposures", Value::Array(self.exposures.clone()));
+        m.insert("fetched_at", Value::from(self.fetched_at));
+        Value::Object(m)
+    }
+
+    /// Reads the stored form; a missing key reads as empty (or 0).
+    pub fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        let m = record(v)?;
+        Ok(ServerProfile {
+            traits: field_object(m, "traits")?.cloned().unwrap_or_default(),
+            segments: field_strings(m, "segments")?,
+            exposures: field_array(m, "exposures")?.map_or_else(Vec::new, <[Value]>::to_vec),
+            fetched_at: field_f64(m, "fetched_at")?.unwrap_or(0.0),
+        })
+    }
+
     /// Reads the endpoint's JSON answer; wrong shapes are errors naming the path.
     pub fn parse(v: &Value, now: f64) -> Result<Self> {
         let obj = v
@@ -82,7 +104,7 @@ impl ServerProfile {
     }
 
     /// Traits as rules see them: server traits overlaid by the local ones.
-    pub fn merged_traits(&self, local: &Map<String, Value>) -> Map<String, Value> {
+    pub fn merged_traits(&self, local: &Map) -> Map {
         let mut out = self.traits.clone();
         for (k, v) in local {
             out.insert(k.clone(), v.clone());
@@ -91,11 +113,12 @@ impl ServerProfile {
     }
 
     /// `{name: true}` for the server's segments.
-    pub fn audiences(&self) -> Map<String, Value> {
-        self.segments
-            .iter()
-            .map(|s| (s.clone(), Value::Bool(true)))
-            .collect()
+    pub fn audiences(&self) -> Map {
+        let mut out = Map::with_capacity(self.segments.len());
+        for s in &self.segments {
+            out.insert(s.as_str(), Value::Bool(true));
+        }
+        out
     }
 }
 
@@ -129,7 +152,7 @@ impl SeedConfig {
         };
         let timeout_ms = match obj.get("timeoutMs") {
             None | Some(Value::Null) => 1500.0,
-            Some(Value::Number(n)) => n.as_f64().unwrap_or(1500.0).clamp(50.0, 30_000.0),
+            Some(Value::Number(n)) => n.clamp(50.0, 30_000.0),
             Some(_) => {
                 return Err(AttuneError::config(
                     "profile.timeoutMs",
@@ -143,9 +166,10 @@ impl SeedConfig {
     /// The request URL for these ids.
     pub fn request_url(&self, anonymous_id: &str, user_id: Option<&str>) -> String {
         let sep = if self.url.contains('?') { '&' } else { '?' };
-        let mut u = format!("{}{sep}anonymousId={}", self.url, encode(anonymous_id));
+        let mut u = crate::cat!(self.url, sep, "anonymousId=", encode(anonymous_id));
         if let Some(uid) = user_id {
-            u.push_str(&format!("&userId={}", encode(uid)));
+            u.push_str("&userId=");
+            u.push_str(&encode(uid));
         }
         u
     }
@@ -158,7 +182,9 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
         }
     }
     out
@@ -167,7 +193,13 @@ fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
 
     #[test]
     fn parses_merges_and_builds_the_url() {

@@ -10,11 +10,11 @@
 //! true`, `traits.plan: "pro"`) are evaluated once per pass, and a layer's
 //! answers are written to `segments.<name>` before the next layer reads them.
 
+use crate::cat;
 use crate::core::config::SegmentConfig;
 use crate::core::error::{join_path, AttuneError};
+use crate::core::json::{Map, Value};
 use crate::core::rules::{CompileMode, Condition, RegexEngine, RuleSet};
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// The segments of one dependency layer.
 #[derive(Debug)]
@@ -40,51 +40,61 @@ impl Segments {
         metrics: &[String],
         warnings: &mut Vec<AttuneError>,
     ) -> Self {
-        let mut compiled: BTreeMap<&str, (Condition, Vec<String>, String)> = BTreeMap::new();
-        let mut rejected: Vec<&str> = Vec::new();
+        // Sorted by name; a repeated name keeps its last definition.
+        let mut compiled: Vec<Compiled<'_>> = Vec::new();
+        // Sorted names of the rejected and disabled segments.
+        let mut disabled: Vec<String> = Vec::new();
         for cfg in configs {
             let path = join_path(&join_path("segments", &cfg.name), "when");
             match Condition::compile(&cfg.when, &path, regex) {
-                Ok(condition) => {
+                Ok(_) => {
                     let mut used = Vec::new();
                     references(&cfg.when, "metrics.", &mut used);
                     if let Some(m) = used.iter().find(|m| !metrics.contains(m)) {
-                        warnings.push(AttuneError::config(path, format!("unknown metric \"{m}\"")));
-                        rejected.push(&cfg.name);
+                        warnings.push(AttuneError::config(
+                            path,
+                            cat!("unknown metric \"", m, "\""),
+                        ));
+                        disable(&mut disabled, &cfg.name);
                         continue;
                     }
                     let mut deps = Vec::new();
                     references(&cfg.when, "segments.", &mut deps);
-                    compiled.insert(&cfg.name, (condition, deps, path));
+                    let entry = Compiled {
+                        name: &cfg.name,
+                        deps,
+                        path,
+                    };
+                    match find(&compiled, &cfg.name) {
+                        Ok(i) => compiled[i] = entry,
+                        Err(i) => compiled.insert(i, entry),
+                    }
                 }
                 Err(e) => {
                     warnings.push(e);
-                    rejected.push(&cfg.name);
+                    disable(&mut disabled, &cfg.name);
                 }
             }
         }
         // Unknown references disable the referring segment (and, transitively, its dependants).
-        let names: Vec<String> = compiled.keys().map(|k| k.to_string()).collect();
-        let mut disabled: BTreeMap<String, ()> =
-            rejected.iter().map(|n| (n.to_string(), ())).collect();
-        for (name, (_, deps, path)) in &compiled {
-            for d in deps {
-                if !names.contains(d) && configs.iter().all(|c| &c.name != d) {
+        for c in &compiled {
+            for d in &c.deps {
+                if find(&compiled, d).is_err() && configs.iter().all(|x| &x.name != d) {
                     warnings.push(AttuneError::config(
-                        path.clone(),
-                        format!("unknown segment \"{d}\""),
+                        c.path.clone(),
+                        cat!("unknown segment \"", d, "\""),
                     ));
-                    disabled.insert(name.to_string(), ());
+                    disable(&mut disabled, c.name);
                 }
             }
         }
         // Depth-first topological order; a back edge is a cycle.
-        let mut state: BTreeMap<String, u8> = BTreeMap::new(); // 1 = visiting, 2 = done
-        let mut order: Vec<String> = Vec::new();
-        for name in &names {
+        let mut state = vec![0u8; compiled.len()]; // 1 = visiting, 2 = done
+        let mut order: Vec<usize> = Vec::new();
+        for i in 0..compiled.len() {
             let mut stack = Vec::new();
             visit(
-                name,
+                i,
                 &compiled,
                 &mut state,
                 &mut order,
@@ -94,34 +104,28 @@ impl Segments {
             );
         }
         let mut out = Self::default();
-        let mut depth: BTreeMap<String, usize> = BTreeMap::new();
-        for name in order {
-            if disabled.contains_key(&name) {
+        // The layer of each placed segment, by index in `compiled`.
+        let mut depth: Vec<Option<usize>> = vec![None; compiled.len()];
+        for i in order {
+            let c = &compiled[i];
+            if is_disabled(&disabled, c.name) {
                 continue;
             }
-            let deps_ok = compiled
-                .get(name.as_str())
-                .is_some_and(|(_, deps, _)| deps.iter().all(|d| !disabled.contains_key(d)));
-            if !deps_ok {
-                if let Some((_, _, path)) = compiled.get(name.as_str()) {
-                    warnings.push(AttuneError::config(
-                        path.clone(),
-                        "depends on a disabled segment",
-                    ));
+            if c.deps.iter().any(|d| is_disabled(&disabled, d)) {
+                warnings.push(AttuneError::config(
+                    c.path.clone(),
+                    "depends on a disabled segment",
+                ));
+                disable(&mut disabled, c.name);
+                continue;
+            }
+            let mut layer = 0;
+            for d in &c.deps {
+                if let Some(Some(k)) = find(&compiled, d).ok().map(|j| depth[j]) {
+                    layer = layer.max(k + 1);
                 }
-                disabled.insert(name.clone(), ());
-                continue;
             }
-            let Some((_, deps, path)) = compiled.remove(name.as_str()) else {
-                continue;
-            };
-            let layer = deps
-                .iter()
-                .filter_map(|d| depth.get(d))
-                .map(|d| d + 1)
-                .max()
-                .unwrap_or(0);
-            let Some(cfg) = configs.iter().find(|c| c.name == name) else {
+            let Some(cfg) = configs.iter().find(|x| x.name == c.name) else {
                 continue;
             };
             while out.layers.len() <= layer {
@@ -135,13 +139,13 @@ impl Segments {
             };
             // Already compiled once above, so this cannot fail; if it did, the
             // segment is reported and left out like any invalid one.
-            if let Err(e) = target.rules.push(&cfg.when, &path, regex) {
+            if let Err(e) = target.rules.push(&cfg.when, &c.path, regex) {
                 warnings.push(e);
                 continue;
             }
             target.items.push(out.names.len());
-            depth.insert(name.clone(), layer);
-            out.names.push(name);
+            depth[i] = Some(layer);
+            out.names.push(c.name.to_string());
         }
         out
     }
@@ -150,7 +154,7 @@ impl Segments {
     /// as it goes, and returns the names of the segments the visitor is in.
     pub fn evaluate(&self, doc: &mut Value) -> Vec<String> {
         if let Some(root) = doc.as_object_mut() {
-            root.insert("segments".into(), Value::Object(Map::new()));
+            root.insert("segments", Value::Object(Map::new()));
         }
         let mut inside = vec![false; self.names.len()];
         for layer in &self.layers {
@@ -162,17 +166,18 @@ impl Segments {
             if let Some(Value::Object(map)) = doc.get_mut("segments") {
                 for &k in &layer.items {
                     if let (Some(name), Some(on)) = (self.names.get(k), inside.get(k)) {
-                        map.insert(name.clone(), Value::Bool(*on));
+                        map.insert(name.as_str(), Value::Bool(*on));
                     }
                 }
             }
         }
-        self.names
-            .iter()
-            .zip(inside)
-            .filter(|(_, on)| *on)
-            .map(|(name, _)| name.clone())
-            .collect()
+        let mut members = Vec::new();
+        for (name, on) in self.names.iter().zip(inside) {
+            if on {
+                members.push(name.clone());
+            }
+        }
+        members
     }
 
     /// Names of the active segments, in evaluation order.
@@ -191,45 +196,73 @@ impl Segments {
     }
 }
 
+/// A segment whose condition compiled.
+struct Compiled<'a> {
+    name: &'a str,
+    /// The segments it reads.
+    deps: Vec<String>,
+    /// `segments.<name>.when`.
+    path: String,
+}
+
+/// The index of `name` in `compiled` (sorted by name), or where it would go.
+fn find(compiled: &[Compiled<'_>], name: &str) -> Result<usize, usize> {
+    compiled.binary_search_by(|c| c.name.cmp(name))
+}
+
+fn is_disabled(disabled: &[String], name: &str) -> bool {
+    disabled.binary_search_by(|s| s.as_str().cmp(name)).is_ok()
+}
+
+fn disable(disabled: &mut Vec<String>, name: &str) {
+    if let Err(i) = disabled.binary_search_by(|s| s.as_str().cmp(name)) {
+        disabled.insert(i, name.to_string());
+    }
+}
+
+/// Depth-first visit of `compiled[i]`: its dependencies first, then itself
+/// onto `order`; a segment met again while visiting closes a cycle, whose
+/// members are disabled.
 fn visit(
-    name: &str,
-    compiled: &BTreeMap<&str, (Condition, Vec<String>, String)>,
-    state: &mut BTreeMap<String, u8>,
-    order: &mut Vec<String>,
-    stack: &mut Vec<String>,
-    disabled: &mut BTreeMap<String, ()>,
+    i: usize,
+    compiled: &[Compiled<'_>],
+    state: &mut [u8],
+    order: &mut Vec<usize>,
+    stack: &mut Vec<usize>,
+    disabled: &mut Vec<String>,
     warnings: &mut Vec<AttuneError>,
 ) {
-    match state.get(name) {
-        Some(2) => return,
-        Some(_) => {
-            let start = stack.iter().position(|s| s == name).unwrap_or(0);
-            let mut cycle: Vec<String> = stack[start..].to_vec();
-            cycle.push(name.to_string());
-            if let Some((_, _, path)) = compiled.get(name) {
-                warnings.push(AttuneError::config(
-                    path.clone(),
-                    format!("segment cycle: {}", cycle.join(" → ")),
-                ));
+    match state[i] {
+        2 => return,
+        1 => {
+            let start = stack.iter().position(|&s| s == i).unwrap_or(0);
+            let mut cycle = String::new();
+            for &s in &stack[start..] {
+                cycle.push_str(compiled[s].name);
+                cycle.push_str(" → ");
             }
-            for s in &stack[start..] {
-                disabled.insert(s.clone(), ());
+            cycle.push_str(compiled[i].name);
+            warnings.push(AttuneError::config(
+                compiled[i].path.clone(),
+                cat!("segment cycle: ", cycle),
+            ));
+            for &s in &stack[start..] {
+                disable(disabled, compiled[s].name);
             }
             return;
         }
-        None => {}
+        _ => {}
     }
-    let Some((_, deps, _)) = compiled.get(name) else {
-        return;
-    };
-    state.insert(name.to_string(), 1);
-    stack.push(name.to_string());
-    for d in deps {
-        visit(d, compiled, state, order, stack, disabled, warnings);
+    state[i] = 1;
+    stack.push(i);
+    for d in &compiled[i].deps {
+        if let Ok(j) = find(compiled, d) {
+            visit(j, compiled, state, order, stack, disabled, warnings);
+        }
     }
     stack.pop();
-    state.insert(name.to_string(), 2);
-    order.push(name.to_string());
+    state[i] = 2;
+    order.push(i);
 }
 
 /// Collects the names a condition reads under `prefix` (`segments.<name>…` or
@@ -256,7 +289,13 @@ fn references(v: &Value, prefix: &str, out: &mut Vec<String>) {
 mod tests {
     use super::*;
     use crate::core::rules::NoRegex;
-    use serde_json::json;
+
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
 
     fn segs(v: Value) -> (Segments, Vec<String>) {
         let configs: Vec<SegmentConfig> = v

@@ -2,14 +2,14 @@
 //! of inactivity (30 minutes by default) or when the visitor arrives through a
 //! new campaign. Tabs share the persisted profile, and so share the session.
 
-use serde::{Deserialize, Serialize};
+use crate::core::json::{Map, Value};
+use crate::core::profile::{field_opt_str, need_f64, need_str, need_u64, record};
 
 /// Default inactivity timeout.
 pub const DEFAULT_TIMEOUT_MS: f64 = 30.0 * 60_000.0;
 
 /// The current session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     /// Session id.
     pub id: String,
@@ -24,11 +24,40 @@ pub struct Session {
     /// Events of any kind in this session.
     pub events: u64,
     /// Key of the campaign that started it (channel/source/campaign), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
 }
 
 impl Session {
+    /// The stored form: `{id, number, start, lastActivity, pageViews, events,
+    /// campaign?}`.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(7);
+        m.insert("id", Value::from(self.id.as_str()));
+        m.insert("number", Value::from(self.number));
+        m.insert("start", Value::from(self.start));
+        m.insert("lastActivity", Value::from(self.last_activity));
+        m.insert("pageViews", Value::from(self.page_views));
+        m.insert("events", Value::from(self.events));
+        if let Some(c) = &self.campaign {
+            m.insert("campaign", Value::from(c.as_str()));
+        }
+        Value::Object(m)
+    }
+
+    /// Reads the stored form; every key but `campaign` is required.
+    pub fn from_value(v: &Value) -> Result<Self, String> {
+        let m = record(v)?;
+        Ok(Session {
+            id: need_str(m, "id")?.to_string(),
+            number: need_u64(m, "number")?,
+            start: need_f64(m, "start")?,
+            last_activity: need_f64(m, "lastActivity")?,
+            page_views: need_u64(m, "pageViews")?,
+            events: need_u64(m, "events")?,
+            campaign: field_opt_str(m, "campaign")?,
+        })
+    }
+
     /// Whether an event at `now` arriving through `campaign` (a new arrival's
     /// key, `None` for internal navigation or direct) must start a new session.
     pub fn expired(&self, now: f64, timeout_ms: f64, campaign: Option<&str>) -> bool {

@@ -4,7 +4,7 @@
 
 use crate::core::error::{join_path, AttuneError, Result};
 use crate::core::exposures::ExposureStats;
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 /// When a variant stops.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,7 +17,7 @@ pub struct StopAfter {
 
 impl StopAfter {
     /// Reads `stopAfter` of a variant object at `parent`.
-    pub fn parse(obj: &Map<String, Value>, parent: &str) -> Result<StopAfter> {
+    pub fn parse(obj: &Map, parent: &str) -> Result<StopAfter> {
         let path = join_path(parent, "stopAfter");
         let m = match obj.get("stopAfter") {
             None | Some(Value::Null) => return Ok(StopAfter::default()),
@@ -54,6 +54,6 @@ impl StopAfter {
         self.events
             .iter()
             .find(|e| events.get(e.as_str()).is_some_and(Value::is_object))
-            .map(|e| format!("event:{e}"))
+            .map(|e| crate::cat!("event:", e))
     }
 }

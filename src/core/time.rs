@@ -13,12 +13,13 @@ pub fn iso8601(ms: f64) -> String {
         rem / 1000 % 60,
         rem % 1000,
     );
-    if !(0..=9999).contains(&y) {
-        return format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z");
-    }
     // Written digit by digit: `format!` costs several times more, once per event.
     let mut out = String::with_capacity(24);
-    push_digits(&mut out, y, 4);
+    if (0..=9999).contains(&y) {
+        push_digits(&mut out, y, 4);
+    } else {
+        push_year(&mut out, y);
+    }
     for (sep, n, width) in [
         ('-', m, 2),
         ('-', d, 2),
@@ -41,6 +42,22 @@ fn push_digits(out: &mut String, n: i64, width: u32) {
     }
 }
 
+/// Appends a year outside 0–9999 as `{:04}` does: the sign counts towards
+/// the width (`-001`), longer numbers are written whole (`10000`).
+fn push_year(out: &mut String, y: i64) {
+    let mut width = 4;
+    if y < 0 {
+        out.push('-');
+        width = 3;
+    }
+    let (mut digits, mut n) = (1, y.abs());
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    push_digits(out, y.abs(), width.max(digits));
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` or a bare date into epoch ms.
 pub fn parse_iso8601(s: &str) -> Option<f64> {
     let b = s.as_bytes();
@@ -49,7 +66,7 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
         if !part.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        part.parse().ok()
+        crate::core::json::num::parse_int(part)
     };
     let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     if b.get(4) != Some(&b'-')
@@ -153,6 +170,27 @@ mod tests {
             ms += 86_399_999.0 * 37.0 + 0.5;
         }
         assert_eq!(iso8601(-62_167_219_200_001.0), "-001-12-31T23:59:59.999Z");
+        // Years beyond 0–9999 as `{:04}` writes them.
+        for ms in [
+            253_402_300_800_000.0f64,
+            1e16,
+            8.64e15,
+            -62_167_219_200_001.0,
+            -1e15,
+            -8.64e15,
+        ] {
+            let total = ms.floor() as i64;
+            let rem = total.rem_euclid(86_400_000);
+            let (y, m, d) = civil_from_days(total.div_euclid(86_400_000));
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                rem / 3_600_000,
+                rem / 60_000 % 60,
+                rem / 1000 % 60,
+                rem % 1000
+            );
+            assert_eq!(iso8601(ms), want);
+        }
     }
 
     #[test]
