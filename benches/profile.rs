@@ -9,12 +9,19 @@
 use attune::core::engine::{Engine, Platform};
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NoRegex;
-use serde_json::{json, Map, Value};
+use attune::core::json::{Map, Value};
 use std::hint::black_box;
 use std::rc::Rc;
 use std::time::Instant;
 
 const EVENTS: u32 = 30_000;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).unwrap_or_default()
+    };
+}
 
 fn config(computed: bool) -> Value {
     if !computed {

@@ -7,8 +7,15 @@ use attune::core::delivery::Mode;
 use attune::core::engine::{Engine, Platform};
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NoRegex;
-use serde_json::{json, Value};
+use attune::core::json::Value;
 use std::rc::Rc;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+    };
+}
 
 fn engine() -> Engine {
     let config = json!({
@@ -39,7 +46,7 @@ fn queued_names(e: &mut Engine) -> Vec<String> {
         .next_job(&env, Mode::Forced)
         .map(|j| j.body)
         .unwrap_or_default();
-    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     v["batch"]
         .as_array()
         .map(|a| {

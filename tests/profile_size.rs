@@ -16,8 +16,15 @@ use attune::core::platform::{Clock, FakeClock, MemoryStorage, SeededRandom};
 use attune::core::profile::Profile;
 use attune::core::rules::NoRegex;
 use attune::core::session::{self, DEFAULT_TIMEOUT_MS};
-use serde_json::{json, Map, Value};
+use attune::core::json::{Map, Value};
 use std::rc::Rc;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+    };
+}
 
 const LIMIT: usize = 32 * 1024;
 
@@ -184,8 +191,7 @@ fn profile_stays_under_32_kib_after_100000_events() {
     let a = affinities.values(&profile.affinities, now);
     assert_eq!(a["category"]["top"].as_array().map(Vec::len), Some(5));
     assert_eq!(a["brand"]["scores"].as_object().map(Map::len), Some(20));
-    // serde_json may read a float back one unit in the last place off, so
-    // compare what the rules see.
+    // Compare what the rules see (the record keeps the same numbers).
     let back = Profile::from_json(&profile.to_json()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(metrics.values(&back.metrics, sid, now), m);
     assert_eq!(affinities.values(&back.affinities, now), a);
@@ -210,10 +216,14 @@ fn the_engine_exposes_metrics_and_affinities_and_reloads_them() {
         assert!(r.is_ok(), "event {i}: {r:?}");
     }
     let m = &e.attributes()["metrics"];
-    assert_eq!(m["views_7d"], json!(600), "{m}");
-    assert_eq!(m["categories_7d"], json!(50), "{m}");
-    assert!(m["shoe_views_7d"].as_u64().is_some_and(|n| n >= 3), "{m}");
-    assert!(m["avg_price_session"].is_number(), "{m}");
+    assert_eq!(m["views_7d"], json!(600), "{}", m.to_json());
+    assert_eq!(m["categories_7d"], json!(50), "{}", m.to_json());
+    assert!(
+        m["shoe_views_7d"].as_u64().is_some_and(|n| n >= 3),
+        "{}",
+        m.to_json()
+    );
+    assert!(m["avg_price_session"].is_number(), "{}", m.to_json());
     assert_eq!(
         e.attributes()["affinities"]["category"]["top"]
             .as_array()
@@ -235,7 +245,9 @@ fn the_engine_exposes_metrics_and_affinities_and_reloads_them() {
 #[test]
 fn a_segment_on_an_unknown_metric_is_reported() {
     let mut cfg = config();
-    cfg["segments"]["typo"] = json!({"metrics.shoe_view_7d": {"$gte": 1}});
+    if let Some(segments) = cfg.get_mut("segments").and_then(Value::as_object_mut) {
+        segments.insert("typo", json!({"metrics.shoe_view_7d": {"$gte": 1}}));
+    }
     let platform = Platform {
         clock: Rc::new(FakeClock::new(0.0)),
         random: Rc::new(SeededRandom::new(1)),

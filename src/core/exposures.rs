@@ -324,9 +324,9 @@ mod tests {
         assert_eq!(all.within(DAY_MS, DAY_MS + 2.0), 2); // the view at 0 is 24 h old
         assert_eq!(all.within(WEEK_MS, DAY_MS + 2.0), 3);
         let doc = to_doc(&l, Some("s2"), DAY_MS + 2.0);
-        assert_eq!(doc["hero"]["b"]["clicks"], 1);
+        assert_eq!(doc["hero"]["b"]["clicks"], 1.0);
         assert_eq!(doc["hero"]["b"]["lastClicked"], DAY_MS + 2.0);
-        assert_eq!(doc["hero"]["a"]["sessionViews"], 0);
+        assert_eq!(doc["hero"]["a"]["sessionViews"], 0.0);
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn compile(v: Value) -> (Metrics, Vec<String>) {
 }
 
 fn one(def: Value) -> Metrics {
-    let (m, w) = compile(json!([def]));
+    let (m, w) = compile(Value::Array(vec![def]));
     assert!(w.is_empty(), "{w:?}");
     m
 }
