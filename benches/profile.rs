@@ -7,9 +7,9 @@
 //! `cargo bench --bench profile` prints ns per event and the profile size.
 
 use attune::core::engine::{Engine, Platform};
+use attune::core::json::{Map, Value};
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NoRegex;
-use attune::core::json::{Map, Value};
 use std::hint::black_box;
 use std::rc::Rc;
 use std::time::Instant;

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/ (see docs/dev-setup.md for the layout):
-#   pkg/web/        wasm-bindgen --target web      (ESM, used by pkg/src/index.js)
-#   pkg/node/       wasm-bindgen --target nodejs   (CommonJS, used by pkg/src/node.js)
-#   pkg/attune.js   wasm-bindgen --target no-modules glue + pkg/src/loader.js, one IIFE
-#   pkg/attune_bg.wasm                             (its wasm, fetched next to attune.js)
-#   pkg/snippet.min.js                             (pkg/src/snippet.js, minified, <= 1024 B)
-#   pkg/debug.js                                   (pkg/src/debug.js: the overlay attune.js imports on demand)
-#   pkg/sender.js                                  (pkg/src/sender.js: the delivery worker attune.js starts)
-#   pkg/attune-worker.js                           (classic engine worker: no-modules glue + pkg/src/engine-worker.js)
-# Every wasm is optimised in place with binaryen's wasm-opt from node_modules, then
-# checked to still compile, link and instantiate. Sizes go to target/sizes.json.
+#   pkg/attune_bg.wasm   the engine, one file for both browser entries
+#   pkg/attune.mjs       browser ESM entry: pkg/src/index.js + the wasm-bindgen `web` glue, bundled, minified
+#   pkg/attune.js        classic-script entry: pkg/src/loader.js + the same glue, one IIFE, minified
+#   pkg/node/            wasm-bindgen --target nodejs (CommonJS), used by pkg/src/node.js
+#   pkg/web/             wasm-bindgen --target web glue (input of the two bundles; its wasm is not shipped)
+#   pkg/sender.js        the delivery worker (pkg/src/sender.js, minified)
+#   pkg/debug.js         the debug overlay, loaded on demand (pkg/src/debug.js, minified)
+#   pkg/snippet.min.js   the copy-paste snippet (pkg/src/snippet.js, minified, <= 1024 B)
+# The wasm is built with the pinned nightly (std rebuilt for size, panics abort
+# without formatting), optimised with binaryen's wasm-opt from node_modules and
+# checked to still compile, link and instantiate. Then the size of what each
+# entry loads at start is checked against scripts/size-budget.json: the build
+# fails when an entry is over its budget.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -19,87 +22,74 @@ want=$(lock_wasm_bindgen_version)
 have=$(installed_wasm_bindgen_version)
 [[ "$have" == "$want" ]] || die "wasm-bindgen CLI is '${have:-missing}' but Cargo.lock has $want: run 'make setup'"
 WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
+ESBUILD="$ROOT/node_modules/.bin/esbuild"
 [[ -x "$WASM_OPT" ]] || die "$WASM_OPT missing: run 'make setup' (never use Debian's binaryen, it breaks wasm-bindgen output)"
-for f in pkg/package.json pkg/src/loader.js pkg/src/snippet.js; do
+[[ -x "$ESBUILD" ]] || die "$ESBUILD missing: run 'make setup'"
+rustup run "$WASM_TOOLCHAIN" rustc --version >/dev/null 2>&1 || die "toolchain $WASM_TOOLCHAIN missing: run 'make setup'"
+for f in pkg/package.json pkg/src/index.js pkg/src/loader.js pkg/src/snippet.js; do
   [[ -f "$f" ]] || die "$f is missing (hand-written part of the package)"
 done
 
-log "cargo build --release --target wasm32-unknown-unknown -p attune"
-cargo build --release --target wasm32-unknown-unknown -p attune
-IN=target/wasm32-unknown-unknown/release/attune.wasm
+# Size flags: std rebuilt with opt-level z (optimize_for_size), panics abort at
+# once (no message formatting, no unwinding tables), no file/line locations.
+log "cargo +$WASM_TOOLCHAIN build --release --target wasm32-unknown-unknown -p attune (build-std)"
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+  cargo "+$WASM_TOOLCHAIN" build --release --target wasm32-unknown-unknown -p attune \
+  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
+  --target-dir target/wasm-size
+IN=target/wasm-size/wasm32-unknown-unknown/release/attune.wasm
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/attune-build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 # Start from a clean slate: only generated files are removed (the tracked,
 # hand-written ones are pkg/package.json, pkg/README.md, pkg/src/, pkg/types/).
-rm -rf pkg/web pkg/node pkg/attune.js pkg/attune-worker.js pkg/attune_bg.wasm pkg/snippet.min.js pkg/debug.js pkg/sender.js
+rm -rf pkg/web pkg/node pkg/attune.js pkg/attune.mjs pkg/attune_bg.wasm pkg/snippet.min.js \
+  pkg/debug.js pkg/sender.js pkg/attune-worker.js
 
-log "wasm-bindgen $have: web, nodejs, no-modules"
+log "wasm-bindgen $have: web, nodejs"
 wasm-bindgen --target web --out-dir pkg/web --out-name attune_wasm "$IN"
 wasm-bindgen --target nodejs --out-dir pkg/node --out-name attune_wasm "$IN"
 # pkg/package.json says "type": "module"; the nodejs glue is CommonJS.
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
-wasm-bindgen --target no-modules --out-dir "$tmp/nm" --out-name attune_nm "$IN"
-
-# The classic-script bundle: glue and loader share one function scope, so the page
-# gains no `wasm_bindgen` global and loader.js may `return` early (loaded twice).
-{
-  printf '/*! attune %s | MIT | classic-script bundle: wasm-bindgen no-modules glue + loader */\n' \
-    "$(node -p 'require("./pkg/package.json").version')"
-  printf '(function () {\n'
-  cat "$tmp/nm/attune_nm.js"
-  printf '\n'
-  # worker mode's plain-JS track() (an ES module's function, made a local one)
-  sed 's/^export function /function /' pkg/src/worker-track.js
-  cat pkg/src/loader.js
-  printf '\n})();\n'
-} > pkg/attune.js
-cp "$tmp/nm/attune_nm_bg.wasm" pkg/attune_bg.wasm
-
-# The classic engine worker for the classic-script bundle (delivery.engine
-# "worker" with a script tag): the same no-modules glue and attune_bg.wasm as
-# attune.js (one download), with pkg/src/engine-worker.js's protocol.
-{
-  printf '/*! attune %s | MIT | classic engine worker: wasm-bindgen no-modules glue + engine-worker.js */\n' \
-    "$(node -p 'require("./pkg/package.json").version')"
-  printf '(function () {\n'
-  cat "$tmp/nm/attune_nm.js"
-  printf '\nvar initWasm = wasm_bindgen;\nvar AttuneWorker = wasm_bindgen.AttuneWorker;\n'
-  grep -v "^import initWasm, { AttuneWorker } from '../web/attune_wasm.js';$" pkg/src/engine-worker.js \
-    | sed "s|new URL('../web/attune_wasm_bg.wasm', import.meta.url)|new URL('attune_bg.wasm', self.attuneBase \|\| self.location.href)|"
-  printf '\n})();\n'
-} > pkg/attune-worker.js
-if grep -q "import.meta\|^import " pkg/attune-worker.js; then
-  echo "pkg/attune-worker.js: engine-worker.js no longer matches the classic build's edits" >&2; exit 1
-fi
 
 # Keep the unoptimised wasm to compare imports/exports after wasm-opt.
 mkdir -p "$tmp/pre"
 cp pkg/web/attune_wasm_bg.wasm "$tmp/pre/web.wasm"
 cp pkg/node/attune_wasm_bg.wasm "$tmp/pre/node.wasm"
-cp pkg/attune_bg.wasm "$tmp/pre/script.wasm"
 
-# Feature set = what rustc 1.8x+/LLVM enables by default for wasm32-unknown-unknown
-# (`rustc --print cfg --target wasm32-unknown-unknown | grep target_feature`) plus
-# the two binaryen splits of it (bulk-memory-opt, call-indirect-overlong).
-OPT_FLAGS=(-Oz
+# Feature set = what rustc enables by default for wasm32-unknown-unknown
+# (`rustc --print cfg --target wasm32-unknown-unknown | grep target_feature`)
+# plus the two binaryen splits of it (bulk-memory-opt, call-indirect-overlong).
+# -ocimfs=0: no inlining of functions with one caller (smaller and compresses
+# better); --reorder-functions-by-name: similar functions side by side (gzip).
+OPT_FLAGS=(-Oz -ocimfs=0 --reorder-functions-by-name
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
   --enable-call-indirect-overlong
   --strip-debug --strip-producers --strip-target-features)
-log "wasm-opt ($("$WASM_OPT" --version | cut -d' ' -f3)) -Oz"
-for w in pkg/web/attune_wasm_bg.wasm pkg/node/attune_wasm_bg.wasm pkg/attune_bg.wasm; do
+log "wasm-opt ($("$WASM_OPT" --version | cut -d' ' -f3)) ${OPT_FLAGS[*]:0:3}"
+for w in pkg/web/attune_wasm_bg.wasm pkg/node/attune_wasm_bg.wasm; do
   "$WASM_OPT" "${OPT_FLAGS[@]}" "$w" -o "$w.opt"
   mv "$w.opt" "$w"
 done
-
 log "verify optimised wasm (compile, imports/exports unchanged, instantiate)"
-node scripts/verify-wasm.mjs "$tmp/pre" "$tmp/nm/attune_nm.js"
+node scripts/verify-wasm.mjs "$tmp/pre"
+# Both browser entries fetch this one file.
+mv pkg/web/attune_wasm_bg.wasm pkg/attune_bg.wasm
 
-# The debug overlay, next to attune.js (which imports it only when asked).
-cp pkg/src/debug.js pkg/debug.js
-cp pkg/src/sender.js pkg/sender.js
+version=$(node -p 'require("./pkg/package.json").version')
+log "esbuild: attune.mjs (ESM), attune.js (script tag), sender.js, debug.js"
+common=(--bundle --minify --legal-comments=none --target=es2020 --log-level=warning)
+"$ESBUILD" pkg/src/index.js "${common[@]}" --format=esm --outfile=pkg/attune.mjs \
+  --banner:js="/*! attune $version | MIT | browser ESM entry */"
+# The glue's default wasm URL (import.meta.url) is never used: the loader passes one.
+"$ESBUILD" pkg/src/loader.js "${common[@]}" --format=iife --outfile=pkg/attune.js \
+  --define:import.meta.url=undefined --banner:js="/*! attune $version | MIT | classic-script entry */"
+"$ESBUILD" pkg/src/sender.js --minify --legal-comments=none --target=es2020 --log-level=warning --outfile=pkg/sender.js
+"$ESBUILD" pkg/src/debug.js --minify --legal-comments=none --target=es2020 --log-level=warning --format=esm --outfile=pkg/debug.js
+# pkg/web's glue stays only as the bundles' source; its unused wasm is gone.
+if grep -q "import.meta" pkg/attune.js; then die "pkg/attune.js still reads import.meta"; fi
 
 log "snippet"
 node scripts/minify-snippet.mjs pkg/src/snippet.js pkg/snippet.min.js 1024

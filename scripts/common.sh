@@ -33,3 +33,9 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
 CHROMEDRIVER_BIN="${CHROMEDRIVER_BIN:-/usr/bin/chromedriver}"
 export CHROMIUM_BIN CHROMEDRIVER_BIN
+
+# The pinned nightly that builds the shipped wasm (std rebuilt for size,
+# immediate-abort panics); `make setup` installs it with rust-src and the wasm
+# target. Everything else (clippy, tests, the CLI) uses the stable toolchain.
+WASM_TOOLCHAIN="${WASM_TOOLCHAIN:-nightly-2026-06-01}"
+export WASM_TOOLCHAIN

@@ -20,6 +20,17 @@ for comp in rustfmt clippy; do
   fi
 done
 
+# --- the pinned nightly that builds the shipped wasm (scripts/build.sh) ------------
+# std is rebuilt for size (rust-src) with immediate-abort panics; both are
+# nightly-only. rustup fetches it from the Rust distribution server (~15 s).
+if ! rustup run "$WASM_TOOLCHAIN" rustc --version >/dev/null 2>&1 \
+   || ! rustup component list --installed --toolchain "$WASM_TOOLCHAIN" 2>/dev/null | grep -q '^rust-src' \
+   || ! rustup target list --installed --toolchain "$WASM_TOOLCHAIN" 2>/dev/null | grep -qx 'wasm32-unknown-unknown'; then
+  log "rustup toolchain install $WASM_TOOLCHAIN (rust-src, wasm32-unknown-unknown)"
+  rustup toolchain install "$WASM_TOOLCHAIN" --profile minimal --component rust-src \
+    --target wasm32-unknown-unknown
+fi
+
 # --- wasm-bindgen-cli at exactly the version Cargo.lock resolved ------------------
 want=$(lock_wasm_bindgen_version)
 [[ -n "$want" ]] || die "no wasm-bindgen entry in Cargo.lock"
@@ -57,5 +68,6 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund
 fi
 [[ -x node_modules/.bin/wasm-opt ]] || die "node_modules/.bin/wasm-opt missing after npm ci"
+[[ -x node_modules/.bin/esbuild ]] || die "node_modules/.bin/esbuild missing after npm ci"
 
-log "setup ok in $(elapsed "$t0")s: $(rustc --version | cut -d' ' -f1-2), wasm-bindgen $have, $(node_modules/.bin/wasm-opt --version | cut -d' ' -f1-3), $(/usr/bin/chromium --version 2>/dev/null | cut -d' ' -f1-2)"
+log "setup ok in $(elapsed "$t0")s: $(rustc --version | cut -d' ' -f1-2), wasm build on $WASM_TOOLCHAIN, wasm-bindgen $have, $(node_modules/.bin/wasm-opt --version | cut -d' ' -f1-3), $(/usr/bin/chromium --version 2>/dev/null | cut -d' ' -f1-2)"

@@ -4,22 +4,21 @@
 // (A wasm-opt that mis-handles reference types, e.g. Debian's binaryen 108,
 // produces modules that fail exactly here.)
 //
-// usage: node scripts/verify-wasm.mjs PRE_DIR NO_MODULES_GLUE_JS
+// usage: node scripts/verify-wasm.mjs PRE_DIR
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [preDir, nmGlue] = process.argv.slice(2);
-if (!preDir || !nmGlue) {
-  console.error('usage: node scripts/verify-wasm.mjs PRE_DIR NO_MODULES_GLUE_JS');
+const [preDir] = process.argv.slice(2);
+if (!preDir) {
+  console.error('usage: node scripts/verify-wasm.mjs PRE_DIR');
   process.exit(2);
 }
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const builds = [
   { name: 'node', wasm: 'pkg/node/attune_wasm_bg.wasm', pre: 'node.wasm' },
   { name: 'web', wasm: 'pkg/web/attune_wasm_bg.wasm', pre: 'web.wasm' },
-  { name: 'script', wasm: 'pkg/attune_bg.wasm', pre: 'script.wasm' },
 ];
 
 let failed = 0;
@@ -44,12 +43,7 @@ async function instantiate(name, bytes) {
   if (name === 'web') {
     const glue = await import(pathToFileURL(join(root, 'pkg/web/attune_wasm.js')).href);
     glue.initSync({ module: bytes });
-    return;
   }
-  // no-modules glue: evaluate it in a function scope, as pkg/attune.js does.
-  // eslint-disable-next-line no-new-func
-  const wasmBindgen = new Function(`${readFileSync(nmGlue, 'utf8')}\nreturn wasm_bindgen;`)();
-  wasmBindgen.initSync({ module: bytes });
 }
 
 for (const b of builds) {

@@ -5,9 +5,9 @@
 
 use attune::core::delivery::Mode;
 use attune::core::engine::{Engine, Platform};
+use attune::core::json::Value;
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NoRegex;
-use attune::core::json::Value;
 use std::rc::Rc;
 
 /// `serde_json::json!` as a core [`Value`].

@@ -4,8 +4,15 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use attune::core::json::Value;
 use attune::core::rules::{CompileMode, Condition, NoRegex, RuleSet};
-use serde_json::json;
+
+/// serde_json's `json!`, read back as the core's `Value` (before counting starts).
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).unwrap_or_else(|e| panic!("{}", e.text()))
+    };
+}
 
 struct Counting;
 

@@ -5,8 +5,21 @@
 //! of 100,000 ids.
 
 use attune::core::experiment::{Experiment, Outcome};
+use attune::core::json::{Map, Value as Doc};
 use attune::core::rules::NativeRegex;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+
+/// A serde_json value (how this test builds its inputs) as the core's JSON value.
+fn doc(v: &Value) -> Doc {
+    Doc::parse(&v.to_string()).unwrap_or_else(|e| panic!("{}", e.text()))
+}
+
+/// The attribute document `{"anonymousId": "visitor-<i>"}`.
+fn visitor(i: usize) -> Doc {
+    let mut m = Map::new();
+    m.insert("anonymousId", Doc::from(format!("visitor-{i}")));
+    Doc::Object(m)
+}
 
 fn section(name: &str) -> Vec<Value> {
     let path = concat!(
@@ -24,7 +37,7 @@ fn ids(n: usize) -> Vec<String> {
 
 fn parse(exp: Value, arms: usize) -> Result<Experiment, String> {
     let mut placement = Map::new();
-    placement.insert("experiment".into(), exp);
+    placement.insert("experiment", doc(&exp));
     Experiment::parse(
         &placement,
         "placements[0]",
@@ -55,7 +68,7 @@ fn growthbook_hash_cases_through_assign() {
             2,
         );
         match (exp, c[3].as_f64()) {
-            (Ok(e), Some(want)) => match e.assign(&json!({"id": value}), &ids(2), None) {
+            (Ok(e), Some(want)) => match e.assign(&doc(&json!({"id": value})), &ids(2), None) {
                 Outcome::Assigned(_, info) => assert_eq!(info.bucket.map(round), Some(want), "{c}"),
                 other => panic!("{c}: {other:?}"),
             },
@@ -196,7 +209,7 @@ fn growthbook_run_cases_that_placements_support() {
         }
         let e = parse(cfg, variations.len()).unwrap_or_else(|m| panic!("{name}: {m}"));
         let attrs = ctx.get("attributes").cloned().unwrap_or(json!({}));
-        let (in_experiment, value) = match e.assign(&attrs, &ids(variations.len()), None) {
+        let (in_experiment, value) = match e.assign(&doc(&attrs), &ids(variations.len()), None) {
             Outcome::Assigned(i, _) => (true, variations[i].clone()),
             _ => (false, variations.first().cloned().unwrap_or(Value::Null)),
         };
@@ -224,11 +237,7 @@ fn one_hundred_thousand_ids_split_by_the_weights() {
         .unwrap_or_else(|m| panic!("{m}"));
     let mut counts = [0usize; 3];
     for i in 0..n {
-        if let Outcome::Assigned(a, _) = e.assign(
-            &json!({"anonymousId": format!("visitor-{i}")}),
-            &ids(3),
-            None,
-        ) {
+        if let Outcome::Assigned(a, _) = e.assign(&visitor(i), &ids(3), None) {
             counts[a] += 1;
         }
     }
@@ -249,11 +258,7 @@ fn one_hundred_thousand_ids_split_by_the_weights() {
         .unwrap_or_else(|m| panic!("{m}"));
     let (mut held, mut assigned) = (0usize, 0usize);
     for i in 0..n {
-        match e.assign(
-            &json!({"anonymousId": format!("visitor-{i}")}),
-            &ids(2),
-            None,
-        ) {
+        match e.assign(&visitor(i), &ids(2), None) {
             Outcome::Holdout(_) => held += 1,
             Outcome::Assigned(..) => assigned += 1,
             Outcome::Skipped(..) => {}

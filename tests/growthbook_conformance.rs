@@ -4,10 +4,10 @@
 //!
 //! Run `cargo test --test growthbook_conformance -- --nocapture` to see the counts.
 
+use attune::core::json::Value;
 use attune::core::rules::{
     choose_variation, get_bucket_ranges, get_equal_weights, hash, in_namespace,
 };
-use serde_json::Value;
 
 const CASES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -16,7 +16,7 @@ const CASES: &str = concat!(
 
 fn section(name: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(CASES).unwrap_or_else(|e| panic!("{CASES}: {e}"));
-    let all: Value = serde_json::from_str(&text).expect("cases.json parses");
+    let all = Value::parse(&text).unwrap_or_else(|e| panic!("cases.json: {}", e.text()));
     all[name].as_array().cloned().expect("section is an array")
 }
 
@@ -48,8 +48,8 @@ fn report(section: &str, total: usize, failures: &[String]) {
 #[cfg(feature = "native-regex")]
 mod conditions {
     use super::*;
+    use attune::core::json::Map;
     use attune::core::rules::{CompileMode, Condition, NativeRegex, RuleSet};
-    use serde_json::Map;
 
     /// The conformance conditions that strict mode rejects, on purpose: each
     /// is malformed configuration that GrowthBook silently answers `false` to.
@@ -68,9 +68,9 @@ mod conditions {
         ("$regex invalid - fail", "name.$regex"),
     ];
 
-    fn parts(case: &Value) -> (String, &Value, &Value, bool, Option<&Map<String, Value>>) {
+    fn parts(case: &Value) -> (String, &Value, &Value, bool, Option<&Map>) {
         let name = case[0].as_str().unwrap_or_default().to_string();
-        let groups = case.get(4).and_then(Value::as_object);
+        let groups = case.at(4).and_then(Value::as_object);
         (
             name,
             &case[1],
@@ -159,7 +159,7 @@ fn hash_cases() {
         let version = case[2].as_i64().expect("version");
         let got = hash(seed, value, version);
         if got != case[3].as_f64() {
-            failures.push(format!("{case}: got {got:?}"));
+            failures.push(format!("{}: got {got:?}", case.to_json()));
         }
     }
     report("hash", cases.len(), &failures);
@@ -190,7 +190,7 @@ fn get_bucket_range_cases() {
             })
             .collect();
         if got != expected {
-            failures.push(format!("{}: got {got:?}", case[0]));
+            failures.push(format!("{}: got {got:?}", case[0].to_json()));
         }
     }
     report("getBucketRange", cases.len(), &failures);
@@ -214,7 +214,7 @@ fn choose_variation_cases() {
             .collect();
         let got = choose_variation(case[1].as_f64().expect("n"), &ranges);
         if Some(i64::from(got)) != case[3].as_i64() {
-            failures.push(format!("{}: got {got}", case[0]));
+            failures.push(format!("{}: got {got}", case[0].to_json()));
         }
     }
     report("chooseVariation", cases.len(), &failures);
@@ -233,7 +233,7 @@ fn in_namespace_cases() {
         );
         let got = in_namespace(case[1].as_str().expect("id"), namespace);
         if Some(got) != case[3].as_bool() {
-            failures.push(format!("{}: got {got}", case[0]));
+            failures.push(format!("{}: got {got}", case[0].to_json()));
         }
     }
     report("inNamespace", cases.len(), &failures);

@@ -11,12 +11,12 @@
 use attune::core::affinity::Affinities;
 use attune::core::engine::{Engine, Platform};
 use attune::core::event::{Event, EventType};
+use attune::core::json::{Map, Value};
 use attune::core::metrics::Metrics;
 use attune::core::platform::{Clock, FakeClock, MemoryStorage, SeededRandom};
 use attune::core::profile::Profile;
 use attune::core::rules::NoRegex;
 use attune::core::session::{self, DEFAULT_TIMEOUT_MS};
-use attune::core::json::{Map, Value};
 use std::rc::Rc;
 
 /// `serde_json::json!` as a core [`Value`].

@@ -8,13 +8,20 @@
 use attune::core::engine::{Engine, Platform};
 use attune::core::event::PageContext;
 use attune::core::html::HtmlNode;
+use attune::core::json::Value;
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NativeRegex;
-use serde_json::{json, Value};
 use std::rc::Rc;
 
+/// serde_json's `json!`, read back as the core's `Value`.
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).unwrap_or_else(|e| panic!("{}", e.text()))
+    };
+}
+
 fn payloads() -> Vec<Value> {
-    let v: Value = serde_json::from_str(include_str!("vectors/xss.json")).unwrap_or(Value::Null);
+    let v = Value::parse(include_str!("vectors/xss.json")).unwrap_or(Value::Null);
     v["payloads"].as_array().cloned().unwrap_or_default()
 }
 
@@ -103,10 +110,12 @@ fn no_payload_survives_sanitising_or_templates() {
                 )
             }
         };
-        let mut e = engine(
-            json!({"placements": [{"slot": "s", "variants": config}]}),
-            &search,
-        );
+        let mut placement = attune::core::json::Map::new();
+        placement.insert("slot", Value::from("s"));
+        placement.insert("variants", config);
+        let mut root = attune::core::json::Map::new();
+        root.insert("placements", Value::Array(vec![Value::Object(placement)]));
+        let mut e = engine(Value::Object(root), &search);
         if let Some(t) = traits {
             e.identify(None, t.as_object().cloned())
                 .unwrap_or_else(|err| panic!("{err}"));

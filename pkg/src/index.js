@@ -1,32 +1,43 @@
-// Browser ESM entry of the `attune` package: instantiates the wasm once, then
-// re-exports the engine's API. `init(config)` resolves to an SDK instance.
-import initWasm, { init as startEngine, setSenderUrl, setEngineWorkerUrl } from '../web/attune_wasm.js';
-import { withWorkerTrack, withDefaultEngine } from './worker-track.js';
+// Browser ESM entry of the `attune` package (built to `pkg/attune.mjs`, next to
+// `attune_bg.wasm` and `sender.js`). The wasm module is fetched and compiled
+// once per page, while this module loads; `init(config)` resolves to an SDK.
+// A failed fetch does not break the importing module: `init` rejects and the
+// pure functions throw, with the reason.
 
-await initWasm({ module_or_path: new URL('../web/attune_wasm_bg.wasm', import.meta.url) });
-// Batches are sent from this package's worker (sender.js), off the main thread.
-setSenderUrl(new URL('./sender.js', import.meta.url).href);
-// In worker mode (this entry's default with a collector) the engine persists and
-// sends from this package's engine worker (a module worker importing ../web/attune_wasm.js).
-setEngineWorkerUrl(new URL('./engine-worker.js', import.meta.url).href);
+import initWasm, * as wasm from '../web/attune_wasm.js';
+import { attuneError, makeHost } from './core.js';
+import { setSender } from './delivery.js';
+import { pure } from './pure.js';
+import { start } from './sdk.js';
 
-export { evalCondition, hash, Attune, ConditionSet } from '../web/attune_wasm.js';
+let failure = null;
+try {
+  await initWasm({ module_or_path: new URL('attune_bg.wasm', import.meta.url) });
+  wasm.install(makeHost());
+} catch (e) {
+  failure = attuneError({ code: 'wasm_unavailable', path: 'attune_bg.wasm', message: 'attune_bg.wasm: ' + ((e && e.message) || e) });
+}
+// Batches are sent from the package's delivery worker, off the main thread.
+setSender(() => new Worker(new URL('sender.js', import.meta.url)));
 
-/**
- * Starts Attune with `config` and resolves to the SDK instance. With a
- * collector and no `delivery.engine`, this entry runs in worker mode (the engine
- * that persists and sends runs in engine-worker.js, track() in plain JS);
- * `delivery: { engine: 'page' }` keeps everything on the page.
- */
+const fns = failure ? null : pure(wasm);
+const unavailable = () => { throw failure; };
+
+/** Starts Attune with `config`; resolves to the SDK instance. */
 export async function init(config) {
-  return withWorkerTrack(await startEngine(withDefaultEngine(config)));
+  if (failure) throw failure;
+  return start(wasm, config);
 }
 
-/**
- * Opens (or with `on === false` closes) the debug overlay for an SDK instance.
- * The overlay's module is imported only when this is called.
- */
+/** GrowthBook-compatible condition evaluation (no `init` needed). */
+export const evalCondition = fns ? fns.evalCondition : unavailable;
+/** GrowthBook's hash. */
+export const hash = fns ? fns.hash : unavailable;
+/** Conditions compiled once, evaluated together. */
+export const ConditionSet = fns ? fns.ConditionSet : unavailable;
+
+/** Opens (or with `on === false` closes) the debug overlay; its code loads only now. */
 export async function debug(sdk, on = true) {
-  const overlay = await import('./debug.js');
+  const overlay = await import(new URL('debug.js', import.meta.url).href);
   return on === false ? overlay.close() : overlay.open(sdk);
 }

@@ -2,5 +2,15 @@
 // There is no DOM or localStorage here, so the profile lives in memory and
 // `fetch` delivers events; useful for server-side rendering and tests.
 import wasm from '../node/attune_wasm.js';
+import { makeHost } from './core.js';
+import { pure } from './pure.js';
+import { start } from './sdk.js';
 
-export const { init, evalCondition, hash, Attune, ConditionSet } = wasm;
+wasm.install(makeHost());
+
+/** Starts Attune with `config`; resolves to the SDK instance. */
+export async function init(config) {
+  return start(wasm, config);
+}
+
+export const { evalCondition, hash, ConditionSet } = pure(wasm);
