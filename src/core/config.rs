@@ -6,7 +6,8 @@
 
 use crate::core::delivery_config::DeliveryConfig;
 use crate::core::error::{index_path, join_path, AttuneError, Result};
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
+use crate::core::text::cat;
 
 /// Wire format of batches sent to a collector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub struct VariantConfig {
     /// What to put in the slot.
     pub content: Value,
     /// The variant object as written (caps, stopAfter, … are compiled by `placement`).
-    pub raw: Map<String, Value>,
+    pub raw: Map,
 }
 
 /// A page slot and the variants that may fill it.
@@ -67,7 +68,7 @@ pub struct PlacementConfig {
     /// JSON path of this placement in the config (`placements[2]`).
     pub path: String,
     /// The placement object as written (caps, experiment, … are compiled by `placement`).
-    pub raw: Map<String, Value>,
+    pub raw: Map,
 }
 
 /// The whole configuration.
@@ -163,7 +164,7 @@ impl Config {
 }
 
 /// An optional object section (`{}` when absent).
-fn section(root: &Map<String, Value>, key: &str) -> Result<Map<String, Value>> {
+fn section(root: &Map, key: &str) -> Result<Map> {
     match root.get(key) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m.clone()),
@@ -171,10 +172,10 @@ fn section(root: &Map<String, Value>, key: &str) -> Result<Map<String, Value>> {
     }
 }
 
-fn bool_map(b: bool) -> Map<String, Value> {
+fn bool_map(b: bool) -> Map {
     let mut m = Map::new();
-    m.insert("pageViews".into(), Value::Bool(b));
-    m.insert("clicks".into(), Value::Bool(b));
+    m.insert("pageViews", Value::Bool(b));
+    m.insert("clicks", Value::Bool(b));
     m
 }
 
@@ -212,7 +213,7 @@ pub(crate) fn parse_collector(v: &Value, path: &str) -> Result<CollectorConfig> 
         Some(other) => {
             return Err(AttuneError::config(
                 join_path(path, "format"),
-                format!("expected \"segment\" or \"json\", got \"{other}\""),
+                cat!("expected \"segment\" or \"json\", got \"", other, "\""),
             ))
         }
     };
@@ -301,7 +302,7 @@ fn parse_placement(
         match parse_variant(v, &index_path(&vpath, i)) {
             Ok(vc) if variants.iter().any(|o| o.id == vc.id) => warnings.push(AttuneError::config(
                 join_path(&index_path(&vpath, i), "id"),
-                format!("duplicate variant id \"{}\"", vc.id),
+                cat!("duplicate variant id \"", vc.id, "\""),
             )),
             Ok(vc) => variants.push(vc),
             Err(e) => warnings.push(e),
@@ -339,11 +340,7 @@ fn parse_variant(v: &Value, p: &str) -> Result<VariantConfig> {
     })
 }
 
-pub(crate) fn opt_str<'a>(
-    obj: &'a Map<String, Value>,
-    key: &str,
-    parent: &str,
-) -> Result<Option<&'a str>> {
+pub(crate) fn opt_str<'a>(obj: &'a Map, key: &str, parent: &str) -> Result<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -354,10 +351,10 @@ pub(crate) fn opt_str<'a>(
     }
 }
 
-pub(crate) fn opt_num(obj: &Map<String, Value>, key: &str, parent: &str) -> Result<Option<f64>> {
+pub(crate) fn opt_num(obj: &Map, key: &str, parent: &str) -> Result<Option<f64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(Value::Number(n)) => Ok(Some(*n)),
         Some(_) => Err(AttuneError::config(
             join_path(parent, key),
             "expected a number",
@@ -365,7 +362,7 @@ pub(crate) fn opt_num(obj: &Map<String, Value>, key: &str, parent: &str) -> Resu
     }
 }
 
-pub(crate) fn opt_bool(obj: &Map<String, Value>, key: &str, parent: &str) -> Result<Option<bool>> {
+pub(crate) fn opt_bool(obj: &Map, key: &str, parent: &str) -> Result<Option<bool>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -379,7 +376,13 @@ pub(crate) fn opt_bool(obj: &Map<String, Value>, key: &str, parent: &str) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
 
     #[test]
     fn parses_a_full_config_with_defaults() {

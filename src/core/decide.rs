@@ -10,30 +10,55 @@
 use crate::core::content::Rendered;
 use crate::core::experiment::{ExperimentInfo, Outcome, Sticky};
 use crate::core::exposures::{Ledger, ALL};
+use crate::core::json::{Map, Value};
 use crate::core::placement::{Placement, Variant};
-use serde::Serialize;
-use serde_json::Value;
+use crate::core::text::cat;
 use std::collections::BTreeMap;
 
 pub use crate::core::placement::Placements;
 
 /// The outcome for one slot (`decide(slot)`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     /// Slot id.
     pub slot: String,
     /// CSS selector of the slot, when configured instead of the slot attribute.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
     /// The chosen variant, or `None` to keep the default markup.
     pub variant: Option<String>,
     /// The chosen variant's content, rendered (`None`: keep the default markup).
     pub content: Option<Rendered>,
     /// The experiment, when one was run for this slot.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub experiment: Option<ExperimentInfo>,
     /// Why: `matched`, `experiment`, `holdout`, `capped` (placement cap) or `default`.
     pub reason: String,
+}
+
+impl Decision {
+    /// `{slot, selector?, variant, content, experiment?, reason}`, as JS and
+    /// the decisions cache read it: `variant` and `content` are `null` for
+    /// the default markup (`content` is [`Rendered::to_value`]), `selector`
+    /// and `experiment` ([`ExperimentInfo::to_value`]) are left out when
+    /// absent.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(6);
+        m.insert("slot", Value::from(self.slot.as_str()));
+        if let Some(s) = &self.selector {
+            m.insert("selector", Value::from(s.as_str()));
+        }
+        m.insert("variant", Value::from(self.variant.clone()));
+        m.insert(
+            "content",
+            self.content
+                .as_ref()
+                .map_or(Value::Null, Rendered::to_value),
+        );
+        if let Some(e) = &self.experiment {
+            m.insert("experiment", e.to_value());
+        }
+        m.insert("reason", Value::from(self.reason.as_str()));
+        Value::Object(m)
+    }
 }
 
 /// What a decision reads besides the placement.
@@ -61,11 +86,11 @@ pub fn blocked(v: &Variant, slot: &str, inputs: &Inputs<'_>) -> Option<String> {
     }
     let stats = inputs.ledger.get(slot).and_then(|m| m.get(&v.id));
     if let Some(w) = v.caps.check(stats, inputs.session, inputs.now).capped {
-        return Some(format!("capped:{w}"));
+        return Some(cat!("capped:", w));
     }
     v.stop_after
         .check(inputs.doc, stats)
-        .map(|by| format!("suppressed:{by}"))
+        .map(|by| cat!("suppressed:", by))
 }
 
 /// Decides one placement.
@@ -138,4 +163,50 @@ fn choose(d: &mut Decision, v: &Variant, doc: &Value, reason: &str) {
     d.variant = Some(v.id.clone());
     d.content = v.content.as_ref().map(|c| c.render(doc));
     d.reason = reason.into();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_serialize_as_before() {
+        let mut d = Decision {
+            slot: "hero".into(),
+            selector: None,
+            variant: None,
+            content: None,
+            experiment: None,
+            reason: "default".into(),
+        };
+        assert_eq!(
+            d.to_value().to_json(),
+            r#"{"content":null,"reason":"default","slot":"hero","variant":null}"#
+        );
+        d.selector = Some("#hero".into());
+        d.variant = Some("a".into());
+        d.content = Some(Rendered {
+            text: Some("Hi".into()),
+            ..Rendered::default()
+        });
+        d.experiment = Some(ExperimentInfo {
+            key: "exp".into(),
+            variant: Some("a".into()),
+            in_experiment: true,
+            holdout: false,
+            hash_attribute: "id".into(),
+            hash_value: "x".into(),
+            bucket: Some(0.25),
+            sticky: false,
+        });
+        d.reason = "experiment".into();
+        assert_eq!(
+            d.to_value().to_json(),
+            concat!(
+                r#"{"content":{"text":"Hi"},"experiment":{"bucket":0.25,"hashAttribute":"id","#,
+                r#""hashValue":"x","holdout":false,"inExperiment":true,"key":"exp","sticky":false,"#,
+                r##""variant":"a"},"reason":"experiment","selector":"#hero","slot":"hero","variant":"a"}"##
+            )
+        );
+    }
 }

@@ -2,13 +2,12 @@
 //! `name` is `AttuneError`, whose `code` is [`AttuneError::code`] and whose `path`
 //! is [`AttuneError::path`] (a JSON path into the offending config or input).
 
-use thiserror::Error;
+use crate::core::text::cat;
 
 /// Every failure the core can report. None of them is ever a panic.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum AttuneError {
     /// The configuration is invalid at `path` (e.g. `segments.vip.when.$and[1].visits.$gt`).
-    #[error("{path}: {message}")]
     Config {
         /// JSON path of the offending value.
         path: String,
@@ -16,7 +15,6 @@ pub enum AttuneError {
         message: String,
     },
     /// An argument passed to the API is invalid at `path` (e.g. `track.event`).
-    #[error("{path}: {message}")]
     Input {
         /// JSON path of the offending argument.
         path: String,
@@ -24,7 +22,6 @@ pub enum AttuneError {
         message: String,
     },
     /// An event serialized to more bytes than the limit; it was not queued.
-    #[error("{path}: event is {size} bytes, over the {limit}-byte limit")]
     EventTooLarge {
         /// Which call produced the event (e.g. `track`).
         path: String,
@@ -34,7 +31,6 @@ pub enum AttuneError {
         limit: usize,
     },
     /// Storage failed (blocked, full or corrupt); the engine fell back to memory.
-    #[error("{path}: storage unavailable: {message}")]
     Storage {
         /// Storage key concerned.
         path: String,
@@ -42,7 +38,6 @@ pub enum AttuneError {
         message: String,
     },
     /// A stored record could not be read and was replaced by a fresh one.
-    #[error("{path}: stored record is corrupt and was reset: {message}")]
     Corrupt {
         /// Storage key concerned.
         path: String,
@@ -50,7 +45,6 @@ pub enum AttuneError {
         message: String,
     },
     /// A remote endpoint (e.g. `profile.url`) failed or timed out; nothing was blocked.
-    #[error("{path}: {message}")]
     Remote {
         /// The URL.
         path: String,
@@ -58,7 +52,6 @@ pub enum AttuneError {
         message: String,
     },
     /// The collector rejected a batch permanently (a 4xx other than 408/429).
-    #[error("{path}: collector rejected the batch with HTTP {status}")]
     Rejected {
         /// Collector URL.
         path: String,
@@ -109,7 +102,42 @@ impl AttuneError {
             | Self::Remote { path, .. } => path,
         }
     }
+
+    /// The human-readable text (what `Display` writes): `path: message`, or
+    /// for the fixed kinds `path: event is N bytes, over the L-byte limit`,
+    /// `path: storage unavailable: …`, `path: stored record is corrupt and
+    /// was reset: …` and `path: collector rejected the batch with HTTP N`.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Config { path, message }
+            | Self::Input { path, message }
+            | Self::Remote { path, message } => cat!(path, ": ", message),
+            Self::EventTooLarge { path, size, limit } => cat!(
+                path,
+                ": event is ",
+                size,
+                " bytes, over the ",
+                limit,
+                "-byte limit"
+            ),
+            Self::Storage { path, message } => cat!(path, ": storage unavailable: ", message),
+            Self::Corrupt { path, message } => {
+                cat!(path, ": stored record is corrupt and was reset: ", message)
+            }
+            Self::Rejected { path, status } => {
+                cat!(path, ": collector rejected the batch with HTTP ", status)
+            }
+        }
+    }
 }
+
+impl std::fmt::Display for AttuneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for AttuneError {}
 
 /// Result type of the core.
 pub type Result<T, E = AttuneError> = std::result::Result<T, E>;
@@ -120,13 +148,13 @@ pub fn join_path(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_string()
     } else {
-        format!("{parent}.{key}")
+        cat!(parent, '.', key)
     }
 }
 
 /// Appends an array index to a JSON path: `a` + 3 → `a[3]`.
 pub fn index_path(parent: &str, index: usize) -> String {
-    format!("{parent}[{index}]")
+    cat!(parent, '[', index, ']')
 }
 
 #[cfg(test)]
@@ -141,5 +169,55 @@ mod tests {
         assert_eq!(e.to_string(), "segments.vip.when.$gt: expected number");
         assert_eq!(join_path("", "a"), "a");
         assert_eq!(index_path(&join_path("a", "$and"), 1), "a.$and[1]");
+    }
+
+    #[test]
+    fn messages_read_as_display_did() {
+        let cases = [
+            (
+                AttuneError::input("track.event", "must not be empty"),
+                "track.event: must not be empty",
+            ),
+            (
+                AttuneError::EventTooLarge {
+                    path: "track".into(),
+                    size: 40_123,
+                    limit: 32_768,
+                },
+                "track: event is 40123 bytes, over the 32768-byte limit",
+            ),
+            (
+                AttuneError::Storage {
+                    path: "attune:profile".into(),
+                    message: "quota".into(),
+                },
+                "attune:profile: storage unavailable: quota",
+            ),
+            (
+                AttuneError::Corrupt {
+                    path: "attune:profile".into(),
+                    message: "bad".into(),
+                },
+                "attune:profile: stored record is corrupt and was reset: bad",
+            ),
+            (
+                AttuneError::Remote {
+                    path: "http://x/".into(),
+                    message: "timeout".into(),
+                },
+                "http://x/: timeout",
+            ),
+            (
+                AttuneError::Rejected {
+                    path: "http://x/".into(),
+                    status: 400,
+                },
+                "http://x/: collector rejected the batch with HTTP 400",
+            ),
+        ];
+        for (e, text) in cases {
+            assert_eq!(e.message(), text);
+            assert_eq!(e.to_string(), text);
+        }
     }
 }

@@ -4,15 +4,15 @@
 
 use crate::core::caps::CapState;
 use crate::core::decide::{decide, Inputs};
+use crate::core::error::{index_path, join_path};
 use crate::core::experiment::{ExperimentInfo, Outcome};
 use crate::core::exposures::ALL;
+use crate::core::json::{Map, Value};
 use crate::core::placement::Placement;
 use crate::core::rules::{Condition, RegexEngine};
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 /// The whole trace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Explanation {
     /// Slot id.
     pub slot: String,
@@ -23,26 +23,24 @@ pub struct Explanation {
     /// The placement's caps over all its variants.
     pub caps: CapState,
     /// The experiment's outcome, if the placement has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub experiment: Option<ExperimentTrace>,
     /// Every variant in priority order.
     pub variants: Vec<VariantTrace>,
 }
 
 /// The experiment's part of the trace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ExperimentTrace {
     /// Experiment key.
     pub key: String,
     /// `assigned`, `holdout`, or why it was skipped (`condition`, `coverage`, …).
     pub outcome: String,
     /// Assignment details when the visitor was hashed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment: Option<ExperimentInfo>,
 }
 
 /// One variant's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct VariantTrace {
     /// Variant id.
     pub id: String,
@@ -56,6 +54,57 @@ pub struct VariantTrace {
     pub suppressed: Value,
     /// Whether it is an arm of the experiment.
     pub participating: bool,
+}
+
+impl Explanation {
+    /// `{slot, chosen, reason, caps, experiment?, variants}`: `chosen` is
+    /// `null` for the default markup, `caps` is [`CapState::to_value`],
+    /// `experiment` ([`ExperimentTrace::to_value`]) is left out when the
+    /// placement has none, `variants` lists [`VariantTrace::to_value`].
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(6);
+        m.insert("slot", Value::from(self.slot.as_str()));
+        m.insert("chosen", Value::from(self.chosen.clone()));
+        m.insert("reason", Value::from(self.reason.as_str()));
+        m.insert("caps", self.caps.to_value());
+        if let Some(e) = &self.experiment {
+            m.insert("experiment", e.to_value());
+        }
+        let mut variants = Vec::with_capacity(self.variants.len());
+        for v in &self.variants {
+            variants.push(v.to_value());
+        }
+        m.insert("variants", Value::Array(variants));
+        Value::Object(m)
+    }
+}
+
+impl ExperimentTrace {
+    /// `{key, outcome, assignment?}` (`assignment` is
+    /// [`ExperimentInfo::to_value`], left out when the visitor was not hashed).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(3);
+        m.insert("key", Value::from(self.key.as_str()));
+        m.insert("outcome", Value::from(self.outcome.as_str()));
+        if let Some(a) = &self.assignment {
+            m.insert("assignment", a.to_value());
+        }
+        Value::Object(m)
+    }
+}
+
+impl VariantTrace {
+    /// `{id, eligible, when, caps, suppressed, participating}`.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(6);
+        m.insert("id", Value::from(self.id.as_str()));
+        m.insert("eligible", Value::Bool(self.eligible));
+        m.insert("when", self.when.clone());
+        m.insert("caps", self.caps.to_value());
+        m.insert("suppressed", self.suppressed.clone());
+        m.insert("participating", Value::Bool(self.participating));
+        Value::Object(m)
+    }
 }
 
 /// Explains the decision for `p`.
@@ -87,12 +136,18 @@ pub fn explain(p: &Placement, inputs: &Inputs<'_>, regex: &dyn RegexEngine) -> E
             };
             let caps = v.caps.check(stats, inputs.session, inputs.now);
             let by = v.stop_after.check(inputs.doc, stats);
+            let eligible = matched && caps.capped.is_none() && by.is_none();
+            let mut when = Map::with_capacity(2);
+            when.insert("matched", Value::Bool(matched));
+            when.insert("failing", Value::from(failing));
+            let mut suppressed = Map::with_capacity(1);
+            suppressed.insert("by", Value::from(by));
             VariantTrace {
                 id: v.id.clone(),
-                eligible: matched && caps.capped.is_none() && by.is_none(),
-                when: serde_json::json!({"matched": matched, "failing": failing}),
+                eligible,
+                when: Value::Object(when),
                 caps,
-                suppressed: serde_json::json!({ "by": by }),
+                suppressed: Value::Object(suppressed),
                 participating: p.experiment.as_ref().is_some_and(|e| e.arms.contains(&i)),
             }
         })
@@ -119,18 +174,12 @@ pub fn failing_path(
     prefix: &str,
 ) -> Option<String> {
     let obj = cond.as_object()?;
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
+    let join = |k: &str| join_path(prefix, k);
     for (k, v) in obj {
         if k == "$and" {
             if let Some(items) = v.as_array() {
                 for (i, item) in items.iter().enumerate() {
-                    let p = format!("{}[{i}]", join(k));
+                    let p = index_path(&join(k), i);
                     if !holds(item, doc, regex) {
                         return failing_path(item, doc, regex, &p).or(Some(p));
                     }

@@ -9,9 +9,10 @@ use crate::core::config::PlacementConfig;
 use crate::core::content::Content;
 use crate::core::error::{index_path, join_path, AttuneError, Result};
 use crate::core::experiment::Experiment;
+use crate::core::json::Value;
 use crate::core::rules::{Condition, RegexEngine};
 use crate::core::suppress::StopAfter;
-use serde_json::Value;
+use crate::core::text::cat;
 
 /// One compiled variant.
 #[derive(Debug)]
@@ -66,7 +67,7 @@ impl Placements {
             if items.iter().any(|p| p.slot == cfg.slot) {
                 warnings.push(AttuneError::config(
                     join_path(&cfg.path, "slot"),
-                    format!("slot \"{}\" is already placed", cfg.slot),
+                    cat!("slot \"", cfg.slot, "\" is already placed"),
                 ));
                 continue;
             }
@@ -176,7 +177,7 @@ impl DisplayOptions {
                     Some(n) => *slot = n,
                     None => warnings.push(AttuneError::config(
                         join_path(section, key),
-                        format!("expected a number from {lo} to {hi}"),
+                        cat!("expected a number from ", lo, " to ", hi),
                     )),
                 },
             }
