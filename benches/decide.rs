@@ -6,20 +6,26 @@
 //! `cargo bench --bench decide` prints µs per call.
 
 use attune::core::engine::{Engine, Platform};
+use attune::core::json::Value;
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NoRegex;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::hint::black_box;
 use std::rc::Rc;
 use std::time::Instant;
 
+/// A `serde_json` value as a core [`Value`].
+fn core(v: serde_json::Value) -> Value {
+    Value::parse(&v.to_string()).unwrap_or_default()
+}
+
 fn config() -> Value {
-    let placements: Vec<Value> = (0..10)
+    let placements: Vec<serde_json::Value> = (0..10)
         .map(|i| {
             json!({
                 "slot": format!("p{i}"),
                 "caps": {"session": 50},
-                "experiment": if i % 3 == 0 { json!({"variants": ["a", "b"], "holdout": 0.05}) } else { Value::Null },
+                "experiment": if i % 3 == 0 { json!({"variants": ["a", "b"], "holdout": 0.05}) } else { serde_json::Value::Null },
                 "variants": [
                     {"id": "vip", "when": {"segments.vip": true, "traits.plan": "gold"}, "content": {"text": "Hi {{traits.firstName | default: \"there\"}}"}},
                     {"id": "step2", "when": {"exposures.p0.a.views": {"$gte": 1}}, "content": {"html": "<strong>{{traits.firstName}}</strong> <a href=\"/x?c={{channel}}\">go</a>"}},
@@ -30,10 +36,10 @@ fn config() -> Value {
             })
         })
         .collect();
-    json!({
+    core(json!({
         "segments": {"vip": {"events.Order Completed.count": {"$gte": 3}}, "returning": {"events.Page Viewed.count": {"$gte": 2}}},
         "placements": placements
-    })
+    }))
 }
 
 fn main() {
@@ -50,7 +56,7 @@ fn main() {
     };
     let _ = e.identify(
         Some("u1".into()),
-        json!({"firstName": "Ann", "plan": "silver"})
+        core(json!({"firstName": "Ann", "plan": "silver"}))
             .as_object()
             .cloned(),
     );
@@ -81,7 +87,9 @@ fn static_banner() {
     let html = "<div class=\"hero\"><h2>Spring sale</h2><p>Up to <strong>30 %</strong> off \
         running shoes, this week only.</p><a href=\"/sale?utm_source=site\">Shop the sale</a>\
         <img src=\"/img/spring.jpg\" alt=\"Runners on a trail\"></div>";
-    let config = json!({"placements": [{"slot": "hero", "variants": [{"id": "sale", "content": {"html": html}}]}]});
+    let config = core(
+        json!({"placements": [{"slot": "hero", "variants": [{"id": "sale", "content": {"html": html}}]}]}),
+    );
     let platform = Platform {
         clock: Rc::new(FakeClock::new(1_790_000_000_000.0)),
         random: Rc::new(SeededRandom::new(9)),

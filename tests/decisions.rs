@@ -4,14 +4,21 @@
 //! assignment; plus explain() and content rendering of the `content` cases.
 
 use attune::core::engine::{Engine, Platform};
+use attune::core::json::{Map, Value};
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom, Storage};
 use attune::core::rules::NativeRegex;
-use serde_json::{json, Value};
 use std::rc::Rc;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+    };
+}
 
 fn vectors() -> Value {
     let text = include_str!("vectors/decisions.json");
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("decisions.json: {e}"))
+    Value::parse(text).unwrap_or_else(|e| panic!("decisions.json: {}", e.text()))
 }
 
 fn engine(config: &Value, storage: &Rc<MemoryStorage>, clock: &Rc<FakeClock>) -> Engine {
@@ -94,7 +101,11 @@ fn content_vectors_render_as_the_dom_expects() {
     let v = vectors();
     for case in v["content"].as_array().into_iter().flatten() {
         let name = case["name"].as_str().unwrap_or("?");
-        let config = json!({"placements": [{"slot": "s", "variants": [{"id": "v", "content": case["content"]}]}]});
+        let config = Value::parse(&format!(
+            r#"{{"placements": [{{"slot": "s", "variants": [{{"id": "v", "content": {}}}]}}]}}"#,
+            case["content"].to_json()
+        ))
+        .expect("json");
         let storage = Rc::new(MemoryStorage::new());
         let clock = Rc::new(FakeClock::new(1_790_000_000_000.0));
         let mut e = engine(&config, &storage, &clock);
@@ -104,7 +115,7 @@ fn content_vectors_render_as_the_dom_expects() {
         }
         e.page(None, None).unwrap_or_else(|err| panic!("{err}"));
         let d = e.decide("s").unwrap_or_else(|| panic!("{name}: slot"));
-        let out = serde_json::to_value(&d.content).unwrap_or_default();
+        let out = d.content.as_ref().map_or(Value::Null, |c| c.to_value());
         if let Some(html) = out["html"].as_str() {
             assert_eq!(Some(html), case["html"].as_str(), "{name}");
         }
@@ -141,7 +152,7 @@ fn explain_names_the_failing_sub_condition_caps_and_suppression() {
     e.page(None, None).unwrap_or_else(|err| panic!("{err}"));
     e.track("Order Completed", None)
         .unwrap_or_else(|err| panic!("{err}"));
-    let x = serde_json::to_value(e.explain("hero")).unwrap_or_default();
+    let x = e.explain("hero").map(|x| x.to_value()).unwrap_or_default();
     assert_eq!(x["chosen"], "plain");
     assert_eq!(
         x["variants"][0]["when"],
@@ -154,7 +165,7 @@ fn explain_names_the_failing_sub_condition_caps_and_suppression() {
     assert_eq!(x["variants"][1]["eligible"], false);
     assert_eq!(x["variants"][2]["eligible"], true);
     e.viewed("hero").unwrap_or_else(|err| panic!("{err}"));
-    let x = serde_json::to_value(e.explain("hero")).unwrap_or_default();
+    let x = e.explain("hero").map(|x| x.to_value()).unwrap_or_default();
     assert_eq!(x["caps"]["counts"], json!([1, 1, 1, 1]));
     assert_eq!(x["caps"]["limits"], json!({"day": 3}));
     assert!(e.explain("nope").is_none());
@@ -204,13 +215,13 @@ fn exposures_are_tracked_as_events_with_experiment_ids() {
     assert_eq!(e.clicked("hero"), Ok(true));
     assert!(e.viewed("nope").is_err());
     let doc = e.attributes().clone();
-    assert_eq!(doc["exposures"]["hero"]["b"]["views"], 1);
-    assert_eq!(doc["exposures"]["hero"]["_all"]["clicks"], 1);
+    assert_eq!(doc["exposures"]["hero"]["b"]["views"], json!(1));
+    assert_eq!(doc["exposures"]["hero"]["_all"]["clicks"], json!(1));
     assert_eq!(
         doc["experiments"]["exp1"],
         json!({"variant": "b", "inExperiment": true})
     );
-    assert_eq!(doc["events"]["Experience Viewed"]["count"], 1);
+    assert_eq!(doc["events"]["Experience Viewed"]["count"], json!(1));
     let (delivery, env) = e.delivery();
     let _ = delivery.persist(&env);
     let stored: Vec<String> = storage.keys().unwrap_or_default();
@@ -242,7 +253,7 @@ fn the_decision_cache_follows_personalization_consent() {
         .get("attune:decisions")
         .ok()
         .flatten()
-        .and_then(|t| serde_json::from_str(&t).ok())
+        .and_then(|t| Value::parse(&t).ok())
         .unwrap_or(Value::Null);
     assert_eq!(
         cached[0]["slot"], "hero",
@@ -259,7 +270,7 @@ fn the_decision_cache_follows_personalization_consent() {
     e.cache_decisions(&decisions);
     assert!(storage.get("attune:decisions").ok().flatten().is_some());
     let revoke = json!({"personalization": false});
-    e.consent(revoke.as_object().unwrap_or(&serde_json::Map::new()))
+    e.consent(revoke.as_object().unwrap_or(&Map::new()))
         .unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(
         storage.get("attune:decisions").ok().flatten(),
@@ -296,7 +307,7 @@ fn exposures_of_what_the_page_shows_are_recorded_on_that_variant() {
     );
     assert_eq!(e.exposure("hero", Some("a"), true), Ok(true));
     let doc = e.attributes().clone();
-    assert_eq!(doc["exposures"]["hero"]["a"]["clicks"], 1);
+    assert_eq!(doc["exposures"]["hero"]["a"]["clicks"], json!(1));
     assert!(doc["exposures"]["hero"].get("b").is_none());
     assert_eq!(
         e.exposure("hero", Some("zzz"), true)
@@ -323,7 +334,7 @@ fn a_holdout_impression_is_tracked_for_the_experiment_without_a_variant() {
         "nothing to click in the default markup"
     );
     let doc = e.attributes().clone();
-    assert_eq!(doc["events"]["Experience Viewed"]["count"], 1);
+    assert_eq!(doc["events"]["Experience Viewed"]["count"], json!(1));
     assert_eq!(
         doc["exposures"],
         json!({}),

@@ -5,10 +5,17 @@ use attune::core::delivery::Mode;
 use attune::core::delivery_policy::Outcome;
 use attune::core::engine::{Engine, Platform};
 use attune::core::ids::is_uuid_v4;
+use attune::core::json::{Map, Value};
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom, Storage};
 use attune::core::rules::NoRegex;
-use serde_json::{json, Value};
 use std::rc::Rc;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+    };
+}
 
 fn config() -> Value {
     json!({
@@ -59,7 +66,7 @@ fn second_page_view_enters_the_segment_and_changes_the_slot() {
         .unwrap_or_else(|| panic!("hero is configured"));
     assert_eq!(d.variant.as_deref(), Some("welcome-back"));
     assert_eq!(
-        serde_json::to_value(&d.content).ok(),
+        d.content.as_ref().map(|c| c.to_value()),
         Some(json!({"text": "Welcome back!"}))
     );
     assert!(second.decide("nope").is_none());
@@ -70,12 +77,16 @@ fn second_page_view_enters_the_segment_and_changes_the_slot() {
     let job = delivery
         .next_job(&env, Mode::Forced)
         .unwrap_or_else(|| panic!("events are queued"));
-    let body: Value = serde_json::from_str(&job.body).unwrap_or_else(|e| panic!("{e}"));
+    let body = Value::parse(&job.body).unwrap_or_else(|e| panic!("{}", e.text()));
     let events = body["batch"].as_array().cloned().unwrap_or_default();
     assert_eq!(events.len(), 2);
     for e in &events {
         assert_eq!(e["type"], "page");
-        assert!(is_uuid_v4(e["messageId"].as_str().unwrap_or("")), "{e}");
+        assert!(
+            is_uuid_v4(e["messageId"].as_str().unwrap_or("")),
+            "{}",
+            e.to_json()
+        );
         assert_eq!(e["context"]["library"]["name"], "attune");
         assert!(e["timestamp"]
             .as_str()
@@ -109,8 +120,8 @@ fn bad_input_is_a_typed_error_and_oversized_events_are_not_queued() {
         .err()
         .map(|e| (e.code(), e.path().to_string()));
     assert_eq!(err, Some(("invalid_input", "track.event".to_string())));
-    let mut props = serde_json::Map::new();
-    props.insert("blob".into(), Value::String("x".repeat(40_000)));
+    let mut props = Map::new();
+    props.insert("blob", Value::String("x".repeat(40_000)));
     let err = e.track("Big", Some(props)).err().map(|e| e.code());
     assert_eq!(err, Some("event_too_large"));
     assert_eq!(e.queued(), 0);
@@ -188,7 +199,7 @@ fn sessions_touches_and_channels_follow_arrivals() {
     assert!(e.page(None, None).is_ok());
     let attrs = e.attributes().clone();
     assert_eq!(attrs["channel"], "search");
-    assert_eq!(attrs["session"]["number"], 1);
+    assert_eq!(attrs["session"]["number"], json!(1));
     assert_eq!(attrs["isNewVisitor"], true);
     assert_eq!(attrs["firstTouch"]["source"], "www.google.com");
 
@@ -196,7 +207,7 @@ fn sessions_touches_and_channels_follow_arrivals() {
     clock.advance(60_000.0);
     e.set_page(page_at("https://shop.example/p/1", "https://shop.example/"));
     assert!(e.page(None, None).is_ok());
-    assert_eq!(e.attributes()["session"]["pageViews"], 2);
+    assert_eq!(e.attributes()["session"]["pageViews"], json!(2));
 
     // The abandoned-cart e-mail, a day later, in a new page load.
     clock.advance(86_400_000.0);
@@ -245,7 +256,7 @@ fn group_alias_and_reset() {
     assert!(e.alias("u2", None).is_ok());
     assert_eq!(e.profile().aliases, vec!["u1".to_string()]);
     assert_eq!(e.profile().user_id.as_deref(), Some("u2"));
-    assert!(e.group("acme", Some(serde_json::Map::new())).is_ok());
+    assert!(e.group("acme", Some(Map::new())).is_ok());
     assert_eq!(
         e.group("", None)
             .err()
@@ -277,7 +288,7 @@ fn segment_changes_can_be_tracked_for_other_channels() {
     assert!(e.page(None, None).is_ok());
     assert!(e.page(None, None).is_ok());
     let body = next_body(&mut e).unwrap_or_default();
-    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    let v = Value::parse(&body).unwrap_or_default();
     let names: Vec<String> = v["batch"]
         .as_array()
         .map(|a| {

@@ -44,7 +44,16 @@ fn main() -> ExitCode {
 }
 
 /// Reads and parses a JSON file, with the file name in the error.
-pub(crate) fn read_json(path: &str) -> Result<serde_json::Value, String> {
+pub(crate) fn read_json(path: &str) -> Result<attune::core::json::Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    serde_json::from_str(&text).map_err(|e| format!("{path}: invalid JSON: {e}"))
+    parse_json(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Parses JSON text into the engine's value type. `serde_json` reads it
+/// first so that an invalid text is reported as before (`invalid JSON:
+/// expected value at line 1 column 1`); the core's parser then builds the
+/// value the engine takes.
+pub(crate) fn parse_json(text: &str) -> Result<attune::core::json::Value, String> {
+    serde_json::from_str::<serde_json::Value>(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    attune::core::json::Value::parse(text).map_err(|e| format!("invalid JSON: {}", e.text()))
 }

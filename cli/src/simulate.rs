@@ -16,11 +16,12 @@
 //! event (`"+30s"`, `"+5m"`, `"+2h"`, `"+3d"`); without it, one second passes.
 
 use attune::core::engine::{Engine, Platform};
+use attune::core::json::Value;
 use attune::core::op::Call;
 use attune::core::platform::{Clock, FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NativeRegex;
 use attune::core::time::{iso8601, parse_iso8601};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use std::io::{BufRead, Write};
 use std::rc::Rc;
 
@@ -89,9 +90,7 @@ pub fn run(o: &Options, out: &mut impl Write) -> Result<bool, String> {
         }
         let where_ = format!("{}:{}", o.events, i + 1);
         let before = engine.segments().to_vec();
-        let result = serde_json::from_str::<Value>(&line)
-            .map_err(|e| format!("invalid JSON: {e}"))
-            .and_then(|v| apply(&mut engine, &clock, &v));
+        let result = crate::parse_json(&line).and_then(|v| apply(&mut engine, &clock, &v));
         let mut record = json!({"line": i + 1, "at": iso8601(clock.now_ms())});
         match result {
             Ok(label) => {
@@ -106,7 +105,7 @@ pub fn run(o: &Options, out: &mut impl Write) -> Result<bool, String> {
                     .filter(|s| !now.contains(s))
                     .collect::<Vec<_>>());
                 record["segments"] = json!(now);
-                let decisions: Map<String, Value> = engine
+                let decisions: Map<String, serde_json::Value> = engine
                     .decisions()
                     .into_iter()
                     .map(|d| {
@@ -117,7 +116,7 @@ pub fn run(o: &Options, out: &mut impl Write) -> Result<bool, String> {
                         (d.slot.clone(), v)
                     })
                     .collect();
-                record["decisions"] = Value::Object(decisions);
+                record["decisions"] = serde_json::Value::Object(decisions);
             }
             Err(message) => {
                 ok = false;

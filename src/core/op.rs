@@ -123,8 +123,9 @@ impl Call {
     /// the CLI's `at` and the vectors' `step` are.
     ///
     /// Errors are [`AttuneError::Input`] at `path`; the message names the
-    /// field: ``missing field `event` ``, `` `event`: expected a string ``,
-    /// ``unknown variant `fly`, expected one of `page`, …``.
+    /// field: ``missing field `event` ``, `event: expected a string`,
+    /// `page.url: expected a string`, ``unknown variant `fly`, expected one
+    /// of `page`, …``.
     pub fn parse(value: &Value, path: &str) -> Result<Call> {
         let bad = |message: String| AttuneError::input(path, message);
         let Value::Object(m) = value else {
@@ -133,7 +134,7 @@ impl Call {
         let kind = match m.get("type") {
             Some(Value::String(s)) => s.as_str(),
             None => return Err(bad("missing field `type`".to_string())),
-            Some(_) => return Err(bad("`type`: expected a string".to_string())),
+            Some(_) => return Err(bad("type: expected a string".to_string())),
         };
         let call = match kind {
             "page" => Call::Page {
@@ -174,7 +175,7 @@ impl Call {
                 changes: match m.get("changes") {
                     Some(Value::Object(o)) => o.clone(),
                     None => return Err(bad("missing field `changes`".to_string())),
-                    Some(_) => return Err(bad("`changes`: expected an object".to_string())),
+                    Some(_) => return Err(bad("changes: expected an object".to_string())),
                 },
             },
             "seed" => Call::Seed {
@@ -259,7 +260,7 @@ fn string(m: &Map, key: &str) -> std::result::Result<String, String> {
     match m.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
         None => Err(cat!("missing field `", key, "`")),
-        Some(_) => Err(cat!("`", key, "`: expected a string")),
+        Some(_) => Err(cat!(key, ": expected a string")),
     }
 }
 
@@ -268,7 +269,7 @@ fn opt_string(m: &Map, key: &str) -> std::result::Result<Option<String>, String>
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(cat!("`", key, "`: expected a string")),
+        Some(_) => Err(cat!(key, ": expected a string")),
     }
 }
 
@@ -277,30 +278,17 @@ fn opt_object(m: &Map, key: &str) -> std::result::Result<Option<Map>, String> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(o)) => Ok(Some(o.clone())),
-        Some(_) => Err(cat!("`", key, "`: expected an object")),
+        Some(_) => Err(cat!(key, ": expected an object")),
     }
 }
 
-/// The optional `page` context: `{path?, referrer?, search?, title?, url?}`,
-/// each a string, `""` when missing; other keys ignored.
+/// The optional `page` context ([`PageContext::from_value`]: `{path?,
+/// referrer?, search?, title?, url?}`, each a string, `""` when missing).
 fn opt_page(m: &Map) -> std::result::Result<Option<PageContext>, String> {
-    let p = match m.get("page") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Object(p)) => p,
-        Some(_) => return Err("`page`: expected an object".to_string()),
-    };
-    let field = |key: &str| match p.get(key) {
-        None => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(cat!("`page.", key, "`: expected a string")),
-    };
-    Ok(Some(PageContext {
-        path: field("path")?,
-        referrer: field("referrer")?,
-        search: field("search")?,
-        title: field("title")?,
-        url: field("url")?,
-    }))
+    match m.get("page") {
+        None | Some(Value::Null) => Ok(None),
+        Some(p) => PageContext::from_value(p).map(Some),
+    }
 }
 
 #[cfg(test)]
@@ -438,19 +426,19 @@ mod tests {
         );
         assert_eq!(
             msg(r#"{"type":3}"#).as_deref(),
-            Some("call: `type`: expected a string")
+            Some("call: type: expected a string")
         );
         assert_eq!(
             msg(r#"{"type":"track","event":3}"#).as_deref(),
-            Some("call: `event`: expected a string")
+            Some("call: event: expected a string")
         );
         assert_eq!(
             msg(r#"{"type":"track","event":null}"#).as_deref(),
-            Some("call: `event`: expected a string")
+            Some("call: event: expected a string")
         );
         assert_eq!(
             msg(r#"{"type":"identify","traits":[1]}"#).as_deref(),
-            Some("call: `traits`: expected an object")
+            Some("call: traits: expected an object")
         );
         assert_eq!(
             msg(r#"{"type":"consent"}"#).as_deref(),
@@ -458,19 +446,19 @@ mod tests {
         );
         assert_eq!(
             msg(r#"{"type":"consent","changes":null}"#).as_deref(),
-            Some("call: `changes`: expected an object")
+            Some("call: changes: expected an object")
         );
         assert_eq!(
             msg(r#"{"type":"page","page":{"path":1}}"#).as_deref(),
-            Some("call: `page.path`: expected a string")
+            Some("call: page.path: expected a string")
         );
         assert_eq!(
             msg(r#"{"type":"page","page":"/"}"#).as_deref(),
-            Some("call: `page`: expected an object")
+            Some("call: page: expected an object")
         );
         assert_eq!(
             msg(r#"{"type":"alias","userId":"u","previousId":false}"#).as_deref(),
-            Some("call: `previousId`: expected a string")
+            Some("call: previousId: expected a string")
         );
     }
 }
