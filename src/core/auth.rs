@@ -3,7 +3,12 @@
 /// The `Authorization` header value for a Segment-style write key:
 /// HTTP Basic with the key as user name and an empty password.
 pub fn basic_auth(write_key: &str) -> String {
-    format!("Basic {}", base64(format!("{write_key}:").as_bytes()))
+    let mut user = String::with_capacity(write_key.len() + 1);
+    user.push_str(write_key);
+    user.push(':');
+    let mut out = String::from("Basic ");
+    out.push_str(&base64(user.as_bytes()));
+    out
 }
 
 /// Standard base64 with padding.

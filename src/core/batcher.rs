@@ -8,8 +8,8 @@
 //! event is at most 32 KB, below every body limit).
 
 use crate::core::config::CollectorFormat;
+use crate::core::json::{write_str, Value};
 use crate::core::outbox::Record;
-use serde_json::{json, Value};
 
 /// Bytes of a body around its events (`{"batch":[…],"sentAt":"…","writeKey":"…"}`).
 const BODY_OVERHEAD: usize = 96;
@@ -117,10 +117,10 @@ pub fn body(
             s.push_str("{\"batch\":");
             s.push_str(events);
             s.push_str(",\"sentAt\":");
-            s.push_str(&Value::from(sent_at).to_string());
+            write_str(sent_at, &mut s);
             if let Some(k) = write_key {
                 s.push_str(",\"writeKey\":");
-                s.push_str(&Value::from(k).to_string());
+                write_str(k, &mut s);
             }
             s.push('}');
             s
@@ -129,19 +129,19 @@ pub fn body(
 }
 
 fn with_dropped(event_json: &str, dropped: u64) -> String {
-    let Ok(mut v) = serde_json::from_str::<Value>(event_json) else {
+    let Ok(mut v) = Value::parse(event_json) else {
         return event_json.to_string();
     };
     if let Some(obj) = v.as_object_mut() {
-        let ctx = obj.entry("context").or_insert_with(|| json!({}));
+        let ctx = obj.entry_or_insert_with("context", Value::object);
         if let Some(ctx) = ctx.as_object_mut() {
-            let a = ctx.entry("attune").or_insert_with(|| json!({}));
+            let a = ctx.entry_or_insert_with("attune", Value::object);
             if let Some(a) = a.as_object_mut() {
-                a.insert("dropped".into(), json!(dropped));
+                a.insert("dropped", Value::from(dropped));
             }
         }
     }
-    v.to_string()
+    v.to_json()
 }
 
 #[cfg(test)]
@@ -190,13 +190,18 @@ mod tests {
         let ev = events_array(&refs, 0);
         assert_eq!(ev, format!("[{},{}]", recs[0].json, recs[1].json));
         assert_eq!(body(&ev, CollectorFormat::Json, "T", None), ev);
-        let seg: Value = serde_json::from_str(&body(&ev, CollectorFormat::Segment, "T", Some("k")))
-            .unwrap_or_default();
+        let seg =
+            Value::parse(&body(&ev, CollectorFormat::Segment, "T", Some("k"))).unwrap_or_default();
         assert_eq!(seg["sentAt"], "T");
         assert_eq!(seg["writeKey"], "k");
         assert_eq!(seg["batch"][1]["messageId"], "m1");
-        let with: Value = serde_json::from_str(&events_array(&refs, 7)).unwrap_or_default();
-        assert_eq!(with[0]["context"]["attune"]["dropped"], 7);
+        let with = Value::parse(&events_array(&refs, 7)).unwrap_or_default();
+        assert_eq!(with[0]["context"]["attune"]["dropped"], 7.0);
+        assert_eq!(
+            with_dropped(r#"{"messageId":"m","context":{"x":1}}"#, 2),
+            r#"{"context":{"attune":{"dropped":2},"x":1},"messageId":"m"}"#
+        );
+        assert_eq!(with_dropped("not json", 2), "not json");
         assert_eq!(with[0]["messageId"], "m0", "same messageId");
         assert!(with[1].get("context").is_none());
     }

@@ -14,8 +14,9 @@
 //! default (`doNotTrack: "ignore"`, logged); `"analytics"` or `"all"` make it
 //! deny like GPC.
 
+use crate::cat;
 use crate::core::error::{join_path, AttuneError, Result};
-use serde_json::{json, Map, Value};
+use crate::core::json::{Map, Value};
 
 /// A consent category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,8 +104,10 @@ impl SignalPolicy {
                 "all" => Ok(Self::All),
                 _ => Err(AttuneError::config(
                     path,
-                    format!(
-                        "expected \"ignore\", \"marketing\", \"analytics\" or \"all\", got \"{s}\""
+                    cat!(
+                        "expected \"ignore\", \"marketing\", \"analytics\" or \"all\", got \"",
+                        s,
+                        "\""
                     ),
                 )),
             },
@@ -232,15 +235,19 @@ impl ConsentState {
             if !on {
                 continue;
             }
-            let denied: Vec<&str> = CATEGORIES
-                .iter()
-                .filter(|c| policy.covers(**c))
-                .map(|c| c.name())
-                .collect();
+            let mut denied = String::new();
+            for c in CATEGORIES {
+                if policy.covers(c) {
+                    if !denied.is_empty() {
+                        denied.push_str(", ");
+                    }
+                    denied.push_str(c.name());
+                }
+            }
             notes.push(if denied.is_empty() {
-                format!("{name} is set; ignored by configuration")
+                cat!(name, " is set; ignored by configuration")
             } else {
-                format!("{name} is set; denying {}", denied.join(", "))
+                cat!(name, " is set; denying ", denied)
             });
         }
         notes
@@ -248,7 +255,7 @@ impl ConsentState {
 
     /// Applies `changes` (`{"analytics": true, "marketing": false}`); unknown
     /// categories and non-boolean values are errors naming their path.
-    pub fn update(&mut self, changes: &Map<String, Value>) -> Result<Transition> {
+    pub fn update(&mut self, changes: &Map) -> Result<Transition> {
         let mut parsed = Vec::with_capacity(changes.len());
         for (k, v) in changes {
             let path = join_path("consent", k);
@@ -287,12 +294,12 @@ impl ConsentState {
     pub fn to_attributes(&self) -> Value {
         let mut m = Map::new();
         for c in CATEGORIES {
-            m.insert(c.name().into(), Value::Bool(self.allows(c)));
+            m.insert(c.name(), Value::Bool(self.allows(c)));
         }
-        m.insert("gpc".into(), Value::Bool(self.gpc));
-        m.insert("doNotTrack".into(), Value::Bool(self.dnt));
+        m.insert("gpc", Value::Bool(self.gpc));
+        m.insert("doNotTrack", Value::Bool(self.dnt));
         m.insert(
-            "mode".into(),
+            "mode",
             Value::String(
                 if self.config.mode == Mode::OptIn {
                     "opt-in"
@@ -310,10 +317,13 @@ impl ConsentState {
         let mut m = Map::new();
         for c in CATEGORIES {
             if let Some(b) = self.choices[c.index()] {
-                m.insert(c.name().into(), Value::Bool(b));
+                m.insert(c.name(), Value::Bool(b));
             }
         }
-        json!({ "version": 1, "choices": m })
+        let mut record = Map::with_capacity(2);
+        record.insert("choices", Value::Object(m));
+        record.insert("version", Value::from(1));
+        Value::Object(record)
     }
 
     /// Restores explicit choices from a persisted record (unknown fields ignored).
@@ -335,11 +345,18 @@ mod tests {
     use super::*;
     use Category::*;
 
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
+
     fn cfg(v: Value) -> ConsentConfig {
         ConsentConfig::parse(Some(&v)).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn changes(v: Value) -> Map<String, Value> {
+    fn changes(v: Value) -> Map {
         v.as_object().cloned().unwrap_or_default()
     }
 
@@ -450,6 +467,11 @@ mod tests {
         let mut r = ConsentState::new(cfg(json!({"mode": "opt-in"})), false, false);
         r.restore(&s.to_record());
         assert_eq!(r, s);
+        assert_eq!(
+            s.to_record().to_json(),
+            r#"{"choices":{"analytics":true},"version":1}"#,
+            "the stored record's shape"
+        );
         let a = r.to_attributes();
         assert_eq!(
             (

@@ -12,9 +12,10 @@
 //! Every number is clamped to a sane range rather than refused; a value of the
 //! wrong type is a fatal config error naming its path.
 
+use crate::cat;
 use crate::core::config::{opt_num, parse_collector, CollectorConfig};
 use crate::core::error::{index_path, AttuneError, Result};
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 /// Default cap on events kept in the outbox.
 pub const DEFAULT_MAX_EVENTS: usize = 1000;
@@ -90,7 +91,7 @@ impl DeliveryConfig {
     /// already parsed; the top-level `flushAt` / `flushInterval` are the
     /// defaults of `delivery.batchSize` / `delivery.flushInterval`.
     pub fn parse(
-        root: &Map<String, Value>,
+        root: &Map,
         collector: Option<&CollectorConfig>,
         flush_at: usize,
         flush_interval_ms: f64,
@@ -107,7 +108,7 @@ impl DeliveryConfig {
                 for (i, v) in list.iter().enumerate() {
                     let mut c = parse_collector(v, &index_path("collectors", i))?;
                     if cfg.collectors.iter().any(|o| o.id == c.id) {
-                        c.id = format!("{}#{}", c.id, i + 1);
+                        c.id = cat!(c.id, '#', i + 1);
                     }
                     cfg.collectors.push(c);
                 }
@@ -181,7 +182,14 @@ impl DeliveryConfig {
 #[cfg(test)]
 mod tests {
     use crate::core::config::{CollectorFormat, Config};
-    use serde_json::json;
+    use crate::core::json::Value;
+
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
 
     #[test]
     fn defaults_and_collectors_list() {
@@ -224,13 +232,13 @@ mod tests {
 
     #[test]
     fn the_engine_site_is_page_or_worker() {
-        let site = |v| {
+        let site = |v: &str| {
             Config::parse(&json!({"delivery": {"engine": v}}))
                 .map(|(c, _)| c.delivery.engine_in_worker)
         };
-        assert_eq!(site(json!("worker")).ok(), Some(true));
-        assert_eq!(site(json!("page")).ok(), Some(false));
-        let err = site(json!("tab")).err().map(|e| e.to_string());
+        assert_eq!(site("worker").ok(), Some(true));
+        assert_eq!(site("page").ok(), Some(false));
+        let err = site("tab").err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
             Some("delivery.engine: expected \"page\" or \"worker\"")

@@ -6,6 +6,8 @@
 //! * any other 4xx — rejected for good: the events are dropped for that
 //!   collector and an error is reported, since resending cannot help.
 
+use crate::core::json::num;
+
 /// What became of one request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -62,8 +64,52 @@ pub fn classify(outcome: &Outcome) -> Verdict {
 /// Parses a `Retry-After` header value given in seconds (HTTP dates are not
 /// used by collectors in practice and are ignored). Returns ms.
 pub fn parse_retry_after(value: &str) -> Option<f64> {
-    let secs: f64 = value.trim().parse().ok()?;
+    let secs = decimal(value.trim())?;
     (secs.is_finite() && secs >= 0.0).then_some(secs * 1000.0)
+}
+
+/// Reads a decimal number as Rust's `str::parse::<f64>` would (sign, digits
+/// with an optional point on either side, optional exponent), through the
+/// JSON grammar of [`num::parse_number`]; `None` for anything else. The
+/// spellings of infinity and NaN it would also take are refused, which
+/// [`parse_retry_after`] did with them anyway.
+fn decimal(text: &str) -> Option<f64> {
+    let (neg, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (mantissa, ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return None;
+    }
+    let mut json = String::with_capacity(text.len() + 2);
+    if neg {
+        json.push('-');
+    }
+    let int = int.trim_start_matches('0');
+    json.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        json.push('.');
+        json.push_str(frac);
+    }
+    if let Some(e) = exp {
+        let e_digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if e_digits.is_empty() || !digits(e_digits) {
+            return None;
+        }
+        json.push('e');
+        json.push_str(e);
+    }
+    Some(num::parse_number(&json))
 }
 
 /// Whether events may be stored in the outbox and sent. The engine decides
@@ -135,5 +181,17 @@ mod tests {
         assert_eq!(parse_retry_after("0.5"), Some(500.0));
         assert_eq!(parse_retry_after("-1"), None);
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        // What `str::parse::<f64>` took besides JSON numbers.
+        assert_eq!(parse_retry_after("+2"), Some(2000.0));
+        assert_eq!(parse_retry_after(".5"), Some(500.0));
+        assert_eq!(parse_retry_after("5."), Some(5000.0));
+        assert_eq!(parse_retry_after("007"), Some(7000.0));
+        assert_eq!(parse_retry_after("1e1"), Some(10_000.0));
+        assert_eq!(parse_retry_after("1E+1"), Some(10_000.0));
+        for bad in [
+            "", ".", "inf", "NaN", "1e", "1e+", "--1", "1.2.3", "0x10", " ",
+        ] {
+            assert_eq!(parse_retry_after(bad), None, "{bad:?}");
+        }
     }
 }

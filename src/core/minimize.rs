@@ -3,8 +3,8 @@
 //! numbers, and optional SHA-256 hashing of the user id.
 
 use crate::core::error::{index_path, join_path, AttuneError, Result};
+use crate::core::json::{Map, Value};
 use crate::core::sha256::sha256_hex;
-use serde_json::{Map, Value};
 
 /// What replaces a masked value.
 pub const MASK: &str = "[redacted]";
@@ -75,11 +75,7 @@ impl MinimizeConfig {
     /// True when [`MinimizeConfig::apply`] would leave an event with these
     /// properties and traits unchanged (no lists, no hashing, nothing PII-like),
     /// so it can be serialized directly.
-    pub fn leaves_unchanged(
-        &self,
-        maps: &[Option<&Map<String, Value>>],
-        has_user_id: bool,
-    ) -> bool {
+    pub fn leaves_unchanged(&self, maps: &[Option<&Map>], has_user_id: bool) -> bool {
         if self.allow.is_some() || !self.deny.is_empty() || (self.hash_user_id && has_user_id) {
             return false;
         }
@@ -104,9 +100,10 @@ impl MinimizeConfig {
         }
     }
 
-    fn filter_map(&self, map: &mut Map<String, Value>) {
-        map.retain(|k, _| {
-            !self.deny.contains(k) && self.allow.as_ref().is_none_or(|a| a.contains(k))
+    fn filter_map(&self, map: &mut Map) {
+        map.retain(|k: &str, _: &mut Value| {
+            !self.deny.iter().any(|d| d == k)
+                && self.allow.as_ref().is_none_or(|a| a.iter().any(|x| x == k))
         });
         if self.mask_pii {
             for (k, v) in map.iter_mut() {
@@ -185,7 +182,13 @@ fn is_plain_number_like(t: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// `serde_json::json!` as a core [`Value`].
+    macro_rules! json {
+        ($($t:tt)+) => {
+            Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+        };
+    }
 
     #[test]
     fn recognises_emails_and_phones_but_not_ordinary_values() {

@@ -32,7 +32,6 @@ pub mod html;
 pub mod ids;
 pub mod inspect;
 pub mod json;
-pub mod lease;
 pub mod metrics;
 pub mod minimize;
 pub mod op;

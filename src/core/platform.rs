@@ -4,7 +4,6 @@
 
 use crate::core::error::{AttuneError, Result};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 
 /// Wall-clock time in milliseconds since the Unix epoch.
 pub trait Clock {
@@ -100,7 +99,8 @@ impl Random for SeededRandom {
 /// blocked `localStorage` in tests.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
-    map: RefCell<BTreeMap<String, String>>,
+    /// Entries sorted by key (keys are listed in that order).
+    map: RefCell<Vec<(String, String)>>,
     fail_writes: Cell<bool>,
     quota: Cell<Option<usize>>,
 }
@@ -128,9 +128,20 @@ impl MemoryStorage {
     }
 }
 
+impl MemoryStorage {
+    fn find(&self, key: &str) -> std::result::Result<usize, usize> {
+        self.map
+            .borrow()
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+}
+
 impl Storage for MemoryStorage {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.map.borrow().get(key).cloned())
+        Ok(match self.find(key) {
+            Ok(i) => self.map.borrow().get(i).map(|(_, v)| v.clone()),
+            Err(_) => None,
+        })
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
         if self.fail_writes.get() {
@@ -140,11 +151,14 @@ impl Storage for MemoryStorage {
             });
         }
         if let Some(quota) = self.quota.get() {
-            let current = self
-                .map
-                .borrow()
-                .get(key)
-                .map_or(0, |v| key.len() + v.len());
+            let current = match self.find(key) {
+                Ok(i) => self
+                    .map
+                    .borrow()
+                    .get(i)
+                    .map_or(0, |(_, v)| key.len() + v.len()),
+                Err(_) => 0,
+            };
             if self.used_bytes() - current + key.len() + value.len() > quota {
                 return Err(AttuneError::Storage {
                     path: key.into(),
@@ -152,17 +166,27 @@ impl Storage for MemoryStorage {
                 });
             }
         }
-        self.map
-            .borrow_mut()
-            .insert(key.to_string(), value.to_string());
+        match self.find(key) {
+            Ok(i) => {
+                if let Some(entry) = self.map.borrow_mut().get_mut(i) {
+                    entry.1 = value.to_string();
+                }
+            }
+            Err(i) => self
+                .map
+                .borrow_mut()
+                .insert(i, (key.to_string(), value.to_string())),
+        }
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<()> {
-        self.map.borrow_mut().remove(key);
+        if let Ok(i) = self.find(key) {
+            self.map.borrow_mut().remove(i);
+        }
         Ok(())
     }
     fn keys(&self) -> Result<Vec<String>> {
-        Ok(self.map.borrow().keys().cloned().collect())
+        Ok(self.map.borrow().iter().map(|(k, _)| k.clone()).collect())
     }
 }
 

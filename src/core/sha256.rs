@@ -71,10 +71,13 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 /// The SHA-256 digest of `s` as 64 lowercase hex digits.
 pub fn sha256_hex(s: &str) -> String {
-    sha256(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in sha256(s.as_bytes()) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 #[cfg(test)]
