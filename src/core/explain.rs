@@ -199,3 +199,32 @@ pub fn failing_path(
 fn holds(cond: &Value, doc: &Value, regex: &dyn RegexEngine) -> bool {
     Condition::lenient(cond, regex).eval(doc, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::NoRegex;
+
+    fn j(text: &str) -> Value {
+        Value::parse(text).expect("json")
+    }
+
+    #[test]
+    fn failing_paths_name_the_clause_and_the_and_branch() {
+        let doc = j(r#"{"segments":{"returning":true},"traits":{"plan":"silver"},"visits":3}"#);
+        let failing = |cond: &str| failing_path(&j(cond), &doc, &NoRegex, "");
+        assert_eq!(
+            failing(r#"{"$and":[{"segments.returning":true},{"traits.plan":"gold"}]}"#).as_deref(),
+            Some("$and[1].traits.plan")
+        );
+        assert_eq!(
+            failing(r#"{"visits":{"$gt":2},"traits.plan":"gold"}"#).as_deref(),
+            Some("traits.plan")
+        );
+        assert_eq!(
+            failing(r#"{"$or":[{"visits":0},{"traits.plan":"gold"}]}"#).as_deref(),
+            Some("$or")
+        );
+        assert_eq!(failing(r#"{"visits":3}"#), None);
+    }
+}
