@@ -1,6 +1,5 @@
-// The chaos test of event delivery, shared by delivery_chaos.test.mjs (the engine on the
-// page) and delivery_chaos_worker.test.mjs (worker mode), one file each so that each stays
-// within the per-file time limit of the e2e stage.
+// The chaos test of event delivery, run by delivery_chaos.test.mjs (kept in a file of its
+// own so that it stays within the per-file time limit of the e2e stage).
 //
 // Hundreds of page loads in one browser profile (shared localStorage) with random
 // reloads, tabs closed right after tracking (mid-flush), offline spells
@@ -9,14 +8,14 @@
 // test id must be stored by the collector exactly once after dedupe by messageId,
 // i.e. nothing is lost and a re-sent event always carries its original messageId.
 //
-// Needs: the web package (pkg/web, see docs/delivery.md), the collector
+// Needs: the built package (pkg/attune.mjs, make build), the collector
 // (cargo build -p attune-collector), playwright-core and /usr/bin/chromium.
 // Knobs: DELIVERY_CHAOS_LOADS (default 220), DELIVERY_CHAOS_SEED (default 1).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, idbKeys, launch, openReady, startCollector } from './delivery_harness.mjs';
+import { ROOT, launch, openReady, startCollector } from './delivery_harness.mjs';
 
 const LOADS = Number(process.env.DELIVERY_CHAOS_LOADS || 220);
 const SEED = Number(process.env.DELIVERY_CHAOS_SEED || 1);
@@ -34,18 +33,16 @@ function rng(seed) {
   };
 }
 
-// Page mode: pages alternate between sending from the package's delivery worker and
-// from the page. Worker mode: every page runs the engine in the package's engine worker.
+// Pages alternate between sending from the package's delivery worker and from the page.
 let opened = 0;
 
-function openPage(context, origin, id, errors, mode) {
-  const how = mode === 'worker' ? 'engine=worker' : `worker=${opened++ % 2}`;
-  return openReady(context, `${origin}/delivery.html?page=${id}&${how}`, errors, `${id}: `);
+function openPage(context, origin, id, errors) {
+  return openReady(context, `${origin}/delivery.html?page=${id}&worker=${opened++ % 2}`, errors, `${id}: `);
 }
 
-/** Runs the chaos test with every page in `mode`: 'page' or 'worker' (delivery.engine). */
-export async function chaos(mode) {
-  if (!existsSync(join(ROOT, 'pkg/web/attune_wasm_bg.wasm'))) throw new Error('pkg/web is not built (see docs/delivery.md)');
+/** Runs the chaos test (one engine per page, on the page). */
+export async function chaos() {
+  if (!existsSync(join(ROOT, 'pkg/attune.mjs'))) throw new Error('pkg/attune.mjs is not built (make build)');
   const t0 = Date.now();
   const random = rng(SEED);
   const collector = await startCollector();
@@ -59,7 +56,7 @@ export async function chaos(mode) {
     while (figures.loads < LOADS && Date.now() - t0 < BUDGET_MS) {
       // Keep one to three tabs open; they share the outbox and the send lock.
       if (tabs.length === 0 || (tabs.length < 3 && random() < 0.3)) {
-        tabs.push(await openPage(browser.context, collector.origin, `p${nextId++}`, errors, mode));
+        tabs.push(await openPage(browser.context, collector.origin, `p${nextId++}`, errors));
         figures.loads++;
       }
       const i = Math.floor(random() * tabs.length);
@@ -94,7 +91,7 @@ export async function chaos(mode) {
     await collector.call('/v1/chaos', {});
     await browser.context.setOffline(false);
     for (const p of tabs.splice(0)) await p.close();
-    const last = await openPage(browser.context, collector.origin, 'drain', errors, mode);
+    const last = await openPage(browser.context, collector.origin, 'drain', errors);
     let report;
     for (let k = 0; k < 60; k++) {
       report = await last.evaluate(() => window.sdk.flush());
@@ -105,8 +102,6 @@ export async function chaos(mode) {
     const tids = await last.evaluate(() => Object.keys(localStorage)
       .filter((k) => k.startsWith('test:tids:'))
       .flatMap((k) => JSON.parse(localStorage.getItem(k))));
-    // Worker mode: rescues of closed pages are removed once the drain page's worker committed them.
-    await sleep(mode === 'worker' ? 1_000 : 0);
     const leftovers = await last.evaluate(() => Object.keys(localStorage)
       .filter((k) => k.startsWith('attune:ob:') || k.startsWith('attune:rescue:')));
     figures.tracked = tids.length;
@@ -123,7 +118,7 @@ export async function chaos(mode) {
     const stats = await collector.call('/v1/stats');
     const seconds = (Date.now() - t0) / 1000;
     const dupRate = stats.unique ? stats.duplicates / stats.unique : 0;
-    console.log(`delivery chaos (${mode} mode): ${figures.loads} page loads (${figures.reloads} reloads, ${figures.closes} tab closes, ` +
+    console.log(`delivery chaos: ${figures.loads} page loads (${figures.reloads} reloads, ${figures.closes} tab closes, ` +
       `${figures.offlineSpells} offline spells), ${tids.length} events tracked, ${stats.unique} unique stored, ` +
       `${stats.received} received, ${stats.duplicates} duplicates (${(100 * dupRate).toFixed(1)}% of unique), ` +
       `${stats.batches} batches, chaos ${JSON.stringify(stats.chaos)}, ${seconds.toFixed(0)} s`);
@@ -132,10 +127,6 @@ export async function chaos(mode) {
     assert.deepEqual(twice, [], 'an event was stored under two messageIds');
     assert.equal(seen.size, tids.length, 'no event the test did not track');
     assert.deepEqual(leftovers, [], 'outbox keys left in storage');
-    if (mode === 'worker') {
-      const marks = (await idbKeys(last)).filter((k) => k.startsWith('attune:applied:'));
-      assert.ok(marks.length >= figures.loads / 2, `the pages ran their engine in the worker (${marks.length} streams committed)`);
-    }
     assert.deepEqual(errors, [], 'no page errors');
   } finally {
     await browser.close();

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-// The engine worker's IndexedDB keys, shared with the other e2e tests.
+// IndexedDB keys (the tests check that the engine keeps nothing there), shared with the other e2e tests.
 export { idbKeys } from './helpers.mjs';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];

@@ -143,12 +143,12 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
       // A batch still in flight when the page reloads or navigates is aborted by the
       // browser (net::ERR_ABORTED): expected, since the events stay in the outbox and
       // are re-sent, so those go to `page.aborted`, not to the problems. So is the
-      // delivery worker's script when the page leaves while it loads, and the engine
-      // worker's script and wasm (a page that failed to load its own wasm fails init).
+      // delivery worker's script when the page leaves while it loads, and the wasm
+      // (a page that failed to load it fails init, which the tests see).
       page.aborted = [];
       page.on('requestfailed', (r) => {
         const line = `requestfailed: ${r.url()} ${r.failure()?.errorText}`;
-        const expected = r.url().includes('/v1/batch') || /\/(sender|attune-worker|engine-worker)\.js$|\.wasm$/.test(r.url());
+        const expected = r.url().includes('/v1/batch') || /\/sender\.js$|\.wasm$/.test(r.url());
         if (r.failure()?.errorText === 'net::ERR_ABORTED' && expected) page.aborted.push(line);
         else page.problems.push(line);
       });
@@ -184,7 +184,10 @@ export const ready = (page) => page.waitForFunction(() => window.attune && windo
 
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-/** Keys of the engine worker's IndexedDB database (`attune`, store `kv`) as `page` sees them. */
+/**
+ * Keys of an IndexedDB database `attune` (store `kv`) as `page` sees them: where the
+ * removed worker mode kept its records; the tests check that nothing is there now.
+ */
 export function idbKeys(page) {
   return page.evaluate(() => new Promise((resolve, reject) => {
     const open = indexedDB.open('attune');

@@ -89,13 +89,13 @@ const fillLocalStorage = () => {
   } catch (_) { /* full */ }
 };
 
-test('page path: a full localStorage quota falls back to memory and reports storage_unavailable', { timeout: 60_000 }, async () => {
-  const page = await threePageViews(fillLocalStorage, '?engine=page');
-  const errors = await page.evaluate(() => window.__errors);
-  assert.ok(errors.some((e) => e.code === 'storage_unavailable' && e.name === 'AttuneError'), JSON.stringify(errors));
-});
-
-test('worker mode: a full localStorage quota leaves the engine worker\'s IndexedDB records whole', { timeout: 60_000 }, async () => {
-  const page = await threePageViews(fillLocalStorage);
-  assert.ok((await idbKeys(page)).includes('attune:profile'), 'the worker keeps the profile in IndexedDB');
-});
+// One engine per page whatever `delivery.engine` says: no key, and the old "page"
+// and "worker" values, behave the same.
+for (const query of ['', '?engine=page', '?engine=worker']) {
+  test(`a full localStorage quota falls back to memory and reports storage_unavailable (${query || 'no delivery.engine'})`, { timeout: 60_000 }, async () => {
+    const page = await threePageViews(fillLocalStorage, query);
+    const errors = await page.evaluate(() => window.__errors);
+    assert.ok(errors.some((e) => e.code === 'storage_unavailable' && e.name === 'AttuneError'), JSON.stringify(errors));
+    assert.deepEqual(await idbKeys(page), [], 'nothing in IndexedDB: the engine runs on the page');
+  });
+}

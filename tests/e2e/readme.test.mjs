@@ -26,10 +26,10 @@ export function codeBlocks(markdown) {
 }
 
 const blocks = codeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
-// An import map as a bundler would resolve the package: `attune` to the browser entry,
-// `attune/x` to each subpath the exports map names.
+// An import map as a bundler would resolve the package: `attune` to the browser entry
+// (the built ESM bundle, pkg/attune.mjs), `attune/x` to each subpath the exports map names.
 const manifest = JSON.parse(readFileSync(join(ROOT, 'pkg/package.json'), 'utf8'));
-const IMPORTS = { attune: '/pkg/src/index.js' };
+const IMPORTS = { attune: '/pkg/attune.mjs' };
 for (const [key, target] of Object.entries(manifest.exports)) {
   if (key !== '.' && typeof target === 'string' && target.endsWith('.js')) {
     IMPORTS[`attune/${key.slice(2)}`] = `/pkg/${target.slice(2)}`;

@@ -1,5 +1,5 @@
 // Test page: a small single-page app using the script-tag integration
-// (worker mode, the default with a collector; `?engine=page` keeps the engine on the page).
+// (`?engine=VALUE` sets `delivery.engine`, still accepted but meaningless: one engine per page).
 window.__errors = [];
 var engine = new URLSearchParams(location.search).get('engine');
 attune.init({
