@@ -2,6 +2,7 @@
 //! them into the profile, re-evaluates segments, decides slots and queues events
 //! in the outbox. Every host capability comes in through [`Platform`].
 
+use crate::cat;
 use crate::core::affinity::Affinities;
 use crate::core::attributes;
 use crate::core::attribution::campaign_from_query;
@@ -14,6 +15,7 @@ use crate::core::error::{AttuneError, Result};
 use crate::core::event::{Context, Event, EventType, PageContext, MAX_EVENT_BYTES};
 use crate::core::event_wire::SharedContext;
 use crate::core::ids::uuid_v4;
+use crate::core::json::{Map, Value};
 use crate::core::metrics::Metrics;
 use crate::core::minimize::MinimizeConfig;
 use crate::core::outbox::Record;
@@ -23,7 +25,6 @@ use crate::core::resilient_storage::ResilientStorage;
 use crate::core::rules::RegexEngine;
 use crate::core::segments::Segments;
 use crate::core::time::iso8601;
-use serde_json::{Map, Value};
 use std::rc::Rc;
 
 mod decisions;
@@ -63,14 +64,11 @@ pub struct Engine {
     /// What `cache_decisions` last wrote.
     decision_cache: String,
     delivery: Delivery,
-    /// What delivery may do now: consent's gate within `host_gate`.
+    /// What delivery may do now (consent's gate: analytics stores and sends).
     gate: Gate,
-    /// What the host lets this engine's delivery do at most (worker mode's
-    /// page replica: store nothing), whatever consent allows.
-    host_gate: Gate,
     page: PageContext,
     /// The campaign parameters of `page`'s query, read once per page.
-    page_campaign: Option<Map<String, Value>>,
+    page_campaign: Option<Map>,
     environment: Context,
     /// `environment` + `page` + `page_campaign`, shared by every new event,
     /// with its JSON (rebuilt whenever one of them changes).
@@ -121,7 +119,7 @@ impl Engine {
         let display = crate::core::placement::DisplayOptions::parse(&config.raw, &mut errors);
         let storage = ResilientStorage::new(platform.storage);
         let now = platform.clock.now_ms();
-        let profile_key = format!("{}:profile", config.storage_prefix);
+        let profile_key = cat!(config.storage_prefix, ":profile");
         let profile = match storage.get(&profile_key) {
             Ok(Some(text)) => Profile::from_json(&text).unwrap_or_else(|message| {
                 errors.push(AttuneError::Corrupt {
@@ -159,7 +157,6 @@ impl Engine {
             decision_cache: String::new(),
             delivery,
             gate: Gate::OPEN,
-            host_gate: Gate::OPEN,
             page: PageContext::default(),
             page_campaign: None,
             environment: Context::default(),
@@ -227,18 +224,14 @@ impl Engine {
     }
 
     /// Records a page view.
-    pub fn page(
-        &mut self,
-        name: Option<String>,
-        properties: Option<Map<String, Value>>,
-    ) -> Result<()> {
+    pub fn page(&mut self, name: Option<String>, properties: Option<Map>) -> Result<()> {
         let mut props = properties.unwrap_or_default();
         for (k, v) in [
             ("path", &self.page.path),
             ("url", &self.page.url),
             ("title", &self.page.title),
         ] {
-            props.entry(k).or_insert_with(|| Value::String(v.clone()));
+            props.entry_or_insert_with(k, || Value::String(v.clone()));
         }
         let mut e = self.new_event(EventType::Page);
         e.name = name;
@@ -247,7 +240,7 @@ impl Engine {
     }
 
     /// Records a named action.
-    pub fn track(&mut self, event: &str, properties: Option<Map<String, Value>>) -> Result<()> {
+    pub fn track(&mut self, event: &str, properties: Option<Map>) -> Result<()> {
         if event.trim().is_empty() {
             return Err(AttuneError::input(
                 "track.event",
@@ -261,11 +254,7 @@ impl Engine {
     }
 
     /// Identifies the visitor and merges traits (later wins, `null` deletes).
-    pub fn identify(
-        &mut self,
-        user_id: Option<String>,
-        traits: Option<Map<String, Value>>,
-    ) -> Result<()> {
+    pub fn identify(&mut self, user_id: Option<String>, traits: Option<Map>) -> Result<()> {
         if user_id.as_deref().is_some_and(|u| u.is_empty()) {
             return Err(AttuneError::input(
                 "identify.userId",
@@ -281,7 +270,7 @@ impl Engine {
     }
 
     /// Associates the visitor with a group (company, account) and its traits.
-    pub fn group(&mut self, group_id: &str, traits: Option<Map<String, Value>>) -> Result<()> {
+    pub fn group(&mut self, group_id: &str, traits: Option<Map>) -> Result<()> {
         if group_id.is_empty() {
             return Err(AttuneError::input(
                 "group.groupId",
@@ -322,7 +311,7 @@ impl Engine {
         self.profile = Profile::new(uuid_v4(self.random.as_ref()), now);
         // The last visitor's cached decisions must not paint for the next one.
         self.decision_cache.clear();
-        let key = format!("{}:decisions", self.config.storage_prefix);
+        let key = cat!(self.config.storage_prefix, ":decisions");
         if let Err(e) = self.storage.remove(&key) {
             self.errors.push(e);
         }
@@ -388,19 +377,6 @@ impl Engine {
         (&mut self.delivery, env)
     }
 
-    /// The most the host lets delivery do (store new events, send queued
-    /// ones), whatever consent allows; open by default. The gate in force is
-    /// this one within consent's (a later grant does not widen it).
-    pub fn set_delivery_gate(&mut self, gate: Gate) {
-        self.host_gate = gate;
-        self.update_gate();
-    }
-
-    /// The current delivery gate.
-    pub fn delivery_gate(&self) -> Gate {
-        self.gate
-    }
-
     /// Errors to report to the host (disabled config items, storage fallbacks, …).
     pub fn take_errors(&mut self) -> Vec<AttuneError> {
         self.errors.extend(self.storage.take_error());
@@ -426,7 +402,7 @@ impl Engine {
     }
 
     fn record(&mut self, mut event: Event, call: &str) -> Result<()> {
-        let json = self.outgoing_json(&event, call)?;
+        let json = self.outgoing_json(&event);
         if json.len() > MAX_EVENT_BYTES {
             return Err(AttuneError::EventTooLarge {
                 path: call.into(),
@@ -549,11 +525,10 @@ impl Engine {
             let mut e = self.new_event(EventType::Track);
             e.event = Some(name.into());
             let mut props = Map::new();
-            props.insert("segment".into(), Value::String(segment));
+            props.insert("segment", Value::String(segment));
             e.properties = Some(props);
-            if let Ok(json) = self.shared.event_json(&e) {
-                self.store(&mut e, json, now);
-            }
+            let json = self.shared.event_json(&e);
+            self.store(&mut e, json, now);
         }
     }
 }

@@ -3,14 +3,15 @@
 //! exposure ledger and as `Experience Viewed` / `Experience Clicked` events.
 
 use super::Engine;
+use crate::cat;
 use crate::core::consent::Category;
 use crate::core::decide::{decide, Decision, Inputs};
 use crate::core::error::{AttuneError, Result};
 use crate::core::experiment::Sticky;
 use crate::core::explain::{explain, Explanation};
 use crate::core::exposures::{self, Ledger};
+use crate::core::json::{Map, Value};
 use crate::core::platform::Storage;
-use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 impl Engine {
@@ -38,14 +39,19 @@ impl Engine {
         if !self.consent.allows(Category::Personalization) {
             return;
         }
-        let shown: Vec<&Decision> = decisions.iter().filter(|d| d.variant.is_some()).collect();
-        let json = serde_json::to_string(&shown).unwrap_or_default();
+        let mut shown = Vec::new();
+        for d in decisions {
+            if d.variant.is_some() {
+                shown.push(d.to_value());
+            }
+        }
+        let json = Value::Array(shown).to_json();
         if json == self.decision_cache {
             return;
         }
-        let key = format!("{}:decisions", self.config.storage_prefix);
+        let key = cat!(self.config.storage_prefix, ":decisions");
         // Nothing to paint early: no key at all (after `forget()`, none is left).
-        let written = if shown.is_empty() {
+        let written = if json == "[]" {
             self.storage.remove(&key)
         } else {
             self.storage.set(&key, &json)
@@ -54,11 +60,6 @@ impl Engine {
             Ok(()) => self.decision_cache = json,
             Err(e) => self.errors.push(e),
         }
-    }
-
-    /// Whether the config has placements (slots whose content follows the profile).
-    pub fn has_placements(&self) -> bool {
-        !self.placements.items.is_empty()
     }
 
     /// Exposure counting and anti-flicker options.
@@ -94,8 +95,8 @@ impl Engine {
         let call = if click { "clicked" } else { "viewed" };
         let d = self.decide(slot).ok_or_else(|| {
             AttuneError::input(
-                format!("{call}.slot"),
-                format!("no placement for slot \"{slot}\""),
+                cat!(call, ".slot"),
+                cat!("no placement for slot \"", slot, "\""),
             )
         })?;
         let holdout = d
@@ -107,11 +108,11 @@ impl Engine {
             // The holdout sees the default markup; its impression still counts for
             // the experiment's analysis (no ledger entry: no variant was shown).
             let mut props = Map::new();
-            props.insert("slot".into(), json!(slot));
-            props.insert("variant".into(), Value::Null);
-            props.insert("experiment".into(), json!(key));
-            props.insert("experimentVariant".into(), Value::Null);
-            props.insert("holdout".into(), Value::Bool(true));
+            props.insert("slot", Value::from(slot));
+            props.insert("variant", Value::Null);
+            props.insert("experiment", Value::from(key));
+            props.insert("experimentVariant", Value::Null);
+            props.insert("holdout", Value::Bool(true));
             self.track("Experience Viewed", Some(props))?;
             return Ok(true);
         }
@@ -124,8 +125,8 @@ impl Engine {
                 let p = self.placements.get(slot);
                 if !p.is_some_and(|p| p.ids.iter().any(|i| i == v)) {
                     return Err(AttuneError::input(
-                        format!("{call}.variant"),
-                        format!("no variant \"{v}\" in slot \"{slot}\""),
+                        cat!(call, ".variant"),
+                        cat!("no variant \"", v, "\" in slot \"", slot, "\""),
                     ));
                 }
                 let key = p.and_then(|p| p.experiment.as_ref()).map(|e| e.key.clone());
@@ -151,14 +152,14 @@ impl Engine {
             );
         }
         let mut props = Map::new();
-        props.insert("slot".into(), json!(slot));
-        props.insert("variant".into(), json!(variant));
+        props.insert("slot", Value::from(slot));
         if let Some(key) = experiment {
-            props.insert("experiment".into(), json!(key));
+            props.insert("experiment", Value::from(key));
             if !click {
-                props.insert("experimentVariant".into(), json!(variant));
+                props.insert("experimentVariant", Value::from(&variant));
             }
         }
+        props.insert("variant", Value::from(variant));
         let name = if click {
             "Experience Clicked"
         } else {
@@ -221,26 +222,27 @@ impl Engine {
         let personal = self.consent.allows(Category::Personalization);
         let (exposures, experiments) = if personal {
             let session = self.profile.session.as_ref().map(|s| s.id.as_str());
-            let ex: Map<String, Value> = self
-                .profile
-                .experiments
-                .iter()
-                .map(|(k, s)| (k.clone(), experiment_doc(s)))
-                .collect();
+            let mut ex = Map::with_capacity(self.profile.experiments.len());
+            for (k, s) in &self.profile.experiments {
+                ex.insert(k.clone(), experiment_doc(s));
+            }
             (
                 exposures::to_doc(&self.profile.exposures, session, now),
                 Value::Object(ex),
             )
         } else {
-            (json!({}), json!({}))
+            (Value::object(), Value::object())
         };
         if let Some(root) = self.doc.as_object_mut() {
-            root.insert("exposures".into(), exposures);
-            root.insert("experiments".into(), experiments);
+            root.insert("exposures", exposures);
+            root.insert("experiments", experiments);
         }
     }
 }
 
 fn experiment_doc(s: &Sticky) -> Value {
-    json!({"variant": s.variant, "inExperiment": s.variant.is_some()})
+    let mut m = Map::with_capacity(2);
+    m.insert("inExperiment", Value::Bool(s.variant.is_some()));
+    m.insert("variant", Value::from(s.variant.as_deref()));
+    Value::Object(m)
 }

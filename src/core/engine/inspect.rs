@@ -3,7 +3,26 @@
 
 use super::Engine;
 use crate::core::inspect::segment_reasons;
-use serde_json::{json, Value};
+use crate::core::json::{Map, Value};
+
+/// The attribute document's keys the snapshot's `profile` shows.
+const PROFILE_KEYS: [&str; 15] = [
+    "anonymousId",
+    "userId",
+    "channel",
+    "campaign",
+    "firstTouch",
+    "lastTouch",
+    "session",
+    "isNewVisitor",
+    "traits",
+    "audiences",
+    "events",
+    "metrics",
+    "affinities",
+    "exposures",
+    "experiments",
+];
 
 impl Engine {
     /// A snapshot: `{profile, segments, outbox, consent, slots}`.
@@ -19,38 +38,32 @@ impl Engine {
     /// - `slots`: the slot id of every placement, in config order.
     pub fn inspect(&self) -> Value {
         let doc = &self.doc;
-        let pick = |k: &str| doc.get(k).cloned().unwrap_or(Value::Null);
+        let mut profile = Map::with_capacity(PROFILE_KEYS.len());
+        for k in PROFILE_KEYS {
+            profile.insert(k, doc.get(k).cloned().unwrap_or(Value::Null));
+        }
         let totals = self.delivery.totals();
-        json!({
-            "profile": {
-                "anonymousId": pick("anonymousId"),
-                "userId": pick("userId"),
-                "channel": pick("channel"),
-                "campaign": pick("campaign"),
-                "firstTouch": pick("firstTouch"),
-                "lastTouch": pick("lastTouch"),
-                "session": pick("session"),
-                "isNewVisitor": pick("isNewVisitor"),
-                "traits": pick("traits"),
-                "audiences": pick("audiences"),
-                "events": pick("events"),
-                "metrics": pick("metrics"),
-                "affinities": pick("affinities"),
-                "exposures": pick("exposures"),
-                "experiments": pick("experiments"),
-            },
-            "segments": segment_reasons(&self.config.segments, doc, &self.members),
-            "outbox": {
-                "queued": self.delivery.queued(),
-                "inFlight": self.delivery.in_flight(),
-                "held": self.held.len(),
-                "sent": totals.sent,
-                "failed": totals.failed,
-                "dropped": totals.dropped,
-                "rejected": totals.rejected,
-            },
-            "consent": self.consent_state(),
-            "slots": self.config.placements.iter().map(|p| p.slot.as_str()).collect::<Vec<_>>(),
-        })
+        let mut outbox = Map::with_capacity(7);
+        outbox.insert("queued", Value::from(self.delivery.queued()));
+        outbox.insert("inFlight", Value::from(self.delivery.in_flight()));
+        outbox.insert("held", Value::from(self.held.len()));
+        outbox.insert("sent", Value::from(totals.sent));
+        outbox.insert("failed", Value::from(totals.failed));
+        outbox.insert("dropped", Value::from(totals.dropped));
+        outbox.insert("rejected", Value::from(totals.rejected));
+        let mut slots = Vec::with_capacity(self.config.placements.len());
+        for p in &self.config.placements {
+            slots.push(Value::from(&p.slot));
+        }
+        let mut m = Map::with_capacity(5);
+        m.insert("profile", Value::Object(profile));
+        m.insert(
+            "segments",
+            segment_reasons(&self.config.segments, doc, &self.members),
+        );
+        m.insert("outbox", Value::Object(outbox));
+        m.insert("consent", self.consent_state());
+        m.insert("slots", Value::Array(slots));
+        Value::Object(m)
     }
 }

@@ -2,16 +2,16 @@
 //! and every profile read; outgoing events are minimised; `forget()` erases.
 
 use super::Engine;
+use crate::cat;
 use crate::core::consent::{Category, ConsentConfig, ConsentState, Transition, CATEGORIES};
 use crate::core::delivery_policy::Gate;
-use crate::core::error::{AttuneError, Result};
+use crate::core::error::Result;
 use crate::core::event::{Event, EventType};
 use crate::core::ids::uuid_v4;
+use crate::core::json::{Map, Value};
 use crate::core::outbox::Record;
 use crate::core::platform::Storage;
 use crate::core::profile::Profile;
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 /// Most events held in memory while consent is undecided.
 pub const MAX_HELD: usize = 500;
@@ -25,21 +25,37 @@ const MARKETING_EVENTS: [&str; 4] = [
 ];
 
 /// What `forget()` asks the collector to delete.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ForgetRequest {
     /// Where to send it (`collector.forgetUrl`), if configured.
-    #[serde(skip)]
     pub url: Option<String>,
     /// The forgotten anonymous id.
     pub anonymous_id: String,
     /// The forgotten user id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Earlier ids linked by `alias`.
     pub previous_ids: Vec<String>,
     /// When, ISO-8601.
     pub timestamp: String,
+}
+
+impl ForgetRequest {
+    /// The request body: `{anonymousId, userId?, previousIds, timestamp}`
+    /// (`userId` left out when unknown; `url` is not part of it).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::with_capacity(4);
+        m.insert("anonymousId", Value::from(&self.anonymous_id));
+        if let Some(u) = &self.user_id {
+            m.insert("userId", Value::from(u));
+        }
+        let mut ids = Vec::with_capacity(self.previous_ids.len());
+        for id in &self.previous_ids {
+            ids.push(Value::from(id));
+        }
+        m.insert("previousIds", Value::Array(ids));
+        m.insert("timestamp", Value::from(&self.timestamp));
+        Value::Object(m)
+    }
 }
 
 /// The consent category of an event with this name (`None`: not a track).
@@ -52,21 +68,19 @@ pub(super) fn category_of_name(name: Option<&str>) -> Category {
 
 /// The consent category of a serialized event.
 fn category_of(json: &str) -> Category {
-    let name = serde_json::from_str::<Value>(json)
-        .ok()
-        .and_then(|v| v.get("event").and_then(Value::as_str).map(String::from));
-    category_of_name(name.as_deref())
+    let v = Value::parse(json).unwrap_or_default();
+    category_of_name(v.get("event").and_then(Value::as_str))
 }
 
 impl Engine {
     fn consent_key(&self) -> String {
-        format!("{}:consent", self.config.storage_prefix)
+        cat!(self.config.storage_prefix, ":consent")
     }
 
     /// Reads the persisted consent choices (called at start).
     pub(super) fn restore_consent(&mut self) {
         if let Ok(Some(text)) = self.storage.get(&self.consent_key()) {
-            if let Ok(v) = serde_json::from_str::<Value>(&text) {
+            if let Ok(v) = Value::parse(&text) {
                 self.consent.restore(&v);
             }
         }
@@ -109,17 +123,6 @@ impl Engine {
         }
     }
 
-    /// Whether consent lets the device keep anything of the visitor's calls
-    /// (events or profile: some category beyond the necessary one is
-    /// allowed). Worker mode writes its `pagehide` rescue of unconfirmed calls
-    /// only then; before an opt-in grant they are held in memory and lost
-    /// with the page, as on the page path.
-    pub fn may_keep_calls(&self) -> bool {
-        CATEGORIES
-            .iter()
-            .any(|c| *c != Category::Necessary && self.consent.allows(*c))
-    }
-
     /// The consent state as rules read it.
     pub fn consent_state(&self) -> Value {
         self.consent.to_attributes()
@@ -130,34 +133,17 @@ impl Engine {
         std::mem::take(&mut self.notes)
     }
 
-    /// Takes another engine's consent choices (its [`Engine::consent_state`],
-    /// or a map of categories) where this one's differ: the engine worker
-    /// follows its page, the page's exit beacon its replica. Keys that are
-    /// not categories are ignored.
-    pub fn match_consent(&mut self, other: &Map<String, Value>) -> Result<()> {
-        let mine = self.consent_state();
-        let changes: Map<String, Value> = other
-            .iter()
-            .filter(|(k, v)| Category::from_name(k).is_some() && mine.get(k.as_str()) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if !changes.is_empty() {
-            self.consent(&changes)?;
-        }
-        Ok(())
-    }
-
     /// Updates consent (`{"analytics": true, …}`). Granting persists what was
     /// held in memory; revoking wipes that category's stored data at once.
-    pub fn consent(&mut self, changes: &Map<String, Value>) -> Result<Transition> {
+    pub fn consent(&mut self, changes: &Map) -> Result<Transition> {
         self.settle();
         let t = self.consent.update(changes)?;
         for (c, why) in &t.refused {
             self.notes
-                .push(format!("consent for {} not applied: {why}", c.name()));
+                .push(cat!("consent for ", c.name(), " not applied: ", why));
         }
         // The choice itself is strictly necessary storage.
-        let record = self.consent.to_record().to_string();
+        let record = self.consent.to_record().to_json();
         if let Err(e) = self.storage.set(&self.consent_key(), &record) {
             self.errors.push(e);
         }
@@ -175,15 +161,14 @@ impl Engine {
         {
             let mut props = Map::new();
             for c in CATEGORIES {
-                props.insert(c.name().into(), Value::Bool(self.consent.allows(c)));
+                props.insert(c.name(), Value::Bool(self.consent.allows(c)));
             }
             let mut e = self.new_event(EventType::Track);
             e.event = Some("Consent Updated".into());
             e.properties = Some(props);
-            if let Ok(json) = self.outgoing_json(&e, "consent") {
-                let now = self.clock.now_ms();
-                self.store(&mut e, json, now);
-            }
+            let json = self.outgoing_json(&e);
+            let now = self.clock.now_ms();
+            self.store(&mut e, json, now);
         }
         self.refresh();
         Ok(t)
@@ -206,7 +191,7 @@ impl Engine {
         let (delivery, env) = self.delivery();
         let _ = delivery.retain(&env, |_| false);
         self.held.clear();
-        let prefix = format!("{}:", self.config.storage_prefix);
+        let prefix = cat!(self.config.storage_prefix, ":");
         for key in self.storage.keys().unwrap_or_default() {
             if key.starts_with(&prefix) {
                 let _ = self.storage.remove(&key);
@@ -264,9 +249,7 @@ impl Engine {
     }
 
     /// After a consent change: held events whose categories are now allowed
-    /// go to the outbox (unless the host stores events elsewhere: worker
-    /// mode's replica, whose worker releases its own), refused ones are
-    /// dropped, undecided ones stay held.
+    /// go to the outbox, refused ones are dropped, undecided ones stay held.
     fn release_held(&mut self) {
         let held = std::mem::take(&mut self.held);
         for (category, record) in held {
@@ -274,9 +257,7 @@ impl Engine {
             let undecided = self.consent.is_opt_in()
                 && (!self.consent.decided(Category::Analytics) || !self.consent.decided(category));
             if ok {
-                if self.gate.store {
-                    self.delivery.push(record);
-                }
+                self.delivery.push(record);
             } else if undecided {
                 self.held.push((category, record));
             }
@@ -289,7 +270,7 @@ impl Engine {
                 self.profile_dirty = false;
                 self.decision_cache.clear();
                 for name in ["profile", "decisions"] {
-                    let key = format!("{}:{name}", self.config.storage_prefix);
+                    let key = cat!(self.config.storage_prefix, ':', name);
                     if let Err(e) = self.storage.remove(&key) {
                         self.errors.push(e);
                     }
@@ -315,18 +296,18 @@ impl Engine {
         }
     }
 
-    /// Consent's gate (analytics allows storing and sending) within the host's.
+    /// Consent's gate: analytics allows storing and sending.
     pub(super) fn update_gate(&mut self) {
         let analytics = self.consent.allows(Category::Analytics);
         self.gate = Gate {
-            store: analytics && self.host_gate.store,
-            send: analytics && self.host_gate.send,
+            store: analytics,
+            send: analytics,
         };
     }
 
     /// The event as it leaves the device: traits only with marketing consent,
     /// then the allow/deny lists, PII masking and user-id hashing.
-    pub(super) fn outgoing_json(&self, event: &Event, call: &str) -> Result<String> {
+    pub(super) fn outgoing_json(&self, event: &Event) -> String {
         let traits_stay = event.traits.is_none() || self.consent.allows(Category::Marketing);
         if traits_stay
             && self.minimize.leaves_unchanged(
@@ -334,19 +315,15 @@ impl Engine {
                 event.user_id.is_some(),
             )
         {
-            return self
-                .shared
-                .event_json(event)
-                .map_err(|e| AttuneError::input(call, e.to_string()));
+            return self.shared.event_json(event);
         }
-        let mut v =
-            serde_json::to_value(event).map_err(|e| AttuneError::input(call, e.to_string()))?;
+        let mut v = event.to_value();
         if !self.consent.allows(Category::Marketing) {
             if let Some(o) = v.as_object_mut() {
                 o.remove("traits");
             }
         }
         self.minimize.apply(&mut v);
-        serde_json::to_string(&v).map_err(|e| AttuneError::input(call, e.to_string()))
+        v.to_json()
     }
 }

@@ -1,10 +1,9 @@
 //! The engine's profile record in storage: coalesced writes that fold in
-//! what other tabs stored meanwhile, and records adopted from another replica
-//! of the visitor (worker mode).
+//! what other tabs stored meanwhile.
 
 use super::Engine;
+use crate::cat;
 use crate::core::consent::Category;
-use crate::core::error::{AttuneError, Result};
 use crate::core::platform::Storage;
 use crate::core::profile::Profile;
 
@@ -59,39 +58,6 @@ impl Engine {
         }
     }
 
-    /// Replaces the profile with `text` (a [`Profile`] record, as
-    /// [`Profile::to_json`] writes it) and re-evaluates without membership
-    /// events: the state another replica of this visitor reached (see
-    /// `core::op`). Nothing is written; the record is the new merge base.
-    pub fn adopt_profile(&mut self, text: &str) -> Result<()> {
-        let mut profile = Profile::from_json(text).map_err(|message| AttuneError::Corrupt {
-            path: "profile".into(),
-            message,
-        })?;
-        self.metrics.prune(&mut profile.metrics);
-        self.affinities.prune(&mut profile.affinities);
-        self.profile_base = profile.clone();
-        self.profile = profile;
-        self.profile_dirty = false;
-        self.deferred = false;
-        self.refresh_pending = false;
-        self.deferred_names = None;
-        self.refresh();
-        Ok(())
-    }
-
-    /// Marks an adopted profile record for writing to this engine's storage
-    /// (personalization consent permitting) when it holds anything of the
-    /// visitor: one stored before (`rev` above 0; a worker's record may be
-    /// created after the ops it holds, which carry the page's times) or
-    /// changed since its creation. A record never stored nor changed (right
-    /// after `forget()`) stays unwritten, as on the replica that forgot.
-    pub fn keep_adopted_profile(&mut self) {
-        if self.profile.rev > 0 || self.profile.updated_at > self.profile.created_at {
-            self.save_profile();
-        }
-    }
-
     /// The write counter of the stored profile record, as this tab reads it
     /// now (`None`: no readable record).
     pub fn stored_profile_rev(&self) -> Option<u64> {
@@ -100,6 +66,6 @@ impl Engine {
     }
 
     pub(super) fn profile_key(&self) -> String {
-        format!("{}:profile", self.config.storage_prefix)
+        cat!(self.config.storage_prefix, ":profile")
     }
 }

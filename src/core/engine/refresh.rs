@@ -6,8 +6,8 @@ use crate::core::attributes;
 use crate::core::attribution::campaign_from_query;
 use crate::core::consent::Category;
 use crate::core::event::{Event, EventType};
+use crate::core::json::Value;
 use crate::core::profile::Profile;
-use serde_json::Value;
 
 impl Engine {
     /// Folds `event` into the metrics and affinities.
@@ -42,8 +42,8 @@ impl Engine {
         let metrics = self.metrics.values(&source.metrics, session, now);
         let affinities = self.affinities.values(&source.affinities, now);
         if let Some(root) = self.doc.as_object_mut() {
-            root.insert("metrics".into(), Value::Object(metrics));
-            root.insert("affinities".into(), Value::Object(affinities));
+            root.insert("metrics", Value::Object(metrics));
+            root.insert("affinities", Value::Object(affinities));
         }
     }
 
@@ -87,15 +87,12 @@ impl Engine {
             self.local_offset_min,
         );
         if let Some(root) = self.doc.as_object_mut() {
-            root.insert("consent".into(), self.consent.to_attributes());
+            root.insert("consent", self.consent.to_attributes());
         }
         if let Some(root) = self.doc.as_object_mut() {
             let campaign =
                 campaign_from_query(&self.page.search, &self.config.email_campaign_param);
-            root.insert(
-                "campaign".into(),
-                campaign.map_or(Value::Null, Value::Object),
-            );
+            root.insert("campaign", campaign.map_or(Value::Null, Value::Object));
         }
         self.insert_computed(now);
         self.insert_decision_state(now);

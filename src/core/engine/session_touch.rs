@@ -3,11 +3,12 @@
 //! from (first and last touch).
 
 use super::Engine;
+use crate::cat;
 use crate::core::attribution::{classify, Touch};
 use crate::core::event::{Event, EventType};
 use crate::core::ids::uuid_v4;
+use crate::core::json::{Map, Value};
 use crate::core::session;
-use serde_json::{Map, Value};
 
 impl Engine {
     /// Moves the session on for `event`; a page view arriving through a new
@@ -23,7 +24,7 @@ impl Engine {
         } else {
             None
         };
-        let campaign_name = |c: Option<&Map<String, Value>>| {
+        let campaign_name = |c: Option<&Map>| {
             c.and_then(|c| c.get("name").or_else(|| c.get("emailCampaign")))
                 .and_then(Value::as_str)
                 .map(String::from)
@@ -33,9 +34,11 @@ impl Engine {
             .as_ref()
             .filter(|(channel, _)| channel != "direct")
             .map(|(channel, source)| {
-                format!(
-                    "{channel}/{}/{}",
+                cat!(
+                    channel,
+                    '/',
                     source.as_deref().unwrap_or(""),
+                    '/',
                     name.as_deref().unwrap_or("")
                 )
             });
