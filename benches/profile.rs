@@ -49,7 +49,7 @@ fn config(computed: bool) -> Value {
 }
 
 /// The events, prepared up front so only the engine is timed.
-fn events(n: u32) -> Vec<(String, Map<String, Value>)> {
+fn events(n: u32) -> Vec<(String, Map)> {
     let mut s: u32 = 1;
     let mut rnd = |m: u32| {
         s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);

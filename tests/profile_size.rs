@@ -83,7 +83,7 @@ impl Stream {
         }
     }
 
-    fn event(&mut self, i: u32) -> (String, Map<String, Value>) {
+    fn event(&mut self, i: u32) -> (String, Map) {
         let (name, p) = match i % 10 {
             0..=5 => {
                 let (c, b, s, p) = (
@@ -111,7 +111,7 @@ impl Stream {
     }
 }
 
-fn bare_event(kind: EventType, name: &str, properties: Map<String, Value>) -> Event {
+fn bare_event(kind: EventType, name: &str, properties: Map) -> Event {
     Event {
         kind,
         message_id: String::new(),
