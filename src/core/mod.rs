@@ -4,6 +4,11 @@
 //! `tests/core_boundary.rs`): time, randomness and storage come in through
 //! [`platform`], and delivery is sans-IO ([`outbox`] hands out batches and is
 //! told the outcome).
+//!
+//! Nor does it use `serde`, `serde_json`, `thiserror` or the `core::fmt`
+//! macros outside its tests (checked by the same test): JSON is the core's own
+//! [`json`] and text is assembled with [`cat!`](crate::cat) ([`text`]), so the
+//! wasm module stays small.
 
 pub mod affinity;
 pub mod attributes;
