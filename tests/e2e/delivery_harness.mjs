@@ -14,7 +14,8 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 /** Starts the dev collector on an ephemeral port serving tests/e2e/pages and pkg/. */
 export async function startCollector(root = ROOT) {
-  const bin = ['debug', 'release'].map((p) => join(root, 'target', p, 'attune-collector')).find(existsSync);
+  const bin = process.env.ATTUNE_COLLECTOR
+    || ['debug', 'release'].map((p) => join(root, 'target', p, 'attune-collector')).find(existsSync);
   if (!bin) throw new Error('attune-collector is not built: cargo build -p attune-collector');
   const dir = mkdtempSync(join(tmpdir(), 'attune-delivery-'));
   const child = spawn(bin, ['--port', '0', '--www', join(root, 'tests/e2e/pages'), '--pkg', join(root, 'pkg'),
