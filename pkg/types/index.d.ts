@@ -25,6 +25,8 @@ export interface CollectorConfig {
   id?: string;
   /** Builds the request body from the batch's events (replaces `format`). */
   transform?: (events: Json[]) => string | Json;
+  /** Where `forget()` POSTs `{anonymousId, userId, previousIds, timestamp}` (see docs/privacy.md). */
+  forgetUrl?: string;
 }
 
 /** Outbox bounds, batching and retries (see docs/delivery.md). */
@@ -49,17 +51,36 @@ export interface DeliveryConfig {
   retryMaxMs?: number;
   /** Longest Retry-After honoured, ms (default 600,000). */
   maxRetryAfterMs?: number;
-  /** Send batches from the package's delivery worker, `sender.js` (default true). */
-  worker?: boolean;
   /**
-   * Where the engine that persists and sends runs. `'worker'`: in the package's
-   * engine worker (`src/engine-worker.js`, IndexedDB), the page keeping a replica
-   * for reads; `track()` then costs the page a few µs. Needs
-   * workers and IndexedDB, and no collector `transform`; otherwise the engine runs
-   * on the page. Default: `'worker'` when a collector is set (ESM entry and script
-   * tag: `attune-worker.js` beside `attune.js`), `'page'` otherwise. See docs/delivery.md.
+   * Send batches from the package's delivery worker, `sender.js` beside the entry
+   * (default true); without it (or where it cannot start) the page sends them.
    */
+  worker?: boolean;
+  /** Accepted, no effect: the engine always runs on the page (one engine per page). */
   engine?: 'page' | 'worker';
+}
+
+/** The consent state (`consentState()`, what `consent(changes)` returns). */
+export interface ConsentState {
+  necessary: boolean;
+  analytics: boolean;
+  personalization: boolean;
+  marketing: boolean;
+  /** Global Privacy Control is set in the browser. */
+  gpc: boolean;
+  /** Do Not Track is set in the browser. */
+  doNotTrack: boolean;
+  mode: 'opt-in' | 'opt-out';
+}
+
+/** Consent set-up (see docs/privacy.md). */
+export interface ConsentConfig {
+  /** `opt-out` (default): everything allowed until revoked; `opt-in`: nothing stored or sent before a grant. */
+  mode?: 'opt-in' | 'opt-out';
+  /** What Global Privacy Control opts out of (default `marketing`). */
+  gpc?: 'marketing' | 'analytics' | 'all' | 'ignore';
+  /** What Do Not Track opts out of (default `ignore`). */
+  doNotTrack?: 'marketing' | 'analytics' | 'all' | 'ignore';
 }
 
 /** What `on('delivery')` listeners receive: counts since the previous call. */
@@ -167,6 +188,10 @@ export interface AttuneConfig {
   antiFlicker?: { timeout?: number };
   /** Automatic page views (default on) and `[data-attune-track]` clicks (default on). */
   autocapture?: boolean | { pageViews?: boolean; clicks?: boolean };
+  /** Consent mode and browser signals. */
+  consent?: ConsentConfig;
+  /** Server-side traits: the collector's profile endpoint, read once at start. */
+  profile?: { url?: string; timeoutMs?: number };
   [key: string]: unknown;
 }
 
@@ -258,6 +283,22 @@ export declare class Attune {
   track(event: string, properties?: Record<string, Json>): void;
   /** Identifies the visitor and merges traits (later wins, `null` deletes). */
   identify(userId?: string | Record<string, Json>, traits?: Record<string, Json>): void;
+  /** Associates the visitor with a group. */
+  group(groupId: string, traits?: Record<string, Json>): void;
+  /** Links the visitor's ids: `userId` and the previous one (default: the current id). */
+  alias(userId: string, previousId?: string): void;
+  /** Starts a new anonymous identity with an empty profile. */
+  reset(): void;
+  /** Updates consent (`{ analytics: true, marketing: false }`) and returns the new state. */
+  consent(changes: Partial<Record<'analytics' | 'personalization' | 'marketing', boolean>>): ConsentState;
+  /** The consent state now. */
+  consentState(): ConsentState;
+  /**
+   * Erases everything Attune keeps on this device and starts a fresh identity; with
+   * `collector.forgetUrl` asks the collector to delete the old ids. Resolves once that
+   * request was answered (or at once).
+   */
+  forget(): Promise<void>;
   /** Names of the segments the visitor is in now. */
   segments(): string[];
   /** The decision for one slot, without touching the DOM; `null` if no placement names it. */
@@ -280,12 +321,16 @@ export declare class Attune {
   clicked(slot: string): boolean;
   /** Re-applies every slot's decision to the page. */
   render(): void;
-  /** Adds a listener for `error`, `segment:enter` or `segment:exit`. */
-  on(event: 'error', callback: (error: AttuneError) => void): void;
-  on(event: 'segment:enter' | 'segment:exit', callback: (segment: string) => void): void;
-  on(event: 'profile', callback: (profile: Record<string, Json>) => void): void;
+  /**
+   * Adds a listener for `error` (the first one also gets the errors reported before it),
+   * `segment:enter`, `segment:exit`, `profile` or `delivery`.
+   */
+  on(event: 'error', callback: (error: AttuneError) => void): this;
+  on(event: 'segment:enter' | 'segment:exit', callback: (segment: string) => void): this;
+  on(event: 'profile', callback: (profile: Record<string, Json>) => void): this;
+  on(event: 'delivery', callback: (report: DeliveryReport) => void): this;
   /** Removes a listener. */
-  off(event: string, callback: (...args: any[]) => void): void;
+  off(event: string, callback: (...args: any[]) => void): this;
   /** A read-only snapshot for debugging (what the debug overlay shows); `null` while busy. */
   inspect(): Inspection | null;
   /** Frees the wasm-side state. */
