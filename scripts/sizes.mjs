@@ -6,8 +6,9 @@
 // imports a file the budget does not count.
 //
 // The budgets live in one place: scripts/size-budget.json
-//   { "entries": { NAME: { "files": [...], "maxGzip": N }, ... }, "onDemand": [...] }
-// (paths from the repo root).
+//   { "entries": { NAME: { "files": [...], "inline": [...], "maxGzip": N }, ... }, "onDemand": [...] }
+// (paths from the repo root; `files` are fetched, `inline` ones the page carries
+// in its HTML, the snippet: both count towards the entry's total).
 //
 // usage: node scripts/sizes.mjs [OUT_JSON] [--budget FILE]   (default target/sizes.json)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -71,15 +72,17 @@ for (const [name, e] of Object.entries(budget.entries)) {
   if (!Array.isArray(e.files) || typeof e.maxGzip !== 'number') {
     throw new Error(`${budgetPath}: entries.${name} needs "files" (array) and "maxGzip" (number)`);
   }
-  for (const f of e.files) measure(f);
-  const total = sum(e.files);
-  const complete = e.files.every((f) => files[f]);
+  if (e.inline !== undefined && !Array.isArray(e.inline)) throw new Error(`${budgetPath}: entries.${name}.inline must be an array`);
+  const all = [...e.files, ...(e.inline ?? [])];
+  for (const f of all) measure(f);
+  const total = sum(all);
+  const complete = all.every((f) => files[f]);
   const ok = complete && total.gzip <= e.maxGzip;
   if (complete && !ok) problems.push(`entry ${name}: ${total.gzip} B gzip loaded at start, over its budget of ${e.maxGzip} B`);
   for (const f of e.files.filter((x) => /\.m?js$/.test(x) && files[x])) {
     for (const spec of staticImports(f)) problems.push(`${f} imports ${spec} at start: not counted in entry ${name}`);
   }
-  entries[name] = { files: e.files, ...total, maxGzip: e.maxGzip, headroom: e.maxGzip - total.gzip, ok };
+  entries[name] = { files: e.files, inline: e.inline ?? [], ...total, maxGzip: e.maxGzip, headroom: e.maxGzip - total.gzip, ok };
 }
 const onDemand = {};
 for (const f of budget.onDemand ?? []) {
@@ -92,12 +95,12 @@ const num = (n) => (n === null || n === undefined ? '-' : n.toLocaleString('en-U
 const rows = [];
 for (const [name, e] of Object.entries(entries)) {
   rows.push([`${name}: loaded at start`, null, null, null, '']);
-  for (const f of e.files) {
+  for (const f of [...e.files, ...e.inline]) {
     const s = files[f];
-    rows.push([`  ${f}`, s?.raw, s?.gzip, s?.brotli, s ? '' : 'MISSING']);
+    rows.push([`  ${f}`, s?.raw, s?.gzip, s?.brotli, s ? (e.inline.includes(f) ? '(inline in the page)' : '') : 'MISSING']);
   }
   const pct = ((e.gzip / e.maxGzip) * 100).toFixed(1);
-  const complete = e.files.every((f) => files[f]);
+  const complete = [...e.files, ...e.inline].every((f) => files[f]);
   rows.push([`  = ${name} total`, e.raw, e.gzip, e.brotli,
     `budget ${e.maxGzip.toLocaleString('en-US')} gzip: ${pct} %, ${complete ? (e.ok ? 'ok' : 'OVER') : 'INCOMPLETE'}`]);
 }
