@@ -2,7 +2,7 @@
 // (`growthbook.evalCondition`, @growthbook/growthbook as pinned in package.json)
 // beside Attune's compiled conditions (`ConditionSet`: one `RuleSet`, as segments use) and
 // Attune's per-call `evalCondition`, on the 1,000 conditions of the shared peer
-// harness (../shared/bench/lib/gbdata.mjs).
+// harness (../shared/bench/lib/gbdata.mjs), through the built ESM entry (/pkg/attune.mjs).
 //
 //   node bench/browser/eval.mjs [--runs 50] [--pages 3]     (after `make build`)
 // Prints a table and writes target/bench-eval.json.
