@@ -81,7 +81,9 @@ mv pkg/web/attune_wasm_bg.wasm pkg/attune_bg.wasm
 version=$(node -p 'require("./pkg/package.json").version')
 log "esbuild: attune.mjs (ESM), attune.js (script tag), sender.js, debug.js"
 common=(--bundle --minify --legal-comments=none --target=es2020 --log-level=warning)
-"$ESBUILD" pkg/src/index.js "${common[@]}" --format=esm --outfile=pkg/attune.mjs \
+# es2022: the ESM entry compiles the wasm with a top-level await (caught: a
+# failed fetch rejects init() instead of failing the importing module).
+"$ESBUILD" pkg/src/index.js "${common[@]}" --target=es2022 --format=esm --outfile=pkg/attune.mjs \
   --banner:js="/*! attune $version | MIT | browser ESM entry */"
 # The glue's default wasm URL (import.meta.url) is never used: the loader passes one.
 "$ESBUILD" pkg/src/loader.js "${common[@]}" --format=iife --outfile=pkg/attune.js \

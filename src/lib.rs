@@ -7,9 +7,10 @@
 //!   and randomness arrive through the small traits in [`core::platform`], so it is
 //!   tested natively with a fake clock. `tests/core_boundary.rs` fails the build if
 //!   it ever imports a web crate.
-//! * `web` (wasm32 only) — the thin layer that binds the core to the browser (and to
-//!   Node for server-side use): the `#[wasm_bindgen]` API, `localStorage`,
-//!   `fetch`/`sendBeacon`, timers and the DOM.
+//! * `web` (wasm32 only) — the thin `#[wasm_bindgen]` binding: the engine's
+//!   methods taking and returning JSON text, and the host (clock, random bytes,
+//!   `localStorage`, `RegExp`) borrowed from JavaScript. The platform work itself
+//!   (DOM, timers, `fetch`/`sendBeacon`, locks) is JavaScript in `pkg/src/`.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![warn(missing_docs)]
 
@@ -18,7 +19,3 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-#[cfg(target_arch = "wasm32")]
-pub use web::api::{eval_condition, hash_value, Attune};
-#[cfg(target_arch = "wasm32")]
-pub use web::init::init;

@@ -60,6 +60,7 @@ export function makeHost() {
   const crypto = globalThis.crypto;
   return {
     now: () => Date.now(),
+    store: () => !!ls,
     get(key) {
       if (!ls) { last = 'localStorage is unavailable'; return null; }
       try { return ls.getItem(key); } catch (e) { last = errText(e); return null; }

@@ -238,6 +238,8 @@ export class Delivery {
       const rep = this._call(() => this.core.done(job.id, outcome.status || 0, outcome.retryAfter || '', outcome.error || ''));
       if (!rep) break;
       sent += rep.done[0];
+      // Room freed: calls held back by a burst go to the outbox now.
+      if (rep.done[0] > 0) this.sdk._resume();
       if (rep.done[1] > 0) { failed += rep.done[1]; skip.push(job.c); }
     }
     return [sent, failed];
@@ -287,7 +289,7 @@ export class Delivery {
 
   /** `visibilitychange` → hidden: persist, then send with fetch(keepalive). */
   pageHidden() {
-    this.sdk._drain();
+    this.sdk._drain(null, true);
     this.profile.persistNow();
     this.persistNow();
     this.cycle(EXIT);
@@ -296,7 +298,7 @@ export class Delivery {
   /** `pagehide`: persist, then beacon everything not in flight (it stays in the outbox). */
   pageExit() {
     this.kept.release();
-    this.sdk._drain();
+    this.sdk._drain(null, true);
     this.profile.persistNow();
     this.persistNow();
     let jobs;

@@ -9,6 +9,9 @@ import { Delivery } from './delivery.js';
 import { Slots } from './dom.js';
 import { autocapture, environment, pageContext, readCookie, writeCookie } from './page.js';
 
+/** Held calls beyond this many are applied anyway (the caps then drop the oldest). */
+const HOLD_MAX = 50000;
+
 const EVENTS = ['error', 'segment:enter', 'segment:exit', 'profile', 'delivery'];
 
 function isObj(v) {
@@ -55,6 +58,7 @@ export class Attune {
     this._info = info;
     this._q = [];
     this._kicked = false;
+    this._held = false;
     this._listeners = [];
     this._unheard = [];
     this._url = null;
@@ -67,14 +71,21 @@ export class Attune {
 
   _push(text) {
     this._q.push(text);
-    if (!this._kicked) {
+    // While a burst is held, sends resume the queue (`_resume`).
+    if (!this._kicked && !this._held) {
       this._kicked = true;
       queueMicrotask(() => this._drain());
     }
   }
 
-  /** Applies the queued calls now (before a read, a decision or an immediate call). */
-  _drain(extra) {
+  /**
+   * Applies the queued calls now (before a read, a decision or an immediate
+   * call: `extra`, whose result is returned). Event calls beyond the room
+   * left in the outbox stay queued here, in order, until sends free room
+   * (a burst is delivered whole instead of overflowing the caps); `force`
+   * (page exit, immediate calls, more than `HOLD_MAX` held) applies all.
+   */
+  _drain(extra, force) {
     this._kicked = false;
     if (!this._q.length && !extra) return null;
     const batch = this._q;
@@ -82,17 +93,24 @@ export class Attune {
     if (extra) batch.push(extra);
     let rep;
     try {
-      rep = JSON.parse(this._core.apply(batch.join('\n')));
+      rep = JSON.parse(this._core.apply(batch.join('\n'), !!(force || extra) || batch.length > HOLD_MAX));
     } catch (e) {
       warn(e);
       return null;
     }
+    this._held = rep.n < batch.length;
+    if (this._held) this._q = batch.slice(rep.n).concat(this._q);
     const results = rep.results || [];
     // Calls that already returned (queued ones) report their errors here.
     const n = extra ? results.length - 1 : results.length;
     for (let i = 0; i < n; i++) if (results[i] && results[i].error) rep.errors.push(results[i].error);
     this._after(rep);
     return extra ? results[results.length - 1] : null;
+  }
+
+  /** After sends freed room: applies held calls. */
+  _resume() {
+    if (this._held && !this._kicked) this._drain();
   }
 
   /** Applies `text` after the queue, at once, and returns its result (or throws its error). */
@@ -222,6 +240,7 @@ export class Attune {
   forget() {
     this._drain();
     const rep = JSON.parse(this._core.forget());
+    if (rep.cookie) writeCookie(rep.cookie);
     this._syncCookie();
     this._after(rep);
     const req = rep.request;
