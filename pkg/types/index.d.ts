@@ -333,8 +333,6 @@ export declare class Attune {
   off(event: string, callback: (...args: any[]) => void): this;
   /** A read-only snapshot for debugging (what the debug overlay shows); `null` while busy. */
   inspect(): Inspection | null;
-  /** Frees the wasm-side state. */
-  free(): void;
 }
 
 /** What {@link Attune.inspect} returns. */
