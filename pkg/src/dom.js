@@ -100,16 +100,18 @@ export class Slots {
     this.hideTimeout = info.hideTimeout;
     this.viewed = new Set();   // slots counted in this page view
     this.timers = new Map();   // slot → visibility timer
+    // Made here, before the first paint (which may come before start()),
+    // so every painted slot is observed.
     this.io = null;
+    try {
+      this.io = new IntersectionObserver((entries) => this._visible(entries), { threshold: this.threshold });
+    } catch (_) { /* no IntersectionObserver: no impressions */ }
   }
 
   /** Observers, the paint once the document is parsed, the bound on hiding. */
   start() {
     const left = this.hideTimeout - (typeof performance !== 'undefined' ? performance.now() : 0);
     if (left <= 0) endHiding(); else setTimeout(endHiding, left);
-    try {
-      this.io = new IntersectionObserver((entries) => this._visible(entries), { threshold: this.threshold });
-    } catch (_) { /* no IntersectionObserver: no impressions */ }
     try {
       new MutationObserver((records) => {
         if (records.some((r) => r.addedNodes.length)) this.paintNew();

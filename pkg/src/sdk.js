@@ -240,8 +240,9 @@ export class Attune {
   forget() {
     this._drain();
     const rep = JSON.parse(this._core.forget());
+    // The shared cookie goes with the rest; the new identity's is written at
+    // the next consent change or page load, as nothing else is kept now.
     if (rep.cookie) writeCookie(rep.cookie);
-    this._syncCookie();
     this._after(rep);
     const req = rep.request;
     if (!req || typeof fetch !== 'function') return Promise.resolve();
