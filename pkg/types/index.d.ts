@@ -274,9 +274,8 @@ export interface AttuneError extends Error {
   path: string;
 }
 
-/** A running SDK instance. */
-export declare class Attune {
-  private constructor();
+/** A running SDK instance: what `init(config)` resolves to (a type only; the package exports no such value). */
+export interface Attune {
   /** Records a page view. */
   page(name?: string | Record<string, Json>, properties?: Record<string, Json>): void;
   /** Records a named action. */

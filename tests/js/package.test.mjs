@@ -171,7 +171,9 @@ test("the SDK instance has every method index.d.ts declares on Attune", async ()
   const sdk = await init({ autocapture: false });
   try {
     const dts = readFileSync(join(PKG, 'types/index.d.ts'), 'utf8');
-    const body = dts.slice(dts.indexOf('export declare class Attune'));
+    const at = dts.indexOf('export interface Attune {');
+    assert.ok(at >= 0, 'index.d.ts declares the Attune interface');
+    const body = dts.slice(at);
     const cls = body.slice(0, body.indexOf('\n}\n'));
     const methods = [...new Set([...cls.matchAll(/^  (\w+)\(/gm)].map((m) => m[1]))];
     assert.ok(methods.length >= 20, methods.join(', '));
