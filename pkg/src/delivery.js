@@ -118,6 +118,16 @@ export class Delivery {
     this.reported = [0, 0, 0, 0];
     this.state = null;
     this.sender = null;
+    this.failing = false;
+  }
+
+  /**
+   * Whether calls may wait in memory for room in the outbox: only while
+   * sends get through. Offline or failing, the outbox's caps decide (they
+   * drop the oldest) and nothing waits unpersisted.
+   */
+  healthy() {
+    return online() && !this.failing;
   }
 
   /** Page lifecycle hooks; the first plan (events of earlier visits are due at once). */
@@ -126,7 +136,10 @@ export class Delivery {
       document.addEventListener('visibilitychange', () => { if (hidden()) this.pageHidden(); });
       addEventListener('pagehide', () => this.pageExit());
       addEventListener('online', () => { this.core.online(); this.plan(); });
-      addEventListener('offline', () => { clearTimeout(this.timer); this.timer = null; this.timerAt = Infinity; });
+      addEventListener('offline', () => {
+        clearTimeout(this.timer); this.timer = null; this.timerAt = Infinity;
+        this.sdk._resume();
+      });
     }
     this.changed(null);
   }
@@ -238,8 +251,10 @@ export class Delivery {
       const rep = this._call(() => this.core.done(job.id, outcome.status || 0, outcome.retryAfter || '', outcome.error || ''));
       if (!rep) break;
       sent += rep.done[0];
-      // Room freed: calls held back by a burst go to the outbox now.
-      if (rep.done[0] > 0) this.sdk._resume();
+      if (rep.done[1] > 0) this.failing = true;
+      else if (rep.done[0] > 0) this.failing = false;
+      // Room freed (or sends fail: the caps decide): held calls go to the outbox now.
+      if (rep.done[0] > 0 || this.failing) this.sdk._resume();
       if (rep.done[1] > 0) { failed += rep.done[1]; skip.push(job.c); }
     }
     return [sent, failed];

@@ -93,7 +93,8 @@ export class Attune {
     if (extra) batch.push(extra);
     let rep;
     try {
-      rep = JSON.parse(this._core.apply(batch.join('\n'), !!(force || extra) || batch.length > HOLD_MAX));
+      const all = !!(force || extra) || batch.length > HOLD_MAX || !this._delivery.healthy();
+      rep = JSON.parse(this._core.apply(batch.join('\n'), all));
     } catch (e) {
       warn(e);
       return null;
@@ -110,7 +111,7 @@ export class Attune {
 
   /** After sends freed room: applies held calls. */
   _resume() {
-    if (this._held && !this._kicked) this._drain();
+    if (this._held && !this._kicked) this._drain(null, !this._delivery.healthy());
   }
 
   /** Applies `text` after the queue, at once, and returns its result (or throws its error). */
