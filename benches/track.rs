@@ -5,11 +5,18 @@
 //! `cargo bench --bench track` prints µs per event.
 
 use attune::core::engine::{Engine, Platform};
+use attune::core::json::Value;
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom};
 use attune::core::rules::NativeRegex;
-use serde_json::json;
 use std::rc::Rc;
 use std::time::Instant;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+    };
+}
 
 fn main() {
     let config = json!({

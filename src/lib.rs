@@ -18,4 +18,3 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
-

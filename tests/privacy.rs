@@ -3,10 +3,17 @@
 
 use attune::core::delivery::Mode;
 use attune::core::engine::{Engine, Platform};
+use attune::core::json::{Map, Value};
 use attune::core::platform::{FakeClock, MemoryStorage, SeededRandom, Storage};
 use attune::core::rules::NoRegex;
-use serde_json::{json, Map, Value};
 use std::rc::Rc;
+
+/// `serde_json::json!` as a core [`Value`].
+macro_rules! json {
+    ($($t:tt)+) => {
+        Value::parse(&serde_json::json!($($t)+).to_string()).expect("json")
+    };
+}
 
 fn engine(cfg: Value, storage: Rc<MemoryStorage>) -> Engine {
     let platform = Platform {
@@ -18,7 +25,7 @@ fn engine(cfg: Value, storage: Rc<MemoryStorage>) -> Engine {
     Engine::new(&cfg, platform).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn changes(v: Value) -> Map<String, Value> {
+fn changes(v: Value) -> Map {
     v.as_object().cloned().unwrap_or_default()
 }
 
@@ -29,7 +36,7 @@ fn queued(e: &mut Engine) -> Vec<Value> {
     let mut out = Vec::new();
     let mut guard = 0;
     while let Some(job) = delivery.next_job(&env, Mode::Forced) {
-        let body: Value = serde_json::from_str(&job.body).unwrap_or_default();
+        let body = Value::parse(&job.body).unwrap_or(Value::Null);
         out.extend(body["batch"].as_array().cloned().unwrap_or_default());
         let ok = attune::core::delivery_policy::Outcome::Status {
             code: 200,
@@ -62,7 +69,7 @@ const OPT_IN: &str = r#"{"consent": {"mode": "opt-in"}, "collector": {"url": "ht
 #[test]
 fn opt_in_writes_nothing_until_granted_then_persists_and_queues_held_events() {
     let storage = Rc::new(MemoryStorage::new());
-    let cfg: Value = serde_json::from_str(OPT_IN).unwrap_or_default();
+    let cfg: Value = Value::parse(OPT_IN).unwrap_or(Value::Null);
     let mut e = engine(cfg, storage.clone());
     assert!(e.page(None, None).is_ok());
     assert!(e.page(None, None).is_ok());
@@ -219,37 +226,4 @@ fn forget_leaves_nothing_behind_and_starts_a_new_identity() {
     assert_ne!(e.profile().anonymous_id, old);
     assert!(e.profile().user_id.is_none());
     assert!(queued(&mut e).is_empty());
-}
-
-#[test]
-fn one_engine_takes_anothers_consent_choices_categories_only() {
-    let cfg: Value = serde_json::from_str(OPT_IN).unwrap_or_default();
-    let mut page = engine(cfg.clone(), Rc::new(MemoryStorage::new()));
-    assert!(page.consent(&changes(json!({"analytics": true}))).is_ok());
-    let mut other = engine(cfg, Rc::new(MemoryStorage::new()));
-    assert_ne!(other.consent_state()["analytics"], true);
-    let mut theirs = changes(page.consent_state());
-    theirs.insert("notACategory".into(), json!(true));
-    assert!(
-        other.match_consent(&theirs).is_ok(),
-        "other keys are ignored"
-    );
-    assert_eq!(other.consent_state()["analytics"], true);
-    assert_eq!(other.consent_state(), page.consent_state());
-}
-
-#[test]
-fn calls_may_be_kept_once_any_category_beyond_the_necessary_is_allowed() {
-    let opt_in =
-        json!({"collector": {"url": "https://c.example/v1/batch"}, "consent": {"mode": "opt-in"}});
-    let mut e = engine(opt_in, Rc::new(MemoryStorage::new()));
-    assert!(!e.may_keep_calls(), "opt-in before any grant keeps nothing");
-    e.consent(&changes(json!({"analytics": false, "marketing": true})))
-        .expect("consent");
-    assert!(e.may_keep_calls(), "marketing alone keeps calls");
-    e.consent(&changes(json!({"marketing": false})))
-        .expect("consent");
-    assert!(!e.may_keep_calls(), "every grant revoked");
-    let opt_out = json!({"collector": {"url": "https://c.example/v1/batch"}});
-    assert!(engine(opt_out, Rc::new(MemoryStorage::new())).may_keep_calls());
 }

@@ -8,17 +8,17 @@
 //! shared outbox records (events are stored once), its own backoff, and at
 //! most one batch in flight.
 
+use crate::cat;
 use crate::core::backoff::Backoff;
 use crate::core::batcher::{self, Waiting};
 use crate::core::config::CollectorConfig;
 use crate::core::delivery_config::DeliveryConfig;
 use crate::core::delivery_policy::{classify, Gate, Outcome, Verdict};
 use crate::core::error::AttuneError;
+use crate::core::json::{Map, Value};
 use crate::core::outbox::{Limits, Outbox, Record};
 use crate::core::platform::{Random, Storage};
 use crate::core::time::iso8601;
-use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::HashSet;
 
 /// What a delivery step needs from the host, borrowed for one call.
@@ -63,7 +63,7 @@ pub struct Job {
 }
 
 /// Event counts since the page loaded (each collector counts separately).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Events acknowledged.
     pub sent: u64,
@@ -91,7 +91,7 @@ pub struct Delivery {
     lanes: Vec<Lane>,
     drops_key: String,
     /// Unreported drop counts as last read or written (re-read at each reload).
-    drops: Map<String, Value>,
+    drops: Map,
     totals: Totals,
 }
 
@@ -117,7 +117,7 @@ impl Delivery {
             outbox: Outbox::new(storage_prefix, writer, limits),
             ids: cfg.collectors.iter().map(|c| c.id.clone()).collect(),
             lanes: cfg.collectors.iter().map(|_| Lane::default()).collect(),
-            drops_key: format!("{storage_prefix}:obm:dropped"),
+            drops_key: cat!(storage_prefix, ":obm:dropped"),
             drops: Map::new(),
             cfg,
             totals: Totals::default(),
@@ -430,12 +430,15 @@ impl Delivery {
     }
 
     /// The counts in storage (every tab adds to them, so re-read before a change).
-    fn drops(&self, storage: &dyn Storage) -> Map<String, Value> {
+    fn drops(&self, storage: &dyn Storage) -> Map {
         storage
             .get(&self.drops_key)
             .ok()
             .flatten()
-            .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
+            .and_then(|t| match Value::parse(&t) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => None,
+            })
             .unwrap_or_default()
     }
 
@@ -449,7 +452,7 @@ impl Delivery {
             let now = map.get(id).and_then(Value::as_u64).unwrap_or(0);
             map.insert(id.clone(), Value::from(now.saturating_add(n)));
         }
-        let _ = storage.set(&self.drops_key, &Value::Object(map.clone()).to_string());
+        let _ = storage.set(&self.drops_key, &Value::Object(map.clone()).to_json());
         self.drops = map;
     }
 
@@ -468,7 +471,7 @@ impl Delivery {
         let _ = if map.is_empty() {
             storage.remove(&self.drops_key)
         } else {
-            storage.set(&self.drops_key, &Value::Object(map.clone()).to_string())
+            storage.set(&self.drops_key, &Value::Object(map.clone()).to_json())
         };
         self.drops = map;
     }

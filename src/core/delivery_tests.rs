@@ -322,8 +322,11 @@ fn drops_are_counted_and_reported_in_the_next_batch_until_acknowledged() {
         .unwrap_or_else(|| panic!("job"));
     assert_eq!(job.ids[0], "m3", "the oldest went");
     assert_eq!(job.dropped, 3);
-    let body: Value = serde_json::from_str(&job.body).unwrap_or_default();
-    assert_eq!(body["batch"][0]["context"]["attune"]["dropped"], 3);
+    let body = Value::parse(&job.body).unwrap_or(Value::Null);
+    assert_eq!(
+        body["batch"][0]["context"]["attune"]["dropped"].as_f64(),
+        Some(3.0)
+    );
     d.complete(&w.env(), &job, &status(500));
     let job = d
         .next_job(&w.env(), Mode::Scheduled)
@@ -445,7 +448,7 @@ fn json_format_is_a_bare_array() {
     let job = d
         .next_job(&w.env(), Mode::Forced)
         .unwrap_or_else(|| panic!("job"));
-    let v: Value = serde_json::from_str(&job.body).unwrap_or_default();
+    let v = Value::parse(&job.body).unwrap_or(Value::Null);
     assert_eq!(v.as_array().map(Vec::len), Some(2));
     assert_eq!(job.body, job.events);
 }

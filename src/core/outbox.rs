@@ -18,10 +18,10 @@
 //!   sent again with the same `messageId`) or over-count a drop; they cannot
 //!   lose an event that was not meant to be dropped.
 
+use crate::cat;
 use crate::core::error::{AttuneError, Result};
+use crate::core::json::{num, write_str, Value};
 use crate::core::platform::Storage;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::collections::HashSet;
 
 /// Most events written into one chunk.
@@ -107,25 +107,6 @@ struct Chunk {
     dirty: bool,
 }
 
-#[derive(Deserialize)]
-struct StoredRecord<'a> {
-    m: String,
-    t: f64,
-    #[serde(default)]
-    d: Vec<String>,
-    #[serde(borrow)]
-    e: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-struct StoredChunk<'a> {
-    #[serde(borrow)]
-    r: Vec<StoredRecord<'a>>,
-    /// The destinations of every record in the chunk (see [`Record::to`]).
-    #[serde(default)]
-    c: Vec<String>,
-}
-
 /// The persisted, bounded outbox of one page instance.
 #[derive(Debug)]
 pub struct Outbox {
@@ -143,7 +124,7 @@ impl Outbox {
     /// Call [`Outbox::reload`] to see what storage already holds.
     pub fn new(storage_prefix: &str, writer: &str, limits: Limits) -> Self {
         Outbox {
-            prefix: format!("{storage_prefix}:ob:"),
+            prefix: cat!(storage_prefix, ":ob:"),
             writer: writer.to_string(),
             seq: 0,
             chunks: Vec::new(),
@@ -422,7 +403,7 @@ impl Outbox {
 
     fn next_key(&mut self) -> String {
         self.seq += 1;
-        format!("{}{}.{}", self.prefix, self.writer, self.seq)
+        cat!(self.prefix, self.writer, ".", self.seq)
     }
 
     fn write_chunk(
@@ -482,20 +463,44 @@ fn first_created(c: &Chunk) -> f64 {
     c.records.first().map_or(f64::MAX, |r| r.created)
 }
 
+/// Reads a stored chunk: `{"c": [collector ids], "r": [{m, t, d, e}]}`. The
+/// event `e` is kept as the text the core's writer makes of it, which is the
+/// text it was stored as (keys sorted, numbers as JavaScript writes them).
 fn parse_chunk(text: &str) -> std::result::Result<Vec<Record>, String> {
-    let chunk: StoredChunk = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let to = chunk.c;
-    Ok(chunk
-        .r
-        .into_iter()
-        .map(|r| Record {
-            id: r.m,
-            created: r.t,
-            done: r.d,
+    let chunk = Value::parse(text).map_err(|e| e.text())?;
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let to = strings(chunk.get("c"));
+    let records = chunk
+        .get("r")
+        .and_then(Value::as_array)
+        .ok_or("a chunk needs a record list `r`")?;
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let (Some(id), Some(created), Some(event)) = (
+            r.get("m").and_then(Value::as_str),
+            r.get("t").and_then(Value::as_f64),
+            r.get("e"),
+        ) else {
+            return Err("a record needs `m`, `t` and `e`".to_string());
+        };
+        out.push(Record {
+            id: id.to_string(),
+            created,
+            done: strings(r.get("d")),
             to: to.clone(),
-            json: r.e.get().to_string(),
-        })
-        .collect())
+            json: event.to_json(),
+        });
+    }
+    Ok(out)
 }
 
 /// A chunk holds records of one destination list (the writer's collectors);
@@ -514,14 +519,14 @@ fn encode(records: &[Record]) -> String {
             s.push(',');
         }
         s.push_str("{\"m\":");
-        s.push_str(&json_string(&r.id));
+        write_str(&r.id, &mut s);
         s.push_str(",\"t\":");
         let t = if r.created.is_finite() {
             r.created.round()
         } else {
             0.0
         };
-        s.push_str(&format!("{t}"));
+        num::push_f64(&mut s, t);
         s.push_str(",\"d\":");
         push_strings(&mut s, &r.done);
         s.push_str(",\"e\":");
@@ -539,13 +544,9 @@ fn push_strings(s: &mut String, items: &[String]) {
         if j > 0 {
             s.push(',');
         }
-        s.push_str(&json_string(item));
+        write_str(item, s);
     }
     s.push(']');
-}
-
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
 #[cfg(test)]

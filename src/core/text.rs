@@ -76,6 +76,7 @@ impl<T: Piece + ?Sized> Piece for &T {
 #[macro_export]
 macro_rules! cat {
     ($($piece:expr),* $(,)?) => {{
+        #[allow(unused_mut)]
         let mut out = ::std::string::String::new();
         $( $crate::core::text::Piece::push_to(&$piece, &mut out); )*
         out

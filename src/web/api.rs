@@ -103,7 +103,9 @@ impl Core {
                 jobs: Vec::new(),
                 next_job: 1,
                 transforms: match Value::parse(transforms) {
-                    Ok(Value::Array(list)) => list.iter().map(|t| t.as_bool() == Some(true)).collect(),
+                    Ok(Value::Array(list)) => {
+                        list.iter().map(|t| t.as_bool() == Some(true)).collect()
+                    }
                     _ => Vec::new(),
                 },
             })
@@ -208,7 +210,12 @@ impl Core {
         self.engine.settle();
         let e = &mut self.engine;
         let v = match what {
-            "segments" => Value::Array(e.segments().iter().map(|s| Value::from(s.as_str())).collect()),
+            "segments" => Value::Array(
+                e.segments()
+                    .iter()
+                    .map(|s| Value::from(s.as_str()))
+                    .collect(),
+            ),
             "profile" => e.profile().to_value(),
             "attributes" => e.attributes().clone(),
             "consent" => e.consent_state(),
@@ -236,16 +243,26 @@ impl Core {
         let req = self.engine.forget();
         if let Some(url) = &req.url {
             let mut body = Map::new();
-            body.insert("anonymousId".to_string(), Value::from(req.anonymous_id.as_str()));
+            body.insert(
+                "anonymousId".to_string(),
+                Value::from(req.anonymous_id.as_str()),
+            );
             if let Some(u) = &req.user_id {
                 body.insert("userId".to_string(), Value::from(u.as_str()));
             }
-            let prev = req.previous_ids.iter().map(|p| Value::from(p.as_str())).collect();
+            let prev = req
+                .previous_ids
+                .iter()
+                .map(|p| Value::from(p.as_str()))
+                .collect();
             body.insert("previousIds".to_string(), Value::Array(prev));
             body.insert("timestamp".to_string(), Value::from(req.timestamp.as_str()));
             let mut m = Map::new();
             m.insert("url".to_string(), Value::from(url.as_str()));
-            m.insert("body".to_string(), Value::from(Value::Object(body).to_json()));
+            m.insert(
+                "body".to_string(),
+                Value::from(Value::Object(body).to_json()),
+            );
             r.extra("request", Value::Object(m));
         }
         if let Some(c) = cookie {

@@ -27,7 +27,11 @@ fn mode_number(m: Mode) -> f64 {
 }
 
 /// `{errors, delivery}` after a delivery step, plus `extra`.
-fn step(core: &mut Core, errors: Vec<crate::core::AttuneError>, extra: Option<(&str, Value)>) -> String {
+fn step(
+    core: &mut Core,
+    errors: Vec<crate::core::AttuneError>,
+    extra: Option<(&str, Value)>,
+) -> String {
     let mut all: Vec<Value> = errors.iter().map(error_value).collect();
     all.extend(core.engine.take_errors().iter().map(error_value));
     let mut m = Map::new();
@@ -52,7 +56,10 @@ impl Core {
             url = c.url.clone();
             if !(beacon && c.headers.is_empty()) {
                 for (k, v) in &c.headers {
-                    headers.push(Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())]));
+                    headers.push(Value::Array(vec![
+                        Value::from(k.as_str()),
+                        Value::from(v.as_str()),
+                    ]));
                 }
                 if let Some(key) = &c.write_key {
                     let auth = vec![Value::from("Authorization"), Value::from(basic_auth(key))];
@@ -82,7 +89,11 @@ impl Core {
     /// Writes queued events to storage (the oldest beyond the caps dropped).
     pub fn persist(&mut self) -> String {
         let (d, env) = self.engine.delivery();
-        let errors = if d.has_unpersisted() { d.persist(&env) } else { Vec::new() };
+        let errors = if d.has_unpersisted() {
+            d.persist(&env)
+        } else {
+            Vec::new()
+        };
         step(self, errors, None)
     }
 
@@ -126,7 +137,11 @@ impl Core {
         };
         let (_, job) = self.jobs.remove(i);
         let outcome = if status == 0 {
-            Outcome::Network(if error.is_empty() { "network error".to_string() } else { error.to_string() })
+            Outcome::Network(if error.is_empty() {
+                "network error".to_string()
+            } else {
+                error.to_string()
+            })
         } else {
             Outcome::Status {
                 code: u16::try_from(status).unwrap_or(0),

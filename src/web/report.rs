@@ -76,7 +76,10 @@ impl Report {
         let decisions = engine.decisions();
         let mut m = std::mem::take(&mut self.extra);
         if !self.results.is_empty() {
-            m.insert("results".to_string(), Value::Array(std::mem::take(&mut self.results)));
+            m.insert(
+                "results".to_string(),
+                Value::Array(std::mem::take(&mut self.results)),
+            );
         }
         if let Some(n) = self.taken {
             m.insert("n".to_string(), Value::from(n as f64));
@@ -88,8 +91,17 @@ impl Report {
             m.insert("notes".to_string(), strings(&notes));
         }
         let now = engine.segments();
-        let enter: Vec<String> = now.iter().filter(|s| !self.before.contains(s)).cloned().collect();
-        let exit: Vec<String> = self.before.iter().filter(|s| !now.contains(s)).cloned().collect();
+        let enter: Vec<String> = now
+            .iter()
+            .filter(|s| !self.before.contains(s))
+            .cloned()
+            .collect();
+        let exit: Vec<String> = self
+            .before
+            .iter()
+            .filter(|s| !now.contains(s))
+            .cloned()
+            .collect();
         m.insert("enter".to_string(), strings(&enter));
         m.insert("exit".to_string(), strings(&exit));
         m.insert("profile".to_string(), Value::from(self.changed));
@@ -112,7 +124,9 @@ pub fn delivery_state(engine: &mut Engine) -> Value {
     let mut m = Map::new();
     m.insert("u".to_string(), Value::from(d.has_unpersisted()));
     m.insert("p".to_string(), Value::from(dirty));
-    let wake = d.next_wake(env.now, env.gate).map_or(Value::Null, Value::from);
+    let wake = d
+        .next_wake(env.now, env.gate)
+        .map_or(Value::Null, Value::from);
     m.insert("w".to_string(), wake);
     m.insert("q".to_string(), Value::from(queued as f64));
     m.insert("r".to_string(), Value::from(d.room() as f64));
@@ -160,7 +174,10 @@ impl Paint {
     /// `render()`: every decision is painted again (pins start over).
     pub fn all(&mut self, decisions: &[Decision]) -> Value {
         self.pinned.clear();
-        self.painted = decisions.iter().map(|d| (d.slot.clone(), signature(d))).collect();
+        self.painted = decisions
+            .iter()
+            .map(|d| (d.slot.clone(), signature(d)))
+            .collect();
         Value::Array(decisions.iter().map(Decision::to_value).collect())
     }
 

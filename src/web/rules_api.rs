@@ -47,7 +47,10 @@ impl ConditionSet {
     /// them); the error record's text when `conditions` is not an array.
     pub fn create(conditions: &str, saved_groups: &str) -> Result<ConditionSet, String> {
         let Value::Array(list) = arg(conditions) else {
-            return Err(error_text(&AttuneError::input("conditions", "expected an array")));
+            return Err(error_text(&AttuneError::input(
+                "conditions",
+                "expected an array",
+            )));
         };
         let mut rules = RuleSet::new(CompileMode::Lenient);
         for (i, c) in list.iter().enumerate() {

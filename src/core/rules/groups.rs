@@ -126,7 +126,7 @@ impl GroupRef {
         if visited(env.visited, id) {
             return Ok(false);
         }
-        let Some(Value::Object(entry)) = env.groups.and_then(|g| g.get(&**id)) else {
+        let Some(Value::Object(entry)) = env.groups.and_then(|g| g.get(id)) else {
             return Ok(false);
         };
         match entry.get("type").and_then(Value::as_str) {
