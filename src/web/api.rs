@@ -49,12 +49,13 @@ pub(crate) fn page_of(v: &Value) -> PageContext {
 }
 
 fn environment_of(v: &Value) -> Context {
-    let mut ctx = Context::default();
-    ctx.timezone = opt_text(v, "timezone");
-    ctx.locale = opt_text(v, "locale");
-    ctx.user_agent = opt_text(v, "userAgent");
-    ctx.screen = v.get("screen").filter(|s| s.is_object()).cloned();
-    ctx
+    Context {
+        timezone: opt_text(v, "timezone"),
+        locale: opt_text(v, "locale"),
+        user_agent: opt_text(v, "userAgent"),
+        screen: v.get("screen").filter(|s| s.is_object()).cloned(),
+        ..Default::default()
+    }
 }
 
 /// The error record `{"error": {code, path, message}}` as text.
