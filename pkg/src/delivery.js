@@ -288,7 +288,11 @@ export class Delivery {
         }
       }
       if (this.sender && !this.sender.dead) {
-        const answer = await this.sender.post(job.url, headers, body);
+        // A worker resolves a relative URL against its own script, and a blob: script
+        // (the CDN case) has no base at all: resolve it against the page first.
+        let url = job.url;
+        try { url = new URL(job.url, globalThis.location?.href).href; } catch (_) { /* as given */ }
+        const answer = await this.sender.post(url, headers, body);
         if (answer) return answer;
       }
     }
