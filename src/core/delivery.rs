@@ -196,7 +196,7 @@ impl Delivery {
     /// How many more events fit before the outbox reaches nine tenths of
     /// either cap (count or bytes; an event is taken to be as large as the
     /// average kept one, 1 KB while none is kept). A producer that can wait
-    /// (the engine worker, holding a burst's calls) adds no more than this,
+    /// (the JS layer, holding a burst's calls while sends get through) adds no more than this,
     /// so a burst is delivered instead of overflowing the caps; the tenth
     /// left is for the events a call brings along (segment changes).
     pub fn room(&self) -> usize {

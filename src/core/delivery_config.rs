@@ -59,9 +59,9 @@ pub struct DeliveryConfig {
     /// Send from the package's worker (`sender.js`) when the page has one,
     /// keeping `fetch` off the main thread (`delivery.worker`, default true).
     pub worker: bool,
-    /// `delivery.engine: "worker"`: the engine that persists and sends runs in
-    /// the package's engine worker, the page keeps a replica (`web::lane`);
-    /// `"page"` (the default) runs everything on the page.
+    /// `delivery.engine: "worker"` was given. Accepted for configs written for
+    /// the earlier worker mode and validated ("page" or "worker"); it changes
+    /// nothing: the one engine always runs on the page.
     pub engine_in_worker: bool,
 }
 
