@@ -5,10 +5,34 @@ import { answer, inputError, toJson } from './core.js';
 
 /** The pure functions over the instantiated engine module `wasm`. */
 export function pure(wasm) {
+  // The engine keeps the conditions compiled by earlier calls (a bounded
+  // number, reused oldest first) and the last attributes parsed. They are
+  // found by JSON text, so a condition or attributes object changed between
+  // calls is compiled or parsed anew: nothing stale is ever evaluated.
+  const slots = new Map(); // condition text → slot
+  const texts = []; // slot → condition text
+  let lastAttributes, lastGroups;
+
   /** Evaluates a condition against attributes, as GrowthBook's `evalCondition` (never throws for a malformed condition). */
   function evalCondition(condition, attributes, savedGroups) {
-    return wasm.evalCondition(toJson(condition, 'condition'), toJson(attributes, 'attributes'),
-      savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups'));
+    const c = toJson(condition, 'condition');
+    const a = toJson(attributes, 'attributes');
+    const g = savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups');
+    // Large conditions are not kept (the cache stays small).
+    if (c.length > 4096) return wasm.evalCondition(c, a, g);
+    let slot = slots.get(c);
+    if (slot === undefined) {
+      slot = wasm.compileCondition(c);
+      slots.delete(texts[slot]);
+      texts[slot] = c;
+      slots.set(c, slot);
+    }
+    if (a !== lastAttributes || g !== lastGroups) {
+      wasm.setAttributes(a, g);
+      lastAttributes = a;
+      lastGroups = g;
+    }
+    return wasm.evalSlot(slot);
   }
 
   /** GrowthBook's hash: a number in [0, 1) for versions 1 and 2, else null. */

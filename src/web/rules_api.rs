@@ -2,6 +2,11 @@
 //! `hash`, and `ConditionSet` (many conditions compiled once, evaluated
 //! together against one attribute object, as the engine does for segments).
 //! Arguments arrive as JSON text (`pkg/src/pure.js` converts them).
+//!
+//! For repeated one-off calls the JS side keeps compiled conditions here, in
+//! [`SLOTS`] slots reused oldest first (it maps each condition's JSON text to
+//! its slot), and the last attributes parsed, so a call with a condition and
+//! attributes seen before neither parses nor compiles.
 
 use crate::core::json::Value;
 use crate::core::rules::{CompileMode, Condition, RuleSet};
@@ -9,7 +14,25 @@ use crate::core::text::cat;
 use crate::core::AttuneError;
 use crate::web::api::error_text;
 use crate::web::host::HostRegex;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+
+/// How many compiled conditions the one-off cache keeps.
+pub const SLOTS: usize = 1024;
+
+/// The one-off cache: compiled conditions by slot, the slot to reuse next
+/// once all are taken, and the attributes and saved groups of the last call.
+#[derive(Default)]
+struct Cache {
+    slots: Vec<Condition>,
+    next: usize,
+    attributes: Value,
+    saved_groups: Value,
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::default();
+}
 
 /// Parses an argument; malformed JSON reads as `null` (the JS side sends
 /// `JSON.stringify` output, so this only happens for hand-made text).
@@ -23,6 +46,56 @@ fn arg(text: &str) -> Value {
 pub fn eval_condition(condition: &str, attributes: &str, saved_groups: &str) -> bool {
     let groups = arg(saved_groups);
     Condition::lenient(&arg(condition), &HostRegex).eval(&arg(attributes), groups.as_object())
+}
+
+/// Compiles a condition (leniently, as [`eval_condition`]) into a slot of
+/// the cache, replacing its oldest entry once all [`SLOTS`] are taken;
+/// returns the slot.
+#[wasm_bindgen(js_name = compileCondition)]
+pub fn compile_condition(condition: &str) -> u32 {
+    let compiled = Condition::lenient(&arg(condition), &HostRegex);
+    CACHE.with(|cache| {
+        let Ok(mut c) = cache.try_borrow_mut() else {
+            return u32::MAX;
+        };
+        let slot = if c.slots.len() < SLOTS {
+            c.slots.push(compiled);
+            c.slots.len() - 1
+        } else {
+            let slot = c.next;
+            c.next = (slot + 1) % SLOTS;
+            c.slots[slot] = compiled;
+            slot
+        };
+        u32::try_from(slot).unwrap_or(u32::MAX)
+    })
+}
+
+/// Sets the attributes and saved groups that [`eval_slot`] evaluates against.
+#[wasm_bindgen(js_name = setAttributes)]
+pub fn set_attributes(attributes: &str, saved_groups: &str) {
+    CACHE.with(|cache| {
+        if let Ok(mut c) = cache.try_borrow_mut() {
+            c.attributes = arg(attributes);
+            c.saved_groups = arg(saved_groups);
+        }
+    });
+}
+
+/// Evaluates the condition compiled in `slot` against the attributes last
+/// set; `false` for a slot that holds none.
+#[wasm_bindgen(js_name = evalSlot)]
+pub fn eval_slot(slot: u32) -> bool {
+    CACHE.with(|cache| {
+        let Ok(c) = cache.try_borrow() else {
+            return false;
+        };
+        let groups = c.saved_groups.as_object();
+        usize::try_from(slot)
+            .ok()
+            .and_then(|i| c.slots.get(i))
+            .is_some_and(|cond| cond.eval(&c.attributes, groups))
+    })
 }
 
 /// GrowthBook's hash: a number in `[0, 1)` for versions 1 and 2, else -1.
