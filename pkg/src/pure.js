@@ -18,8 +18,11 @@ export function pure(wasm) {
     const c = toJson(condition, 'condition');
     const a = toJson(attributes, 'attributes');
     const g = savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups');
-    // Large conditions are not kept (the cache stays small).
-    if (c.length > 4096) return wasm.evalCondition(c, a, g);
+    // Large conditions are not kept (the cache stays small): compiled, evaluated, freed.
+    if (c.length > 4096) {
+      const set = wasm.ConditionSet.create('[' + c + ']', g);
+      try { return set.countMatching(a) > 0; } finally { set.free(); }
+    }
     let slot = slots.get(c);
     if (slot === undefined) {
       slot = wasm.compileCondition(c);

@@ -1,6 +1,7 @@
-//! The pure exports: GrowthBook-compatible `evalCondition`, GrowthBook's
-//! `hash`, and `ConditionSet` (many conditions compiled once, evaluated
-//! together against one attribute object, as the engine does for segments).
+//! The pure exports: GrowthBook-compatible condition evaluation (the
+//! one-off cache behind the JS `evalCondition`), GrowthBook's `hash`, and
+//! `ConditionSet` (many conditions compiled once, evaluated together against
+//! one attribute object, as the engine does for segments).
 //! Arguments arrive as JSON text (`pkg/src/pure.js` converts them).
 //!
 //! For repeated one-off calls the JS side keeps compiled conditions here, in
@@ -22,7 +23,6 @@ pub const SLOTS: usize = 1024;
 
 /// The one-off cache: compiled conditions by slot, the slot to reuse next
 /// once all are taken, and the attributes and saved groups of the last call.
-#[derive(Default)]
 struct Cache {
     slots: Vec<Condition>,
     next: usize,
@@ -31,7 +31,14 @@ struct Cache {
 }
 
 thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::default();
+    static CACHE: RefCell<Cache> = const {
+        RefCell::new(Cache {
+            slots: Vec::new(),
+            next: 0,
+            attributes: Value::Null,
+            saved_groups: Value::Null,
+        })
+    };
 }
 
 /// Parses an argument; malformed JSON reads as `null` (the JS side sends
@@ -40,17 +47,9 @@ fn arg(text: &str) -> Value {
     Value::parse(text).unwrap_or(Value::Null)
 }
 
-/// Evaluates a condition against attributes, as GrowthBook's `evalCondition`
-/// (a malformed condition evaluates as GrowthBook's JS SDK would; never throws).
-#[wasm_bindgen(js_name = evalCondition)]
-pub fn eval_condition(condition: &str, attributes: &str, saved_groups: &str) -> bool {
-    let groups = arg(saved_groups);
-    Condition::lenient(&arg(condition), &HostRegex).eval(&arg(attributes), groups.as_object())
-}
-
-/// Compiles a condition (leniently, as [`eval_condition`]) into a slot of
-/// the cache, replacing its oldest entry once all [`SLOTS`] are taken;
-/// returns the slot.
+/// Compiles a condition (leniently: as GrowthBook's `evalCondition` reads it,
+/// never failing) into a slot of the cache, replacing the oldest entry once
+/// all [`SLOTS`] are taken; returns the slot.
 #[wasm_bindgen(js_name = compileCondition)]
 pub fn compile_condition(condition: &str) -> u32 {
     let compiled = Condition::lenient(&arg(condition), &HostRegex);
