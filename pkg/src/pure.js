@@ -6,11 +6,10 @@ import { answer, inputError, toJson } from './core.js';
 /** The pure functions over the instantiated engine module `wasm`. */
 export function pure(wasm) {
   // The engine keeps the conditions compiled by earlier calls (a bounded
-  // number, reused oldest first) and the last attributes parsed. They are
+  // number: all are dropped when it is full) and the last attributes parsed. They are
   // found by JSON text, so a condition or attributes object changed between
   // calls is compiled or parsed anew: nothing stale is ever evaluated.
   const slots = new Map(); // condition text → slot
-  const texts = []; // slot → condition text
   let lastAttributes, lastGroups;
 
   /** Evaluates a condition against attributes, as GrowthBook's `evalCondition` (never throws for a malformed condition). */
@@ -26,8 +25,7 @@ export function pure(wasm) {
     let slot = slots.get(c);
     if (slot === undefined) {
       slot = wasm.compileCondition(c);
-      slots.delete(texts[slot]);
-      texts[slot] = c;
+      if (slot === 0) slots.clear(); // the engine started again from slot 0
       slots.set(c, slot);
     }
     if (a !== lastAttributes || g !== lastGroups) {

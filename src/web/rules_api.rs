@@ -5,9 +5,10 @@
 //! Arguments arrive as JSON text (`pkg/src/pure.js` converts them).
 //!
 //! For repeated one-off calls the JS side keeps compiled conditions here, in
-//! [`SLOTS`] slots reused oldest first (it maps each condition's JSON text to
-//! its slot), and the last attributes parsed, so a call with a condition and
-//! attributes seen before neither parses nor compiles.
+//! up to [`SLOTS`] slots (all dropped at once when a new one is needed and
+//! none is free; the JS side maps each condition's JSON text to its slot), and
+//! the last attributes parsed, so a call with a condition and attributes seen
+//! before neither parses nor compiles.
 
 use crate::core::json::Value;
 use crate::core::rules::{CompileMode, Condition, RuleSet};
@@ -21,11 +22,10 @@ use wasm_bindgen::prelude::*;
 /// How many compiled conditions the one-off cache keeps.
 pub const SLOTS: usize = 1024;
 
-/// The one-off cache: compiled conditions by slot, the slot to reuse next
-/// once all are taken, and the attributes and saved groups of the last call.
+/// The one-off cache: compiled conditions by slot, and the attributes and
+/// saved groups of the last call.
 struct Cache {
     slots: Vec<Condition>,
-    next: usize,
     attributes: Value,
     saved_groups: Value,
 }
@@ -34,7 +34,6 @@ thread_local! {
     static CACHE: RefCell<Cache> = const {
         RefCell::new(Cache {
             slots: Vec::new(),
-            next: 0,
             attributes: Value::Null,
             saved_groups: Value::Null,
         })
@@ -48,8 +47,8 @@ fn arg(text: &str) -> Value {
 }
 
 /// Compiles a condition (leniently: as GrowthBook's `evalCondition` reads it,
-/// never failing) into a slot of the cache, replacing the oldest entry once
-/// all [`SLOTS`] are taken; returns the slot.
+/// never failing) into the next slot of the cache, emptied first when all
+/// [`SLOTS`] are taken (the JS side then forgets its map too); returns the slot.
 #[wasm_bindgen(js_name = compileCondition)]
 pub fn compile_condition(condition: &str) -> u32 {
     let compiled = Condition::lenient(&arg(condition), &HostRegex);
@@ -57,15 +56,11 @@ pub fn compile_condition(condition: &str) -> u32 {
         let Ok(mut c) = cache.try_borrow_mut() else {
             return u32::MAX;
         };
-        let slot = if c.slots.len() < SLOTS {
-            c.slots.push(compiled);
-            c.slots.len() - 1
-        } else {
-            let slot = c.next;
-            c.next = (slot + 1) % SLOTS;
-            c.slots[slot] = compiled;
-            slot
-        };
+        if c.slots.len() >= SLOTS {
+            c.slots.clear();
+        }
+        c.slots.push(compiled);
+        let slot = c.slots.len() - 1;
         u32::try_from(slot).unwrap_or(u32::MAX)
     })
 }
