@@ -5,10 +5,11 @@ import { answer, inputError, toJson } from './core.js';
 
 /** The pure functions over the instantiated engine module `wasm`. */
 export function pure(wasm) {
-  // The engine keeps the conditions compiled by earlier calls (a bounded
-  // number: all are dropped when it is full) and the last attributes parsed. They are
-  // found by JSON text, so a condition or attributes object changed between
-  // calls is compiled or parsed anew: nothing stale is ever evaluated.
+  // The engine keeps the conditions compiled by earlier calls (up to 1,024 and
+  // 1 MiB of text: all are dropped when it is full) and the last attributes
+  // parsed. They are found by JSON text, so a condition or attributes object
+  // changed between calls is compiled or parsed anew: nothing stale is ever
+  // evaluated.
   const slots = new Map(); // condition text → slot
   let lastAttributes, lastGroups;
 
@@ -17,11 +18,6 @@ export function pure(wasm) {
     const c = toJson(condition, 'condition');
     const a = toJson(attributes, 'attributes');
     const g = savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups');
-    // Large conditions are not kept (the cache stays small): compiled, evaluated, freed.
-    if (c.length > 4096) {
-      const set = wasm.ConditionSet.create('[' + c + ']', g);
-      try { return set.countMatching(a) > 0; } finally { set.free(); }
-    }
     let slot = slots.get(c);
     if (slot === undefined) {
       slot = wasm.compileCondition(c);

@@ -356,8 +356,8 @@ export declare function init(config: AttuneConfig): Promise<Attune>;
 
 /**
  * Evaluates a GrowthBook-compatible condition against attributes (no `init` needed).
- * Conditions compiled by earlier calls are kept (up to 1,024, found by their JSON text;
- * conditions over 4,096 characters are not kept), and so are the last attributes, so
+ * Conditions compiled by earlier calls are kept (up to 1,024 and 1 MiB of JSON text, found
+ * by their JSON text; all are dropped when full), and so are the last attributes, so
  * repeated calls neither recompile nor reparse; an object changed between calls is read
  * anew. To test many conditions against the same attributes, {@link ConditionSet} is faster.
  */

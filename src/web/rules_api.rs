@@ -4,11 +4,11 @@
 //! one attribute object, as the engine does for segments).
 //! Arguments arrive as JSON text (`pkg/src/pure.js` converts them).
 //!
-//! For repeated one-off calls the JS side keeps compiled conditions here, in
-//! up to [`SLOTS`] slots (all dropped at once when a new one is needed and
-//! none is free; the JS side maps each condition's JSON text to its slot), and
-//! the last attributes parsed, so a call with a condition and attributes seen
-//! before neither parses nor compiles.
+//! For repeated one-off calls the JS side keeps compiled conditions here, up
+//! to [`SLOTS`] of them and [`TEXT_BYTES`] of their text (all dropped at once
+//! when a new one would pass either; the JS side maps each condition's JSON
+//! text to its slot), and the last attributes parsed, so a call with a
+//! condition and attributes seen before neither parses nor compiles.
 
 use crate::core::json::Value;
 use crate::core::rules::{CompileMode, Condition, RuleSet};
@@ -22,10 +22,15 @@ use wasm_bindgen::prelude::*;
 /// How many compiled conditions the one-off cache keeps.
 pub const SLOTS: usize = 1024;
 
-/// The one-off cache: compiled conditions by slot, and the attributes and
-/// saved groups of the last call.
+/// How much condition JSON text (in bytes) the one-off cache holds compiled;
+/// a single larger condition is kept alone.
+pub const TEXT_BYTES: usize = 1 << 20;
+
+/// The one-off cache: compiled conditions by slot, the length of their text,
+/// and the attributes and saved groups of the last call.
 struct Cache {
     slots: Vec<Condition>,
+    bytes: usize,
     attributes: Value,
     saved_groups: Value,
 }
@@ -34,6 +39,7 @@ thread_local! {
     static CACHE: RefCell<Cache> = const {
         RefCell::new(Cache {
             slots: Vec::new(),
+            bytes: 0,
             attributes: Value::Null,
             saved_groups: Value::Null,
         })
@@ -48,7 +54,8 @@ fn arg(text: &str) -> Value {
 
 /// Compiles a condition (leniently: as GrowthBook's `evalCondition` reads it,
 /// never failing) into the next slot of the cache, emptied first when all
-/// [`SLOTS`] are taken (the JS side then forgets its map too); returns the slot.
+/// [`SLOTS`] are taken or the texts would pass [`TEXT_BYTES`] (slot 0 tells
+/// the JS side to forget its map too); returns the slot.
 #[wasm_bindgen(js_name = compileCondition)]
 pub fn compile_condition(condition: &str) -> u32 {
     let compiled = Condition::lenient(&arg(condition), &HostRegex);
@@ -56,8 +63,10 @@ pub fn compile_condition(condition: &str) -> u32 {
         let Ok(mut c) = cache.try_borrow_mut() else {
             return u32::MAX;
         };
-        if c.slots.len() >= SLOTS {
+        c.bytes += condition.len();
+        if c.slots.len() >= SLOTS || c.bytes > TEXT_BYTES {
             c.slots.clear();
+            c.bytes = condition.len();
         }
         c.slots.push(compiled);
         let slot = c.slots.len() - 1;
