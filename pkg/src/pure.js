@@ -9,7 +9,8 @@ export function pure(wasm) {
   // 1 MiB of text: all are dropped when it is full) and the last attributes
   // parsed. They are found by JSON text, so a condition or attributes object
   // changed between calls is compiled or parsed anew: nothing stale is ever
-  // evaluated.
+  // evaluated. Only this map calls `compileCondition`, so it and the engine's
+  // slots move in step (call `pure` once per engine module).
   const slots = new Map(); // condition text → slot
   let lastAttributes, lastGroups;
 
