@@ -5,10 +5,32 @@ import { answer, inputError, toJson } from './core.js';
 
 /** The pure functions over the instantiated engine module `wasm`. */
 export function pure(wasm) {
+  // The engine keeps the conditions compiled by earlier calls (up to 1,024 and
+  // 1 MiB of text: all are dropped when it is full) and the last attributes
+  // parsed. They are found by JSON text, so a condition or attributes object
+  // changed between calls is compiled or parsed anew: nothing stale is ever
+  // evaluated. Only this map calls `compileCondition`, so it and the engine's
+  // slots move in step (call `pure` once per engine module).
+  const slots = new Map(); // condition text → slot
+  let lastAttributes, lastGroups;
+
   /** Evaluates a condition against attributes, as GrowthBook's `evalCondition` (never throws for a malformed condition). */
   function evalCondition(condition, attributes, savedGroups) {
-    return wasm.evalCondition(toJson(condition, 'condition'), toJson(attributes, 'attributes'),
-      savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups'));
+    const c = toJson(condition, 'condition');
+    const a = toJson(attributes, 'attributes');
+    const g = savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups');
+    let slot = slots.get(c);
+    if (slot === undefined) {
+      slot = wasm.compileCondition(c);
+      if (slot === 0) slots.clear(); // the engine started again from slot 0
+      slots.set(c, slot);
+    }
+    if (a !== lastAttributes || g !== lastGroups) {
+      wasm.setAttributes(a, g);
+      lastAttributes = a;
+      lastGroups = g;
+    }
+    return wasm.evalSlot(slot);
   }
 
   /** GrowthBook's hash: a number in [0, 1) for versions 1 and 2, else null. */

@@ -354,7 +354,13 @@ export declare function debug(sdk: Attune, on?: boolean): Promise<boolean>;
 /** Starts Attune for this visitor. Rejects with an {@link AttuneError} on an invalid config. */
 export declare function init(config: AttuneConfig): Promise<Attune>;
 
-/** Evaluates a GrowthBook-compatible condition against attributes (no `init` needed). */
+/**
+ * Evaluates a GrowthBook-compatible condition against attributes (no `init` needed).
+ * Conditions compiled by earlier calls are kept (up to 1,024 and 1 MiB of JSON text, found
+ * by their JSON text; all are dropped when full), and so are the last attributes, so
+ * repeated calls neither recompile nor reparse; an object changed between calls is read
+ * anew. To test many conditions against the same attributes, {@link ConditionSet} is faster.
+ */
 export declare function evalCondition(condition: Condition, attributes: Record<string, Json>, savedGroups?: Record<string, Json[]>): boolean;
 
 /** Many conditions compiled once and evaluated together (what segments do internally). */

@@ -1,7 +1,14 @@
-//! The pure exports: GrowthBook-compatible `evalCondition`, GrowthBook's
-//! `hash`, and `ConditionSet` (many conditions compiled once, evaluated
-//! together against one attribute object, as the engine does for segments).
+//! The pure exports: GrowthBook-compatible condition evaluation (the
+//! one-off cache behind the JS `evalCondition`), GrowthBook's `hash`, and
+//! `ConditionSet` (many conditions compiled once, evaluated together against
+//! one attribute object, as the engine does for segments).
 //! Arguments arrive as JSON text (`pkg/src/pure.js` converts them).
+//!
+//! For repeated one-off calls the JS side keeps compiled conditions here, up
+//! to [`SLOTS`] of them and [`TEXT_BYTES`] of their text (all dropped at once
+//! when a new one would pass either; the JS side maps each condition's JSON
+//! text to its slot), and the last attributes parsed, so a call with a
+//! condition and attributes seen before neither parses nor compiles.
 
 use crate::core::json::Value;
 use crate::core::rules::{CompileMode, Condition, RuleSet};
@@ -9,7 +16,35 @@ use crate::core::text::cat;
 use crate::core::AttuneError;
 use crate::web::api::error_text;
 use crate::web::host::HostRegex;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+
+/// How many compiled conditions the one-off cache keeps.
+pub const SLOTS: usize = 1024;
+
+/// How much condition JSON text (in bytes) the one-off cache holds compiled;
+/// a single larger condition is kept alone.
+pub const TEXT_BYTES: usize = 1 << 20;
+
+/// The one-off cache: compiled conditions by slot, the length of their text,
+/// and the attributes and saved groups of the last call.
+struct Cache {
+    slots: Vec<Condition>,
+    bytes: usize,
+    attributes: Value,
+    saved_groups: Value,
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = const {
+        RefCell::new(Cache {
+            slots: Vec::new(),
+            bytes: 0,
+            attributes: Value::Null,
+            saved_groups: Value::Null,
+        })
+    };
+}
 
 /// Parses an argument; malformed JSON reads as `null` (the JS side sends
 /// `JSON.stringify` output, so this only happens for hand-made text).
@@ -17,12 +52,53 @@ fn arg(text: &str) -> Value {
     Value::parse(text).unwrap_or(Value::Null)
 }
 
-/// Evaluates a condition against attributes, as GrowthBook's `evalCondition`
-/// (a malformed condition evaluates as GrowthBook's JS SDK would; never throws).
-#[wasm_bindgen(js_name = evalCondition)]
-pub fn eval_condition(condition: &str, attributes: &str, saved_groups: &str) -> bool {
-    let groups = arg(saved_groups);
-    Condition::lenient(&arg(condition), &HostRegex).eval(&arg(attributes), groups.as_object())
+/// Compiles a condition (leniently: as GrowthBook's `evalCondition` reads it,
+/// never failing) into the next slot of the cache, emptied first when all
+/// [`SLOTS`] are taken or the texts would pass [`TEXT_BYTES`] (slot 0 tells
+/// the JS side to forget its map too); returns the slot.
+#[wasm_bindgen(js_name = compileCondition)]
+pub fn compile_condition(condition: &str) -> u32 {
+    let compiled = Condition::lenient(&arg(condition), &HostRegex);
+    CACHE.with(|cache| {
+        let Ok(mut c) = cache.try_borrow_mut() else {
+            return u32::MAX;
+        };
+        c.bytes += condition.len();
+        if c.slots.len() >= SLOTS || c.bytes > TEXT_BYTES {
+            c.slots.clear();
+            c.bytes = condition.len();
+        }
+        c.slots.push(compiled);
+        let slot = c.slots.len() - 1;
+        u32::try_from(slot).unwrap_or(u32::MAX)
+    })
+}
+
+/// Sets the attributes and saved groups that [`eval_slot`] evaluates against.
+#[wasm_bindgen(js_name = setAttributes)]
+pub fn set_attributes(attributes: &str, saved_groups: &str) {
+    CACHE.with(|cache| {
+        if let Ok(mut c) = cache.try_borrow_mut() {
+            c.attributes = arg(attributes);
+            c.saved_groups = arg(saved_groups);
+        }
+    });
+}
+
+/// Evaluates the condition compiled in `slot` against the attributes last
+/// set; `false` for a slot that holds none.
+#[wasm_bindgen(js_name = evalSlot)]
+pub fn eval_slot(slot: u32) -> bool {
+    CACHE.with(|cache| {
+        let Ok(c) = cache.try_borrow() else {
+            return false;
+        };
+        let groups = c.saved_groups.as_object();
+        usize::try_from(slot)
+            .ok()
+            .and_then(|i| c.slots.get(i))
+            .is_some_and(|cond| cond.eval(&c.attributes, groups))
+    })
 }
 
 /// GrowthBook's hash: a number in `[0, 1)` for versions 1 and 2, else -1.
