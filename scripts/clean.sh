@@ -8,5 +8,5 @@ cd "$ROOT"
 
 log "cargo clean"
 cargo clean
-rm -rf pkg/web pkg/node pkg/attune.js pkg/attune_bg.wasm pkg/snippet.min.js pkg/debug.js
+rm -rf pkg/web pkg/node pkg/attune.js pkg/attune.mjs pkg/attune_bg.wasm pkg/sender.js pkg/snippet.min.js pkg/debug.js
 log "clean"
