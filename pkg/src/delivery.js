@@ -245,7 +245,13 @@ export class Delivery {
     const skip = [];
     for (let i = 0; i < 10000 && online(); i++) {
       let job;
-      try { job = JSON.parse(this.core.job(mode, skip.join(','))); } catch (e) { warn(e); break; }
+      try {
+        // `{…}` + "\n" + the body, or `null`.
+        const t = this.core.job(mode, skip.join(','));
+        const i = t.indexOf('\n');
+        job = JSON.parse(i < 0 ? t : t.slice(0, i));
+        if (job) job.body = t.slice(i + 1);
+      } catch (e) { warn(e); break; }
       if (!job) break;
       const outcome = await this.send(job);
       const rep = this._call(() => this.core.done(job.id, outcome.status || 0, outcome.retryAfter || '', outcome.error || ''));

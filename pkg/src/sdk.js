@@ -89,23 +89,28 @@ export class Attune {
     this._kicked = false;
     if (!this._q.length && !extra) return null;
     const batch = this._q;
-    this._q = [];
     if (extra) batch.push(extra);
+    const all = !!(force || extra) || batch.length > HOLD_MAX || !this._delivery.healthy();
+    // Only the calls the outbox has room for (and a few) cross over: the
+    // engine would stop before the others, and a held burst is resumed often.
+    const s = this._delivery.state;
+    this._q = all || !s ? [] : batch.splice(s.r + 64);
     let rep;
     try {
-      const all = !!(force || extra) || batch.length > HOLD_MAX || !this._delivery.healthy();
       rep = JSON.parse(this._core.apply(batch.join('\n'), all));
     } catch (e) {
       warn(e);
       return null;
     }
-    this._held = rep.n < batch.length;
-    if (this._held) this._q = batch.slice(rep.n).concat(this._q);
+    this._held = rep.n < batch.length || this._q.length > 0;
+    if (rep.n < batch.length) this._q = batch.slice(rep.n).concat(this._q);
     const results = rep.results || [];
     // Calls that already returned (queued ones) report their errors here.
     const n = extra ? results.length - 1 : results.length;
     for (let i = 0; i < n; i++) if (results[i] && results[i].error) rep.errors.push(results[i].error);
     this._after(rep);
+    // The room was larger than the last report said: take more now.
+    if (rep.n === batch.length && this._held && rep.delivery?.r > 0 && !this._kicked) this._drain();
     return extra ? results[results.length - 1] : null;
   }
 

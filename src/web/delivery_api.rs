@@ -47,7 +47,8 @@ impl Core {
     /// A job as the driver sends it: `{id, c, url, headers, body, events?, mode}`
     /// (`headers` without the `Authorization` of a write key when `exit`
     /// and the collector has no headers of its own: a beacon carries none,
-    /// the key travels in the body).
+    /// the key travels in the body). `body` is left out of a job kept in
+    /// flight: [`Core::job`] appends it as it is.
     fn job_value(&mut self, job: Job, id: u32, beacon: bool) -> Value {
         let collectors = self.engine.delivery().0.collectors();
         let mut headers = Vec::new();
@@ -72,7 +73,9 @@ impl Core {
         m.insert("c".to_string(), Value::from(job.collector as f64));
         m.insert("url".to_string(), Value::from(url));
         m.insert("headers".to_string(), Value::Array(headers));
-        m.insert("body".to_string(), Value::from(job.body.as_str()));
+        if beacon {
+            m.insert("body".to_string(), Value::from(job.body.as_str()));
+        }
         if self.transforms.get(job.collector) == Some(&true) {
             m.insert("events".to_string(), Value::from(job.events.as_str()));
         }
@@ -112,19 +115,25 @@ impl Core {
     }
 
     /// The next request in `mode` (0 scheduled, 1 forced, 2 exit), leaving
-    /// out the collectors in `skip` (comma-separated indices); JSON or `null`.
+    /// out the collectors in `skip` (comma-separated indices): the job's JSON
+    /// without `body`, a newline and the body as it is (not escaped into a
+    /// JSON string and parsed again: a body is up to `batchBytes`); or `null`.
     pub fn job(&mut self, mode: u32, skip: &str) -> String {
         let skip: Vec<usize> = skip
             .split(',')
             .filter_map(crate::core::json::num::parse_index)
             .collect();
         let (d, env) = self.engine.delivery();
-        let Some(job) = d.next_job_skipping(&env, mode_of(mode), &skip) else {
+        let Some(mut job) = d.next_job_skipping(&env, mode_of(mode), &skip) else {
             return "null".to_string();
         };
         let id = self.next_job;
         self.next_job = self.next_job.wrapping_add(1);
-        self.job_value(job, id, false).to_json()
+        let body = std::mem::take(&mut job.body);
+        let mut text = self.job_value(job, id, false).to_json();
+        text.push('\n');
+        text.push_str(&body);
+        text
     }
 
     /// The outcome of job `id`: an HTTP `status` (with its `Retry-After`
