@@ -17,9 +17,10 @@
 use crate::cat;
 use crate::core::error::{index_path, join_path, AttuneError};
 use crate::core::json::{num, Map, Value};
+use crate::core::keymap::KeyMap;
 use crate::core::profile::{field_array, field_object, field_opt_str, finite, record};
 use crate::core::rules::{fnv1a32, Condition, RegexEngine};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Most distinct values a `distinct` metric tracks; its value saturates there.
 pub const MAX_DISTINCT: usize = 50;
@@ -319,15 +320,15 @@ impl Metrics {
     }
 
     /// Drops stored state of metrics the config no longer declares.
-    pub fn prune(&self, states: &mut BTreeMap<String, MetricState>) {
-        states.retain(|id, _| self.defs.iter().any(|d| &d.id == id));
+    pub fn prune(&self, states: &mut KeyMap<MetricState>) {
+        states.retain(|id, _| self.defs.iter().any(|d| d.id == id));
     }
 
     /// Folds one event (`name`, its `properties`) into `states` at `now`
     /// (epoch ms), in session `session`.
     pub fn update(
         &self,
-        states: &mut BTreeMap<String, MetricState>,
+        states: &mut KeyMap<MetricState>,
         name: &str,
         properties: &Value,
         session: Option<&str>,
@@ -349,12 +350,7 @@ impl Metrics {
     }
 
     /// The `metrics` object of the attribute document at `now`.
-    pub fn values(
-        &self,
-        states: &BTreeMap<String, MetricState>,
-        session: Option<&str>,
-        now: f64,
-    ) -> Map {
+    pub fn values(&self, states: &KeyMap<MetricState>, session: Option<&str>, now: f64) -> Map {
         let hour = (now / HOUR_MS).floor() as i64;
         let mut out = Map::with_capacity(self.defs.len());
         for d in &self.defs {

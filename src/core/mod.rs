@@ -37,6 +37,7 @@ pub mod html;
 pub mod ids;
 pub mod inspect;
 pub mod json;
+pub mod keymap;
 pub mod metrics;
 pub mod minimize;
 pub mod op;
