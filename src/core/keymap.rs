@@ -162,6 +162,25 @@ impl<V> KeyMap<V> {
     }
 }
 
+/// A set of `String` keys, iterated in order (a [`KeyMap`] of nothing).
+pub type KeySet = KeyMap<()>;
+
+impl KeyMap<()> {
+    /// The set of `keys`.
+    pub fn of<K: Into<String>>(keys: impl IntoIterator<Item = K>) -> Self {
+        let mut set = KeySet::new();
+        for k in keys {
+            set.add(k);
+        }
+        set
+    }
+
+    /// Adds `key`; whether it was new.
+    pub fn add(&mut self, key: impl Into<String>) -> bool {
+        self.insert(key, ()).is_none()
+    }
+}
+
 /// A key of a [`KeyMap`] that may or may not be present yet.
 pub struct Entry<'a, V> {
     map: &'a mut KeyMap<V>,

@@ -21,8 +21,8 @@
 use crate::cat;
 use crate::core::error::{AttuneError, Result};
 use crate::core::json::{num, write_str, Value};
+use crate::core::keymap::KeySet;
 use crate::core::platform::Storage;
-use std::collections::HashSet;
 
 /// Most events written into one chunk.
 pub const CHUNK_EVENTS: usize = 50;
@@ -246,16 +246,12 @@ impl Outbox {
             Ok(k) => k,
             Err(e) => return vec![e],
         };
-        let present: HashSet<&str> = keys
-            .iter()
-            .filter(|k| k.starts_with(&self.prefix))
-            .map(String::as_str)
-            .collect();
-        self.chunks.retain(|c| present.contains(c.key.as_str()));
-        let known: HashSet<String> = self.chunks.iter().map(|c| c.key.clone()).collect();
+        let present = KeySet::of(keys.iter().filter(|k| k.starts_with(&self.prefix)));
+        self.chunks.retain(|c| present.contains_key(&c.key));
+        let known = KeySet::of(self.chunks.iter().map(|c| c.key.as_str()));
         let mut errors = Vec::new();
         let mut added = false;
-        for key in present.into_iter().filter(|k| !known.contains(*k)) {
+        for key in present.keys().filter(|k| !known.contains_key(k)) {
             match storage.get(key) {
                 Ok(Some(text)) => match parse_chunk(&text) {
                     Ok(records) => {
@@ -297,14 +293,14 @@ impl Outbox {
         &mut self,
         storage: &dyn Storage,
         collector: &str,
-        ids: &HashSet<String>,
+        ids: &KeySet,
         all: &[String],
     ) -> Result<()> {
         let mut touched = Vec::new();
         for (i, chunk) in self.chunks.iter_mut().enumerate() {
             let mut hit = false;
             for r in chunk.records.iter_mut() {
-                if ids.contains(&r.id) && !r.is_done_for(collector) {
+                if ids.contains_key(&r.id) && !r.is_done_for(collector) {
                     r.done.push(collector.to_string());
                     hit = true;
                 }
