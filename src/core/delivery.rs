@@ -357,10 +357,10 @@ impl Delivery {
                         .collectors
                         .get(job.collector)
                         .map(|c| c.url.clone());
-                    errors.push(AttuneError::Rejected {
+                    errors.push(AttuneError::from(crate::core::ErrorKind::Rejected {
                         path: url.unwrap_or(id),
                         status,
-                    });
+                    }));
                 } else {
                     self.totals.sent += n;
                 }

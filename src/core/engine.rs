@@ -122,10 +122,10 @@ impl Engine {
         let profile_key = cat!(config.storage_prefix, ":profile");
         let profile = match storage.get(&profile_key) {
             Ok(Some(text)) => Profile::from_json(&text).unwrap_or_else(|message| {
-                errors.push(AttuneError::Corrupt {
+                errors.push(AttuneError::from(crate::core::ErrorKind::Corrupt {
                     path: profile_key.clone(),
                     message,
-                });
+                }));
                 Profile::new(uuid_v4(platform.random.as_ref()), now)
             }),
             _ => Profile::new(uuid_v4(platform.random.as_ref()), now),
@@ -404,11 +404,11 @@ impl Engine {
     fn record(&mut self, mut event: Event, call: &str) -> Result<()> {
         let json = self.outgoing_json(&event);
         if json.len() > MAX_EVENT_BYTES {
-            return Err(AttuneError::EventTooLarge {
+            return Err(AttuneError::from(crate::core::ErrorKind::EventTooLarge {
                 path: call.into(),
                 size: json.len(),
                 limit: MAX_EVENT_BYTES,
-            });
+            }));
         }
         let now = self.clock.now_ms();
         self.advance_session(&event, now);

@@ -58,4 +58,4 @@ pub mod text;
 pub mod time;
 
 pub use engine::{Engine, Platform};
-pub use error::{AttuneError, Result};
+pub use error::{AttuneError, ErrorKind, Result};

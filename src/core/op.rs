@@ -122,7 +122,7 @@ impl Call {
     /// (when the call was made, read by the caller) left to the caller, as
     /// the CLI's `at` and the vectors' `step` are.
     ///
-    /// Errors are [`AttuneError::Input`] at `path`; the message names the
+    /// Errors are [`ErrorKind::Input`](crate::core::ErrorKind::Input) at `path`; the message names the
     /// field: ``missing field `event` ``, `event: expected a string`,
     /// `page.url: expected a string`, ``unknown variant `fly`, expected one
     /// of `page`, …``.

@@ -265,10 +265,10 @@ impl Outbox {
                     }
                     Err(message) => {
                         let _ = storage.remove(key);
-                        errors.push(AttuneError::Corrupt {
+                        errors.push(AttuneError::from(crate::core::ErrorKind::Corrupt {
                             path: key.to_string(),
                             message,
-                        });
+                        }));
                     }
                 },
                 Ok(None) => {}

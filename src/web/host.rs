@@ -159,10 +159,10 @@ impl HostStorage {
 }
 
 fn failed(key: &str, message: Option<String>) -> AttuneError {
-    AttuneError::Storage {
+    AttuneError::from(crate::core::ErrorKind::Storage {
         path: key.into(),
         message: message.unwrap_or_else(|| "storage error".into()),
-    }
+    })
 }
 
 fn last_error() -> Option<String> {

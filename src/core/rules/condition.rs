@@ -36,7 +36,7 @@ pub(crate) type Eval = Result<bool, Thrown>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CompileMode {
     /// Config validation: unknown operators, wrongly typed operands, invalid
-    /// regexes and non-object conditions are [`AttuneError::Config`] errors
+    /// regexes and non-object conditions are [`ErrorKind::Config`](crate::core::ErrorKind::Config) errors
     /// with the JSON path of the offending value.
     #[default]
     Strict,
