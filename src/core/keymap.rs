@@ -60,8 +60,14 @@ impl<V> KeyMap<V> {
         }
     }
 
+    /// Sets `key` to `value` (the value it replaced, if any, is dropped: see
+    /// [`KeyMap::replace`] to get it back).
+    pub fn insert(&mut self, key: impl Into<String>, value: V) {
+        self.replace(key, value);
+    }
+
     /// Sets `key` to `value`, returning the value it replaced.
-    pub fn insert(&mut self, key: impl Into<String>, value: V) -> Option<V> {
+    pub fn replace(&mut self, key: impl Into<String>, value: V) -> Option<V> {
         let key = key.into();
         match find(&self.entries, &key) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
@@ -177,7 +183,7 @@ impl KeyMap<()> {
 
     /// Adds `key`; whether it was new.
     pub fn add(&mut self, key: impl Into<String>) -> bool {
-        self.insert(key, ()).is_none()
+        self.replace(key, ()).is_none()
     }
 }
 
@@ -268,9 +274,9 @@ mod tests {
     #[test]
     fn sorted_unique_keys() {
         let mut m = KeyMap::new();
-        assert_eq!(m.insert("b".to_string(), 2), None);
-        assert_eq!(m.insert("a".to_string(), 1), None);
-        assert_eq!(m.insert("b".to_string(), 3), Some(2));
+        assert_eq!(m.replace("b".to_string(), 2), None);
+        assert_eq!(m.replace("a".to_string(), 1), None);
+        assert_eq!(m.replace("b".to_string(), 3), Some(2));
         *m.entry("c".to_string()).or_default() += 4;
         *m.entry("a".to_string()).or_insert(9) += 10;
         let all: Vec<_> = m.iter().map(|(k, v)| (k.as_str(), *v)).collect();
