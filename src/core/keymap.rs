@@ -62,13 +62,23 @@ impl<V> KeyMap<V> {
 
     /// Sets `key` to `value` (the value it replaced, if any, is dropped: see
     /// [`KeyMap::replace`] to get it back).
+    #[inline]
     pub fn insert(&mut self, key: impl Into<String>, value: V) {
-        self.replace(key, value);
+        self.set(key.into(), value);
     }
 
     /// Sets `key` to `value`, returning the value it replaced.
+    #[inline]
     pub fn replace(&mut self, key: impl Into<String>, value: V) -> Option<V> {
-        let key = key.into();
+        self.replace_owned(key.into(), value)
+    }
+
+    // One instance per value type, whatever the caller's key type.
+    fn set(&mut self, key: String, value: V) {
+        self.replace_owned(key, value);
+    }
+
+    fn replace_owned(&mut self, key: String, value: V) -> Option<V> {
         match find(&self.entries, &key) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
