@@ -111,21 +111,24 @@ impl Cond {
     /// `Object.entries` (strict mode requires an object).
     pub(crate) fn compile(v: &Value, at: &At<'_>, ctx: &Ctx<'_>) -> Result<Self, AttuneError> {
         let clauses = match v {
-            Value::Object(map) => map
-                .iter()
-                .map(|(key, val)| Clause::compile(key, val, &at.key(key), ctx))
-                .collect::<Result<_, _>>()?,
+            Value::Object(map) => {
+                let mut out = Vec::with_capacity(map.len());
+                for (key, val) in map {
+                    out.push(Clause::compile(key, val, &at.key(key), ctx)?);
+                }
+                out.into_boxed_slice()
+            }
             Value::Null => {
                 ctx.reject(at, "expected an object")?;
                 return Ok(Self::Throw);
             }
             Value::Array(items) => {
                 ctx.reject(at, "expected an object")?;
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, val)| Clause::compile(&cat!(i), val, &at.index(i), ctx))
-                    .collect::<Result<_, _>>()?
+                let mut out = Vec::with_capacity(items.len());
+                for (i, val) in items.iter().enumerate() {
+                    out.push(Clause::compile(&cat!(i), val, &at.index(i), ctx)?);
+                }
+                out.into_boxed_slice()
             }
             Value::String(s) => {
                 ctx.reject(at, "expected an object")?;
@@ -215,11 +218,13 @@ impl Clause {
 impl List {
     fn compile(v: &Value, at: &At<'_>, ctx: &Ctx<'_>) -> Result<Self, AttuneError> {
         let conds = match v {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| Cond::compile(item, &at.index(i), ctx))
-                .collect::<Result<_, _>>()?,
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    out.push(Cond::compile(item, &at.index(i), ctx)?);
+                }
+                out.into_boxed_slice()
+            }
             Value::Null => {
                 ctx.reject(at, "expected an array")?;
                 return Ok(Self::Throw);
