@@ -261,7 +261,7 @@ fn parse_def(
         }
     };
     let id = text("id")?;
-    if id.contains('.') {
+    if id.as_bytes().contains(&b'.') {
         return Err(AttuneError::config(
             join_path(path, "id"),
             "must not contain \".\"",

@@ -10,6 +10,7 @@ use crate::core::html::url::{safe_url, URL_ATTRIBUTES};
 use crate::core::html::{sanitize, to_html, HtmlNode, Limits};
 use crate::core::json::{Map, Value};
 use crate::core::template::{render, Escape};
+use crate::core::text::contains_str;
 
 /// Content as configured, validated once.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -122,7 +123,7 @@ impl Content {
         c.html_fixed = c
             .html
             .as_deref()
-            .filter(|h| !h.contains("{{"))
+            .filter(|h| !contains_str(h, "{{"))
             .map(|h| sanitize(h, Limits::default()));
         if c.text.is_some() && c.html.is_some() {
             return Err(AttuneError::config(
@@ -173,7 +174,7 @@ fn parse_attributes(v: &Value, path: &str) -> Result<Vec<(String, String)>> {
         let value = v
             .as_str()
             .ok_or_else(|| AttuneError::config(&p, "expected a string"))?;
-        if !value.contains("{{") && checked_attribute(k, value).is_none() {
+        if !contains_str(value, "{{") && checked_attribute(k, value).is_none() {
             return Err(AttuneError::config(
                 p,
                 "URL scheme not allowed (http, https, mailto, tel or relative)",

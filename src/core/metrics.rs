@@ -377,7 +377,7 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
         }
     };
     let id = text("id")?.ok_or_else(|| AttuneError::config(join_path(path, "id"), "required"))?;
-    if id.contains('.') {
+    if id.as_bytes().contains(&b'.') {
         return Err(AttuneError::config(
             join_path(path, "id"),
             "must not contain \".\"",

@@ -142,7 +142,7 @@ pub fn looks_like_email(s: &str) -> bool {
         };
         let domain = domain.trim_end_matches(['.', ',', ';', ')', '>']);
         !local.is_empty()
-            && domain.contains('.')
+            && domain.as_bytes().contains(&b'.')
             && !domain.starts_with('.')
             && domain
                 .rsplit('.')
@@ -163,7 +163,7 @@ pub fn looks_like_phone(s: &str) -> bool {
         && t.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
         && t.chars().filter(|c| *c == '+').count() <= 1
-        && !t.contains("..")
+        && !crate::core::text::contains_str(t, "..")
         && !is_plain_number_like(t)
         && crate::core::time::parse_iso8601(t).is_none()
         && t.split(|c: char| !c.is_ascii_digit())

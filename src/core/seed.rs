@@ -165,7 +165,11 @@ impl SeedConfig {
 
     /// The request URL for these ids.
     pub fn request_url(&self, anonymous_id: &str, user_id: Option<&str>) -> String {
-        let sep = if self.url.contains('?') { '&' } else { '?' };
+        let sep = if self.url.as_bytes().contains(&b'?') {
+            '&'
+        } else {
+            '?'
+        };
         let mut u = crate::cat!(self.url, sep, "anonymousId=", encode(anonymous_id));
         if let Some(uid) = user_id {
             u.push_str("&userId=");
