@@ -236,7 +236,7 @@ impl Affinities {
 /// `(score, at)` decayed to `now`; a time before `at` does not grow the score.
 fn decay((score, at): (f64, f64), now: f64, half_life_ms: f64) -> f64 {
     let dt = (now - at).max(0.0);
-    score * (-dt / half_life_ms).exp2()
+    score * crate::core::json::num::exp2(-dt / half_life_ms)
 }
 
 fn parse_def(

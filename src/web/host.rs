@@ -1,7 +1,8 @@
 //! The host the engine runs on, as the JavaScript side gives it once at start
 //! ([`install`]): the clock, random bytes, `localStorage`, ECMAScript regular
-//! expressions and the number and case conversions the core leaves to the
-//! host (so the module carries no float-printing or Unicode case tables).
+//! expressions and the number, `2 ** x` and case conversions the core leaves
+//! to the host (so the module carries no float-printing, `exp2` or Unicode
+//! case tables).
 //! `pkg/src/core.js` (`makeHost`) builds the object; none of its methods throws.
 
 use crate::core::json::num;
@@ -41,6 +42,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn num(this: &Host, s: &str) -> f64;
     #[wasm_bindgen(method)]
+    fn exp2(this: &Host, x: f64) -> f64;
+    #[wasm_bindgen(method)]
     fn lower(this: &Host, s: &str) -> String;
     #[wasm_bindgen(method)]
     fn upper(this: &Host, s: &str) -> String;
@@ -59,6 +62,7 @@ pub fn install(host: Host) {
     num::set_hooks(num::Hooks {
         format: |x| with(|h| h.fmt(x)).unwrap_or_default(),
         parse: |s| with(|h| h.num(s)).unwrap_or(f64::NAN),
+        exp2: |x| with(|h| h.exp2(x)).unwrap_or(f64::NAN),
     });
     text::set_case_hooks(text::CaseHooks {
         lower: |s| with(|h| h.lower(s)).unwrap_or_else(|| s.to_ascii_lowercase()),
