@@ -221,8 +221,8 @@ impl Rendered {
         }
         if !self.add.is_empty() || !self.remove.is_empty() {
             let mut c = Map::with_capacity(2);
-            c.insert("add", strings_value(&self.add));
-            c.insert("remove", strings_value(&self.remove));
+            c.insert("add", Value::strings(&self.add));
+            c.insert("remove", Value::strings(&self.remove));
             m.insert("classes", Value::Object(c));
         }
         match self.visible {
@@ -236,10 +236,6 @@ impl Rendered {
         }
         Value::Object(m)
     }
-}
-
-fn strings_value(items: &[String]) -> Value {
-    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
 }
 
 #[cfg(test)]

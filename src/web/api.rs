@@ -211,12 +211,7 @@ impl Core {
         self.engine.settle();
         let e = &mut self.engine;
         let v = match what {
-            "segments" => Value::Array(
-                e.segments()
-                    .iter()
-                    .map(|s| Value::from(s.as_str()))
-                    .collect(),
-            ),
+            "segments" => Value::strings(e.segments()),
             "profile" => e.profile().to_value(),
             "attributes" => e.attributes().clone(),
             "consent" => e.consent_state(),
@@ -251,12 +246,7 @@ impl Core {
             if let Some(u) = &req.user_id {
                 body.insert("userId".to_string(), Value::from(u.as_str()));
             }
-            let prev = req
-                .previous_ids
-                .iter()
-                .map(|p| Value::from(p.as_str()))
-                .collect();
-            body.insert("previousIds".to_string(), Value::Array(prev));
+            body.insert("previousIds".to_string(), Value::strings(&req.previous_ids));
             body.insert("timestamp".to_string(), Value::from(req.timestamp.as_str()));
             let mut m = Map::new();
             m.insert("url".to_string(), Value::from(url.as_str()));

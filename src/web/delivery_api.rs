@@ -7,7 +7,7 @@ use crate::core::delivery::{Job, Mode};
 use crate::core::delivery_policy::{parse_retry_after, Outcome};
 use crate::core::json::{Map, Value};
 use crate::web::api::Core;
-use crate::web::report::{delivery_state, error_value};
+use crate::web::report::{delivery_state, error_values};
 use wasm_bindgen::prelude::*;
 
 fn mode_of(n: u32) -> Mode {
@@ -32,8 +32,8 @@ fn step(
     errors: Vec<crate::core::AttuneError>,
     extra: Option<(&str, Value)>,
 ) -> String {
-    let mut all: Vec<Value> = errors.iter().map(error_value).collect();
-    all.extend(core.engine.take_errors().iter().map(error_value));
+    let mut all = error_values(&errors);
+    all.append(&mut error_values(&core.engine.take_errors()));
     let mut m = Map::new();
     m.insert("errors".to_string(), Value::Array(all));
     m.insert("delivery".to_string(), delivery_state(&mut core.engine));
@@ -186,7 +186,7 @@ impl Core {
     #[wasm_bindgen(js_name = persistProfile)]
     pub fn persist_profile(&mut self) -> String {
         let rev = self.engine.persist_profile().map_or(-1.0, |r| r as f64);
-        let errors: Vec<Value> = self.engine.take_errors().iter().map(error_value).collect();
+        let errors = error_values(&self.engine.take_errors());
         let mut m = Map::new();
         m.insert("rev".to_string(), Value::from(rev));
         m.insert("errors".to_string(), Value::Array(errors));

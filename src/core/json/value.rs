@@ -23,6 +23,15 @@ pub enum Value {
 static NULL: Value = Value::Null;
 
 impl Value {
+    /// An array of the strings of `items`.
+    pub fn strings(items: &[String]) -> Value {
+        let mut out = Vec::with_capacity(items.len());
+        for s in items {
+            out.push(Value::from(s.as_str()));
+        }
+        Value::Array(out)
+    }
+
     /// An empty object.
     pub fn object() -> Value {
         Value::Object(Map::new())
