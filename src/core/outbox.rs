@@ -466,12 +466,7 @@ fn parse_chunk(text: &str) -> std::result::Result<Vec<Record>, String> {
     let chunk = Value::parse(text).map_err(|e| e.text())?;
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|a| Value::strings_in(a, usize::MAX))
             .unwrap_or_default()
     };
     let to = strings(chunk.get("c"));

@@ -72,12 +72,7 @@ impl ServerProfile {
         };
         let segments = match obj.get("segments") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .take(MAX_ITEMS)
-                .map(String::from)
-                .collect(),
+            Some(Value::Array(a)) => Value::strings_in(a, MAX_ITEMS),
             Some(_) => {
                 return Err(AttuneError::input(
                     "profile.response.segments",
