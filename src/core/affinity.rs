@@ -215,7 +215,7 @@ impl Affinities {
                     scored.push((k, decay(*v, now, d.half_life_ms)));
                 }
             }
-            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
             let mut top = Vec::with_capacity(TOP.min(scored.len()));
             let mut scores = Map::with_capacity(scored.len());
             for (k, s) in &scored {

@@ -276,7 +276,7 @@ impl Outbox {
             }
         }
         if added {
-            self.chunks.sort_by(|a, b| {
+            self.chunks.sort_unstable_by(|a, b| {
                 let (ta, tb) = (first_created(a), first_created(b));
                 ta.total_cmp(&tb).then_with(|| a.key.cmp(&b.key))
             });
