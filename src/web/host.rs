@@ -50,7 +50,9 @@ extern "C" {
 }
 
 thread_local! {
-    static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+    /// The installed host, leaked: it lives as long as the module (installed
+    /// once per instance; a second install leaks the first, one JS reference).
+    static HOST: Cell<Option<&'static Host>> = const { Cell::new(None) };
     /// The time of the call being applied ([`CallClock`]).
     static AT: Cell<Option<f64>> = const { Cell::new(None) };
 }
@@ -58,7 +60,8 @@ thread_local! {
 /// Installs the host (once, before anything else is called).
 #[wasm_bindgen]
 pub fn install(host: Host) {
-    HOST.with(|h| *h.borrow_mut() = Some(host));
+    let host: &'static Host = Box::leak(Box::new(host));
+    HOST.with(|h| h.set(Some(host)));
     num::set_hooks(num::Hooks {
         format: |x| with(|h| h.fmt(x)).unwrap_or_default(),
         parse: |s| with(|h| h.num(s)).unwrap_or(f64::NAN),
@@ -70,9 +73,14 @@ pub fn install(host: Host) {
     });
 }
 
+/// The host, if one is installed (one non-generic read for every host call).
+fn host() -> Option<&'static Host> {
+    HOST.with(Cell::get)
+}
+
 /// Runs `f` with the host, if one is installed.
 fn with<T>(f: impl FnOnce(&Host) -> T) -> Option<T> {
-    HOST.with(|h| h.try_borrow().ok().and_then(|h| h.as_ref().map(f)))
+    host().map(f)
 }
 
 /// Runs `f` with the clock reading `at` (the time the call was made, not the
