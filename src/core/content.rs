@@ -136,14 +136,13 @@ impl Content {
 
     /// Renders for the attribute document `doc`.
     pub fn render(&self, doc: &Value) -> Rendered {
-        let attributes = self
-            .attributes
-            .iter()
-            .filter_map(|(k, v)| {
-                let value = render(v, doc, Escape::None);
-                checked_attribute(k, &value).map(|v| (k.clone(), v))
-            })
-            .collect();
+        let mut attributes = Vec::new();
+        for (k, v) in &self.attributes {
+            let value = render(v, doc, Escape::None);
+            if let Some(v) = checked_attribute(k, &value) {
+                attributes.push((k.clone(), v));
+            }
+        }
         Rendered {
             text: self.text.as_ref().map(|t| render(t, doc, Escape::None)),
             html: match &self.html_fixed {

@@ -179,9 +179,12 @@ impl Outbox {
     /// and the oldest beyond the caps. Returns how many events were dropped.
     pub fn persist(&mut self, storage: &dyn Storage, now: f64) -> Result<u64> {
         let dropped = self.enforce(storage, now);
-        let dirty: Vec<usize> = (0..self.chunks.len())
-            .filter(|&i| self.chunks[i].dirty)
-            .collect();
+        let mut dirty = Vec::new();
+        for (i, c) in self.chunks.iter().enumerate() {
+            if c.dirty {
+                dirty.push(i);
+            }
+        }
         let mut result = self.rewrite(storage, &dirty).map(|()| dropped);
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;

@@ -114,10 +114,11 @@ impl Core {
     /// The next request in `mode` (0 scheduled, 1 forced, 2 exit), leaving
     /// out the collectors in `skip` (comma-separated indices); JSON or `null`.
     pub fn job(&mut self, mode: u32, skip: &str) -> String {
-        let skip: Vec<usize> = skip
-            .split(',')
-            .filter_map(crate::core::json::num::parse_index)
-            .collect();
+        let mut indices = Vec::new();
+        for s in skip.split(',') {
+            indices.extend(crate::core::json::num::parse_index(s));
+        }
+        let skip = indices;
         let (d, env) = self.engine.delivery();
         let Some(job) = d.next_job_skipping(&env, mode_of(mode), &skip) else {
             return "null".to_string();
