@@ -511,16 +511,17 @@ impl Engine {
     /// Records `Segment Entered`/`Segment Exited` for membership changes, so
     /// other channels learn them; these events do not re-trigger evaluation.
     fn track_segment_changes(&mut self, before: &[String], now: f64) {
-        let entered = self
-            .members
-            .iter()
-            .filter(|s| !before.contains(s))
-            .map(|s| ("Segment Entered", s.clone()));
-        let exited = before
-            .iter()
-            .filter(|s| !self.members.contains(s))
-            .map(|s| ("Segment Exited", s.clone()));
-        let changes: Vec<(&str, String)> = entered.chain(exited).collect();
+        let mut changes: Vec<(&str, String)> = Vec::new();
+        for s in &self.members {
+            if !before.contains(s) {
+                changes.push(("Segment Entered", s.clone()));
+            }
+        }
+        for s in before {
+            if !self.members.contains(s) {
+                changes.push(("Segment Exited", s.clone()));
+            }
+        }
         for (name, segment) in changes {
             let mut e = self.new_event(EventType::Track);
             e.event = Some(name.into());
