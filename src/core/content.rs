@@ -62,12 +62,14 @@ pub fn attribute_allowed(name: &str) -> bool {
 fn strings(v: &Value, path: &str) -> Result<Vec<String>> {
     let bad = || AttuneError::config(path, "expected an array of class names");
     let a = v.as_array().ok_or_else(bad)?;
-    a.iter()
-        .map(|c| match c.as_str() {
-            Some(s) if !s.is_empty() && !s.contains(char::is_whitespace) => Ok(s.to_string()),
-            _ => Err(bad()),
-        })
-        .collect()
+    let mut out = Vec::with_capacity(a.len());
+    for c in a {
+        match c.as_str() {
+            Some(s) if !s.is_empty() && !s.contains(char::is_whitespace) => out.push(s.to_string()),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
 }
 
 impl Content {
