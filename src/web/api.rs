@@ -14,7 +14,7 @@ use crate::core::json::{Map, Value};
 use crate::core::op::Call;
 use crate::core::AttuneError;
 use crate::web::host::{self, CallClock, HostRandom, HostRegex, HostStorage};
-use crate::web::report::{error_value, Paint, Report};
+use crate::web::report::{decisions_value, error_value, Paint, Report};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -218,7 +218,7 @@ impl Core {
             "inspect" => e.inspect(),
             "decide" => e.decide(arg).map_or(Value::Null, |d| d.to_value()),
             "explain" => e.explain(arg).map_or(Value::Null, |x| x.to_value()),
-            "decisions" => Value::Array(e.decisions().iter().map(|d| d.to_value()).collect()),
+            "decisions" => decisions_value(&e.decisions()),
             "paint" => {
                 let decisions = e.decisions();
                 e.cache_decisions(&decisions);

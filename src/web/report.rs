@@ -21,6 +21,15 @@ pub fn error_values(errors: &[AttuneError]) -> Vec<Value> {
     out
 }
 
+/// `[decision, …]` as the page reads them.
+pub fn decisions_value(decisions: &[Decision]) -> Value {
+    let mut out = Vec::with_capacity(decisions.len());
+    for d in decisions {
+        out.push(d.to_value());
+    }
+    Value::Array(out)
+}
+
 /// The items of `list` that `other` lacks, in order.
 fn missing_from(list: &[String], other: &[String]) -> Vec<String> {
     let mut out = Vec::new();
@@ -185,7 +194,7 @@ impl Paint {
             .iter()
             .map(|d| (d.slot.clone(), signature(d)))
             .collect();
-        Value::Array(decisions.iter().map(Decision::to_value).collect())
+        decisions_value(decisions)
     }
 
     /// The decisions that changed since they were painted, except slots in
