@@ -226,7 +226,28 @@ pub fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    lossy_utf8(&out)
+}
+
+/// `String::from_utf8_lossy`: each maximal ill-formed subsequence becomes
+/// U+FFFD (through `str::from_utf8`, which the module has anyway, rather
+/// than the lossy chunk iterator).
+fn lossy_utf8(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                bytes = &rest[e.error_len().unwrap_or(rest.len())..];
+            }
+        }
+    }
 }
 
 fn hex_val(c: u8) -> Option<u8> {
@@ -241,6 +262,24 @@ fn hex_val(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_utf8_is_from_utf8_lossy() {
+        let cases: [&[u8]; 9] = [
+            b"plain",
+            b"",
+            b"caf\xc3\xa9",
+            b"a\xffb",
+            b"\xe2\x82",
+            b"x\xe2\x82y\xf0\x9f\x98\x80z",
+            b"\xf0\x9f\x98",
+            b"\xed\xa0\x80\xc0\xaf",
+            b"\x80\x80\xf5\xf4\x90\x80\x80",
+        ];
+        for b in cases {
+            assert_eq!(lossy_utf8(b), String::from_utf8_lossy(b), "{b:?}");
+        }
+    }
 
     #[test]
     fn rem7_is_rem_euclid() {
