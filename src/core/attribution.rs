@@ -132,7 +132,9 @@ pub fn campaign_from_query(search: &str, email_param: &str) -> Option<Map> {
 pub fn host_of(url: &str) -> Option<String> {
     let rest = &url[find_str(url, "://")? + 3..];
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?.split(':').next()?;
+    let host = crate::core::text::after_last(authority, b'@')
+        .split(':')
+        .next()?;
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 

@@ -134,6 +134,11 @@ pub fn mask_value(v: &mut Value) {
     }
 }
 
+/// A top-level domain: two or more ASCII letters.
+fn is_tld(tld: &str) -> bool {
+    tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+}
+
 /// `local@domain.tld` somewhere in the string, with no spaces around the `@`.
 pub fn looks_like_email(s: &str) -> bool {
     s.split_whitespace().any(|word| {
@@ -144,10 +149,7 @@ pub fn looks_like_email(s: &str) -> bool {
         !local.is_empty()
             && domain.as_bytes().contains(&b'.')
             && !domain.starts_with('.')
-            && domain
-                .rsplit('.')
-                .next()
-                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+            && is_tld(crate::core::text::after_last(domain, b'.'))
             && domain
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')

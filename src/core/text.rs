@@ -92,6 +92,15 @@ pub fn find_str(hay: &str, needle: &str) -> Option<usize> {
     (0..(h.len() + 1).checked_sub(n.len())?).find(|&i| h[i..].starts_with(n))
 }
 
+/// What follows the last `sep` (an ASCII byte) in `s`, or all of `s`: what
+/// `s.rsplit(sep).next()` gives, without the reverse splitter.
+pub fn after_last(s: &str, sep: u8) -> &str {
+    match s.as_bytes().iter().rposition(|&b| b == sep) {
+        Some(i) => &s[i + 1..],
+        None => s,
+    }
+}
+
 /// Whether `hay` contains `needle` (see [`find_str`]).
 pub fn contains_str(hay: &str, needle: &str) -> bool {
     find_str(hay, needle).is_some()
