@@ -62,13 +62,16 @@ cp pkg/node/attune_wasm_bg.wasm "$tmp/pre/node.wasm"
 # (`rustc --print cfg --target wasm32-unknown-unknown | grep target_feature`)
 # plus the two binaryen splits of it (bulk-memory-opt, call-indirect-overlong).
 # -ocimfs=0: no inlining of functions with one caller (smaller and compresses
-# better); --reorder-functions-by-name: similar functions side by side (gzip).
-OPT_FLAGS=(-Oz -ocimfs=0 --reorder-functions-by-name
+# better); --converge: -Oz again until the module stops shrinking;
+# --low-memory-unused: Rust lays nothing below 1 MiB (stack, then data), so
+# constant address parts fold into load/store offsets;
+# --reorder-functions-by-name: similar functions side by side (gzip).
+OPT_FLAGS=(--low-memory-unused -Oz -ocimfs=0 --converge --reorder-functions-by-name
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
   --enable-call-indirect-overlong
   --strip-debug --strip-producers --strip-target-features)
-log "wasm-opt ($("$WASM_OPT" --version | cut -d' ' -f3)) ${OPT_FLAGS[*]:0:3}"
+log "wasm-opt ($("$WASM_OPT" --version | cut -d' ' -f3)) ${OPT_FLAGS[*]:0:5}"
 for w in pkg/web/attune_wasm_bg.wasm pkg/node/attune_wasm_bg.wasm; do
   "$WASM_OPT" "${OPT_FLAGS[@]}" "$w" -o "$w.opt"
   mv "$w.opt" "$w"

@@ -18,3 +18,10 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// The wasm module's allocator: talc, growing the linear memory as it needs.
+/// The module runs on one thread (the page's), so no lock is needed.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+// SAFETY: wasm32-unknown-unknown without atomics is single-threaded.
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

@@ -85,8 +85,22 @@ fn a_deferred_burst_ends_where_the_eager_one_does() {
         deferred.attributes()["events"]["Product Viewed"],
         eager.attributes()["events"]["Product Viewed"]
     );
-    assert_eq!(deferred.profile().events["Segment Entered"].count, 1);
-    assert_eq!(eager.profile().events["Segment Entered"].count, 2);
+    assert_eq!(
+        deferred
+            .profile()
+            .events
+            .get("Segment Entered")
+            .map(|e| e.count),
+        Some(1)
+    );
+    assert_eq!(
+        eager
+            .profile()
+            .events
+            .get("Segment Entered")
+            .map(|e| e.count),
+        Some(2)
+    );
 
     let pv = "Product Viewed".to_string();
     let eager_names = queued_names(&mut eager);

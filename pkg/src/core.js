@@ -103,6 +103,7 @@ export function makeHost() {
     },
     fmt: (x) => String(x),
     num: (s) => Number(s),
+    exp2: (x) => 2 ** x,
     lower: (s) => s.toLowerCase(),
     upper: (s) => s.toUpperCase(),
   };

@@ -12,10 +12,10 @@
 use crate::cat;
 use crate::core::error::{index_path, join_path, AttuneError};
 use crate::core::json::{Map, Value};
+use crate::core::keymap::KeyMap;
 use crate::core::metrics::{parse_hours, value_key};
 use crate::core::profile::{field_object, finite, record};
 use crate::core::rules::{fnv1a32, Condition, RegexEngine};
-use std::collections::BTreeMap;
 
 /// Most values kept per affinity.
 pub const MAX_VALUES: usize = 20;
@@ -144,14 +144,14 @@ impl Affinities {
     }
 
     /// Drops stored state of affinities the config no longer declares.
-    pub fn prune(&self, states: &mut BTreeMap<String, AffinityState>) {
-        states.retain(|id, _| self.defs.iter().any(|d| &d.id == id));
+    pub fn prune(&self, states: &mut KeyMap<AffinityState>) {
+        states.retain(|id, _| self.defs.iter().any(|d| d.id == id));
     }
 
     /// Folds one event (`name`, its `properties`) into `states` at `now`.
     pub fn update(
         &self,
-        states: &mut BTreeMap<String, AffinityState>,
+        states: &mut KeyMap<AffinityState>,
         name: &str,
         properties: &Value,
         now: f64,
@@ -204,7 +204,7 @@ impl Affinities {
     }
 
     /// The `affinities` object of the attribute document at `now`.
-    pub fn values(&self, states: &BTreeMap<String, AffinityState>, now: f64) -> Map {
+    pub fn values(&self, states: &KeyMap<AffinityState>, now: f64) -> Map {
         let mut out = Map::with_capacity(self.defs.len());
         for d in &self.defs {
             let st = states.get(&d.id).filter(|s| s.fingerprint == d.fingerprint);
@@ -215,7 +215,7 @@ impl Affinities {
                     scored.push((k, decay(*v, now, d.half_life_ms)));
                 }
             }
-            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
             let mut top = Vec::with_capacity(TOP.min(scored.len()));
             let mut scores = Map::with_capacity(scored.len());
             for (k, s) in &scored {
@@ -236,7 +236,7 @@ impl Affinities {
 /// `(score, at)` decayed to `now`; a time before `at` does not grow the score.
 fn decay((score, at): (f64, f64), now: f64, half_life_ms: f64) -> f64 {
     let dt = (now - at).max(0.0);
-    score * (-dt / half_life_ms).exp2()
+    score * crate::core::json::num::exp2(-dt / half_life_ms)
 }
 
 fn parse_def(
@@ -261,7 +261,7 @@ fn parse_def(
         }
     };
     let id = text("id")?;
-    if id.contains('.') {
+    if id.as_bytes().contains(&b'.') {
         return Err(AttuneError::config(
             join_path(path, "id"),
             "must not contain \".\"",
@@ -316,7 +316,7 @@ mod tests {
             {"id": "category", "event": "Product Viewed", "property": "category", "halfLife": "7d"}
         ]));
         assert!(w.is_empty(), "{w:?}");
-        let mut st = BTreeMap::new();
+        let mut st = KeyMap::new();
         let view = |c: &str| json!({ "category": c });
         a.update(&mut st, "Product Viewed", &view("shoes"), 0.0);
         a.update(&mut st, "Product Viewed", &view("shoes"), 0.0);
@@ -338,15 +338,15 @@ mod tests {
         let (a, _) = compile(json!([
             {"id": "brand", "event": "E", "property": "b", "halfLife": "1h"}
         ]));
-        let mut st = BTreeMap::new();
+        let mut st = KeyMap::new();
         a.update(&mut st, "E", &json!({"b": "keep"}), 0.0);
         a.update(&mut st, "E", &json!({"b": "keep"}), 0.0);
         for i in 0..(MAX_VALUES * 3) {
             a.update(&mut st, "E", &json!({ "b": i }), 1.0);
         }
-        let values = &st["brand"].values;
+        let values = &st.at("brand").values;
         assert_eq!(values.len(), MAX_VALUES);
-        assert!(st["brand"].get("keep").is_some());
+        assert!(st.at("brand").get("keep").is_some());
         let doc = a.values(&st, 1.0);
         assert_eq!(doc["brand"]["top"].as_array().map(Vec::len), Some(TOP));
         assert_eq!(doc["brand"]["top"][0], "keep");

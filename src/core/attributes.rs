@@ -168,7 +168,26 @@ fn local_time(now: f64, offset_min: f64) -> (f64, f64) {
     let days = (local / 86_400_000.0).floor();
     let hour = ((local - days * 86_400_000.0) / 3_600_000.0).floor();
     // 1970-01-01 was a Thursday; 0 = Sunday as in JavaScript's getDay().
-    (hour, (days + 4.0).rem_euclid(7.0))
+    (hour, rem7(days + 4.0))
+}
+
+/// `x.rem_euclid(7.0)` for a whole `x`, exactly, without pulling libm's
+/// `fmod` (and the 128-bit division it uses) into the wasm module.
+fn rem7(x: f64) -> f64 {
+    if !x.is_finite() {
+        return f64::NAN;
+    }
+    if x.abs() < 9.0e15 {
+        return (x as i64).rem_euclid(7) as f64;
+    }
+    // |x| = mantissa · 2^exp (a whole number this large has exp >= 0), and
+    // 2^exp mod 7 cycles through 1, 2, 4.
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i64 - 1075;
+    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
+    let r = (mantissa % 7) * [1, 2, 4][(exp % 3) as usize] % 7;
+    let r = if x < 0.0 { (7 - r) % 7 } else { r };
+    r as f64
 }
 
 /// Parses `?a=1&b=x%20y` into `{"a":"1","b":"x y"}` (first value wins).
@@ -207,7 +226,28 @@ pub fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    lossy_utf8(&out)
+}
+
+/// `String::from_utf8_lossy`: each maximal ill-formed subsequence becomes
+/// U+FFFD (through `str::from_utf8`, which the module has anyway, rather
+/// than the lossy chunk iterator).
+fn lossy_utf8(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                bytes = &rest[e.error_len().unwrap_or(rest.len())..];
+            }
+        }
+    }
 }
 
 fn hex_val(c: u8) -> Option<u8> {
@@ -222,6 +262,54 @@ fn hex_val(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_utf8_is_from_utf8_lossy() {
+        let cases: [&[u8]; 9] = [
+            b"plain",
+            b"",
+            b"caf\xc3\xa9",
+            b"a\xffb",
+            b"\xe2\x82",
+            b"x\xe2\x82y\xf0\x9f\x98\x80z",
+            b"\xf0\x9f\x98",
+            b"\xed\xa0\x80\xc0\xaf",
+            b"\x80\x80\xf5\xf4\x90\x80\x80",
+        ];
+        for b in cases {
+            assert_eq!(lossy_utf8(b), String::from_utf8_lossy(b), "{b:?}");
+        }
+    }
+
+    #[test]
+    fn rem7_is_rem_euclid() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            6.0,
+            7.0,
+            -7.0,
+            -8.0,
+            2f64.powi(60),
+            -2f64.powi(60),
+        ];
+        xs.extend([
+            9.0e15,
+            -9.0e15,
+            9.1e15,
+            1.0e300,
+            -1.0e300,
+            f64::MAX,
+            -f64::MAX,
+        ]);
+        xs.extend((0..2000).map(|i| f64::from(i) * 37.0 - 20_000.0));
+        for x in xs {
+            assert_eq!(rem7(x), x.rem_euclid(7.0), "{x}");
+        }
+        assert!(rem7(f64::NAN).is_nan() && rem7(f64::INFINITY).is_nan());
+    }
 
     #[test]
     fn query_parsing_decodes_and_keeps_first() {

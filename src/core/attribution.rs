@@ -9,6 +9,7 @@ use crate::cat;
 use crate::core::attributes::parse_query;
 use crate::core::json::{Map, Value};
 use crate::core::profile::{field_opt_str, need_f64, need_str, record};
+use crate::core::text::find_str;
 
 /// UTM parameters copied into `context.campaign` (without the `utm_` prefix).
 const UTM: [&str; 5] = ["source", "medium", "campaign", "term", "content"];
@@ -129,9 +130,11 @@ pub fn campaign_from_query(search: &str, email_param: &str) -> Option<Map> {
 
 /// The host of a URL (`https://www.google.com/x` → `www.google.com`), lowercased.
 pub fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
+    let rest = &url[find_str(url, "://")? + 3..];
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?.split(':').next()?;
+    let host = crate::core::text::after_last(authority, b'@')
+        .split(':')
+        .next()?;
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 

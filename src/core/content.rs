@@ -10,6 +10,7 @@ use crate::core::html::url::{safe_url, URL_ATTRIBUTES};
 use crate::core::html::{sanitize, to_html, HtmlNode, Limits};
 use crate::core::json::{Map, Value};
 use crate::core::template::{render, Escape};
+use crate::core::text::contains_str;
 
 /// Content as configured, validated once.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,12 +62,14 @@ pub fn attribute_allowed(name: &str) -> bool {
 fn strings(v: &Value, path: &str) -> Result<Vec<String>> {
     let bad = || AttuneError::config(path, "expected an array of class names");
     let a = v.as_array().ok_or_else(bad)?;
-    a.iter()
-        .map(|c| match c.as_str() {
-            Some(s) if !s.is_empty() && !s.contains(char::is_whitespace) => Ok(s.to_string()),
-            _ => Err(bad()),
-        })
-        .collect()
+    let mut out = Vec::with_capacity(a.len());
+    for c in a {
+        match c.as_str() {
+            Some(s) if !s.is_empty() && !s.contains(char::is_whitespace) => out.push(s.to_string()),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
 }
 
 impl Content {
@@ -122,7 +125,7 @@ impl Content {
         c.html_fixed = c
             .html
             .as_deref()
-            .filter(|h| !h.contains("{{"))
+            .filter(|h| !contains_str(h, "{{"))
             .map(|h| sanitize(h, Limits::default()));
         if c.text.is_some() && c.html.is_some() {
             return Err(AttuneError::config(
@@ -135,14 +138,13 @@ impl Content {
 
     /// Renders for the attribute document `doc`.
     pub fn render(&self, doc: &Value) -> Rendered {
-        let attributes = self
-            .attributes
-            .iter()
-            .filter_map(|(k, v)| {
-                let value = render(v, doc, Escape::None);
-                checked_attribute(k, &value).map(|v| (k.clone(), v))
-            })
-            .collect();
+        let mut attributes = Vec::new();
+        for (k, v) in &self.attributes {
+            let value = render(v, doc, Escape::None);
+            if let Some(v) = checked_attribute(k, &value) {
+                attributes.push((k.clone(), v));
+            }
+        }
         Rendered {
             text: self.text.as_ref().map(|t| render(t, doc, Escape::None)),
             html: match &self.html_fixed {
@@ -173,7 +175,7 @@ fn parse_attributes(v: &Value, path: &str) -> Result<Vec<(String, String)>> {
         let value = v
             .as_str()
             .ok_or_else(|| AttuneError::config(&p, "expected a string"))?;
-        if !value.contains("{{") && checked_attribute(k, value).is_none() {
+        if !contains_str(value, "{{") && checked_attribute(k, value).is_none() {
             return Err(AttuneError::config(
                 p,
                 "URL scheme not allowed (http, https, mailto, tel or relative)",
@@ -220,8 +222,8 @@ impl Rendered {
         }
         if !self.add.is_empty() || !self.remove.is_empty() {
             let mut c = Map::with_capacity(2);
-            c.insert("add", strings_value(&self.add));
-            c.insert("remove", strings_value(&self.remove));
+            c.insert("add", Value::strings(&self.add));
+            c.insert("remove", Value::strings(&self.remove));
             m.insert("classes", Value::Object(c));
         }
         match self.visible {
@@ -235,10 +237,6 @@ impl Rendered {
         }
         Value::Object(m)
     }
-}
-
-fn strings_value(items: &[String]) -> Value {
-    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
 }
 
 #[cfg(test)]

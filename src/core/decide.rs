@@ -11,9 +11,9 @@ use crate::core::content::Rendered;
 use crate::core::experiment::{ExperimentInfo, Outcome, Sticky};
 use crate::core::exposures::{Ledger, ALL};
 use crate::core::json::{Map, Value};
+use crate::core::keymap::KeyMap;
 use crate::core::placement::{Placement, Variant};
 use crate::core::text::cat;
-use std::collections::BTreeMap;
 
 pub use crate::core::placement::Placements;
 
@@ -72,7 +72,7 @@ pub struct Inputs<'a> {
     /// Now, epoch ms.
     pub now: f64,
     /// Stored experiment assignments.
-    pub sticky: &'a BTreeMap<String, Sticky>,
+    pub sticky: &'a KeyMap<Sticky>,
 }
 
 /// A decision plus a new sticky assignment to store (experiment key, assignment).

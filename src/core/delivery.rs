@@ -16,10 +16,10 @@ use crate::core::delivery_config::DeliveryConfig;
 use crate::core::delivery_policy::{classify, Gate, Outcome, Verdict};
 use crate::core::error::AttuneError;
 use crate::core::json::{Map, Value};
+use crate::core::keymap::KeySet;
 use crate::core::outbox::{Limits, Outbox, Record};
 use crate::core::platform::{Random, Storage};
 use crate::core::time::iso8601;
-use std::collections::HashSet;
 
 /// What a delivery step needs from the host, borrowed for one call.
 pub struct Env<'a> {
@@ -79,7 +79,7 @@ pub struct Totals {
 struct Lane {
     attempts: u32,
     next_at: f64,
-    in_flight: HashSet<String>,
+    in_flight: KeySet,
 }
 
 /// The delivery state of one page instance.
@@ -260,9 +260,11 @@ impl Delivery {
                     self.lanes[i].in_flight.is_empty() && self.eligible(i).next().is_some()
                 }
             })?;
-        let job = self.build(env, i, mode, &HashSet::new());
+        let job = self.build(env, i, mode, &KeySet::new());
         if let Some(lane) = self.lanes.get_mut(i) {
-            lane.in_flight.extend(job.ids.iter().cloned());
+            for id in &job.ids {
+                lane.in_flight.add(id.as_str());
+            }
         }
         Some(job)
     }
@@ -276,13 +278,15 @@ impl Delivery {
             return jobs;
         }
         for i in 0..self.lanes.len() {
-            let mut taken = HashSet::new();
+            let mut taken = KeySet::new();
             for _ in 0..1000 {
                 let job = self.build(env, i, Mode::Exit, &taken);
                 if job.ids.is_empty() {
                     break;
                 }
-                taken.extend(job.ids.iter().cloned());
+                for id in &job.ids {
+                    taken.add(id.as_str());
+                }
                 jobs.push(job);
             }
         }
@@ -339,7 +343,7 @@ impl Delivery {
         }
         match classify(outcome) {
             Verdict::Ack | Verdict::Reject { .. } => {
-                let ids: HashSet<String> = job.ids.iter().cloned().collect();
+                let ids = KeySet::of(job.ids.iter().map(String::as_str));
                 if let Err(e) = self.outbox.mark_done(env.storage, &id, &ids, &self.ids) {
                     errors.push(e);
                 }
@@ -353,10 +357,10 @@ impl Delivery {
                         .collectors
                         .get(job.collector)
                         .map(|c| c.url.clone());
-                    errors.push(AttuneError::Rejected {
+                    errors.push(AttuneError::from(crate::core::ErrorKind::Rejected {
                         path: url.unwrap_or(id),
                         status,
-                    });
+                    }));
                 } else {
                     self.totals.sent += n;
                 }
@@ -370,7 +374,9 @@ impl Delivery {
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
         let lane = self.lanes.get(i);
         self.outbox.records().filter(move |r| {
-            r.is_for(id) && !r.is_done_for(id) && !lane.is_some_and(|l| l.in_flight.contains(&r.id))
+            r.is_for(id)
+                && !r.is_done_for(id)
+                && !lane.is_some_and(|l| l.in_flight.contains_key(&r.id))
         })
     }
 
@@ -395,15 +401,15 @@ impl Delivery {
         Some(t.max(lane.next_at))
     }
 
-    fn build(&self, env: &Env, i: usize, mode: Mode, skip: &HashSet<String>) -> Job {
+    fn build(&self, env: &Env, i: usize, mode: Mode, skip: &KeySet) -> Job {
         let max_body = match mode {
             Mode::Exit => self.cfg.beacon_bytes,
             _ => self.cfg.batch_bytes,
         };
-        let mut seen = HashSet::new();
+        let mut seen = KeySet::new();
         let candidates = self
             .eligible(i)
-            .filter(|r| !skip.contains(&r.id) && seen.insert(r.id.as_str()));
+            .filter(|r| !skip.contains_key(&r.id) && seen.add(r.id.as_str()));
         let chosen = batcher::select(candidates, self.cfg.max_batch_events.max(1), max_body);
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
         let dropped = if chosen.is_empty() {

@@ -1,11 +1,12 @@
 //! A coarse reading of the user agent for rules: device type, OS and browser.
 
 use crate::core::json::{Map, Value};
+use crate::core::text::contains_str;
 
 /// `{type, os, browser, language}` for the attribute document.
 pub fn describe(user_agent: &str, language: Option<&str>) -> Value {
     let ua = user_agent;
-    let has = |s: &str| ua.contains(s);
+    let has = |s: &str| contains_str(ua, s);
     let kind = if has("bot") || has("Bot") || has("crawler") || has("Spider") {
         "bot"
     } else if has("iPad") || (has("Android") && !has("Mobile")) || has("Tablet") {

@@ -122,10 +122,10 @@ impl Engine {
         let profile_key = cat!(config.storage_prefix, ":profile");
         let profile = match storage.get(&profile_key) {
             Ok(Some(text)) => Profile::from_json(&text).unwrap_or_else(|message| {
-                errors.push(AttuneError::Corrupt {
+                errors.push(AttuneError::from(crate::core::ErrorKind::Corrupt {
                     path: profile_key.clone(),
                     message,
-                });
+                }));
                 Profile::new(uuid_v4(platform.random.as_ref()), now)
             }),
             _ => Profile::new(uuid_v4(platform.random.as_ref()), now),
@@ -404,11 +404,11 @@ impl Engine {
     fn record(&mut self, mut event: Event, call: &str) -> Result<()> {
         let json = self.outgoing_json(&event);
         if json.len() > MAX_EVENT_BYTES {
-            return Err(AttuneError::EventTooLarge {
+            return Err(AttuneError::from(crate::core::ErrorKind::EventTooLarge {
                 path: call.into(),
                 size: json.len(),
                 limit: MAX_EVENT_BYTES,
-            });
+            }));
         }
         let now = self.clock.now_ms();
         self.advance_session(&event, now);
@@ -511,16 +511,17 @@ impl Engine {
     /// Records `Segment Entered`/`Segment Exited` for membership changes, so
     /// other channels learn them; these events do not re-trigger evaluation.
     fn track_segment_changes(&mut self, before: &[String], now: f64) {
-        let entered = self
-            .members
-            .iter()
-            .filter(|s| !before.contains(s))
-            .map(|s| ("Segment Entered", s.clone()));
-        let exited = before
-            .iter()
-            .filter(|s| !self.members.contains(s))
-            .map(|s| ("Segment Exited", s.clone()));
-        let changes: Vec<(&str, String)> = entered.chain(exited).collect();
+        let mut changes: Vec<(&str, String)> = Vec::new();
+        for s in &self.members {
+            if !before.contains(s) {
+                changes.push(("Segment Entered", s.clone()));
+            }
+        }
+        for s in before {
+            if !self.members.contains(s) {
+                changes.push(("Segment Exited", s.clone()));
+            }
+        }
         for (name, segment) in changes {
             let mut e = self.new_event(EventType::Track);
             e.event = Some(name.into());

@@ -5,8 +5,15 @@
 use crate::core::text::cat;
 
 /// Every failure the core can report. None of them is ever a panic.
+///
+/// One pointer wide (the [`ErrorKind`] is boxed), so the many `Result`s that
+/// carry it stay small and cheap to pass and to propagate with `?`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AttuneError {
+pub struct AttuneError(Box<ErrorKind>);
+
+/// What an [`AttuneError`] is, with its details.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorKind {
     /// The configuration is invalid at `path` (e.g. `segments.vip.when.$and[1].visits.$gt`).
     Config {
         /// JSON path of the offending value.
@@ -60,46 +67,57 @@ pub enum AttuneError {
     },
 }
 
+impl From<ErrorKind> for AttuneError {
+    fn from(kind: ErrorKind) -> Self {
+        AttuneError(Box::new(kind))
+    }
+}
+
 impl AttuneError {
-    /// Shorthand for a [`AttuneError::Config`] error.
+    /// Shorthand for an [`ErrorKind::Config`] error.
     pub fn config(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Config {
+        Self::from(ErrorKind::Config {
             path: path.into(),
             message: message.into(),
-        }
+        })
     }
 
-    /// Shorthand for an [`AttuneError::Input`] error.
+    /// Shorthand for an [`ErrorKind::Input`] error.
     pub fn input(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Input {
+        Self::from(ErrorKind::Input {
             path: path.into(),
             message: message.into(),
-        }
+        })
+    }
+
+    /// What the error is.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
     }
 
     /// Stable machine-readable code, exposed to JS as `error.code`.
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::Config { .. } => "invalid_config",
-            Self::Input { .. } => "invalid_input",
-            Self::EventTooLarge { .. } => "event_too_large",
-            Self::Storage { .. } => "storage_unavailable",
-            Self::Corrupt { .. } => "storage_corrupt",
-            Self::Rejected { .. } => "collector_rejected",
-            Self::Remote { .. } => "remote_failed",
+        match self.kind() {
+            ErrorKind::Config { .. } => "invalid_config",
+            ErrorKind::Input { .. } => "invalid_input",
+            ErrorKind::EventTooLarge { .. } => "event_too_large",
+            ErrorKind::Storage { .. } => "storage_unavailable",
+            ErrorKind::Corrupt { .. } => "storage_corrupt",
+            ErrorKind::Rejected { .. } => "collector_rejected",
+            ErrorKind::Remote { .. } => "remote_failed",
         }
     }
 
     /// The JSON path (or storage key / URL) the error is about.
     pub fn path(&self) -> &str {
-        match self {
-            Self::Config { path, .. }
-            | Self::Input { path, .. }
-            | Self::EventTooLarge { path, .. }
-            | Self::Storage { path, .. }
-            | Self::Corrupt { path, .. }
-            | Self::Rejected { path, .. }
-            | Self::Remote { path, .. } => path,
+        match self.kind() {
+            ErrorKind::Config { path, .. }
+            | ErrorKind::Input { path, .. }
+            | ErrorKind::EventTooLarge { path, .. }
+            | ErrorKind::Storage { path, .. }
+            | ErrorKind::Corrupt { path, .. }
+            | ErrorKind::Rejected { path, .. }
+            | ErrorKind::Remote { path, .. } => path,
         }
     }
 
@@ -108,11 +126,11 @@ impl AttuneError {
     /// `path: storage unavailable: …`, `path: stored record is corrupt and
     /// was reset: …` and `path: collector rejected the batch with HTTP N`.
     pub fn message(&self) -> String {
-        match self {
-            Self::Config { path, message }
-            | Self::Input { path, message }
-            | Self::Remote { path, message } => cat!(path, ": ", message),
-            Self::EventTooLarge { path, size, limit } => cat!(
+        match self.kind() {
+            ErrorKind::Config { path, message }
+            | ErrorKind::Input { path, message }
+            | ErrorKind::Remote { path, message } => cat!(path, ": ", message),
+            ErrorKind::EventTooLarge { path, size, limit } => cat!(
                 path,
                 ": event is ",
                 size,
@@ -120,11 +138,11 @@ impl AttuneError {
                 limit,
                 "-byte limit"
             ),
-            Self::Storage { path, message } => cat!(path, ": storage unavailable: ", message),
-            Self::Corrupt { path, message } => {
+            ErrorKind::Storage { path, message } => cat!(path, ": storage unavailable: ", message),
+            ErrorKind::Corrupt { path, message } => {
                 cat!(path, ": stored record is corrupt and was reset: ", message)
             }
-            Self::Rejected { path, status } => {
+            ErrorKind::Rejected { path, status } => {
                 cat!(path, ": collector rejected the batch with HTTP ", status)
             }
         }
@@ -179,39 +197,39 @@ mod tests {
                 "track.event: must not be empty",
             ),
             (
-                AttuneError::EventTooLarge {
+                AttuneError::from(ErrorKind::EventTooLarge {
                     path: "track".into(),
                     size: 40_123,
                     limit: 32_768,
-                },
+                }),
                 "track: event is 40123 bytes, over the 32768-byte limit",
             ),
             (
-                AttuneError::Storage {
+                AttuneError::from(ErrorKind::Storage {
                     path: "attune:profile".into(),
                     message: "quota".into(),
-                },
+                }),
                 "attune:profile: storage unavailable: quota",
             ),
             (
-                AttuneError::Corrupt {
+                AttuneError::from(ErrorKind::Corrupt {
                     path: "attune:profile".into(),
                     message: "bad".into(),
-                },
+                }),
                 "attune:profile: stored record is corrupt and was reset: bad",
             ),
             (
-                AttuneError::Remote {
+                AttuneError::from(ErrorKind::Remote {
                     path: "http://x/".into(),
                     message: "timeout".into(),
-                },
+                }),
                 "http://x/: timeout",
             ),
             (
-                AttuneError::Rejected {
+                AttuneError::from(ErrorKind::Rejected {
                     path: "http://x/".into(),
                     status: 400,
-                },
+                }),
                 "http://x/: collector rejected the batch with HTTP 400",
             ),
         ];

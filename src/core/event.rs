@@ -440,7 +440,7 @@ fn write_map(m: &Map, out: &mut String) {
 
 /// The string under `path`'s last segment in `m`, required.
 fn required_str(m: &Map, path: &str) -> Result<String, String> {
-    let key = path.rsplit('.').next().unwrap_or(path);
+    let key = crate::core::text::after_last(path, b'.');
     match m.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
         Some(_) => Err(cat!(path, ": expected a string")),

@@ -162,16 +162,12 @@ impl Experiment {
         let key = opt_str(m, "key", &path)?.unwrap_or(slot).to_string();
         let arms = match m.get("variants") {
             None | Some(Value::Null) => (0..ids.len()).collect(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|v| v.as_str().and_then(|s| ids.iter().position(|i| i == s)))
-                .collect::<Option<Vec<usize>>>()
-                .ok_or_else(|| {
-                    AttuneError::config(
-                        join_path(&path, "variants"),
-                        "expected ids of this placement's variants",
-                    )
-                })?,
+            Some(Value::Array(a)) => arm_indices(a, ids).ok_or_else(|| {
+                AttuneError::config(
+                    join_path(&path, "variants"),
+                    "expected ids of this placement's variants",
+                )
+            })?,
             Some(_) => {
                 return Err(AttuneError::config(
                     join_path(&path, "variants"),
@@ -183,7 +179,7 @@ impl Experiment {
         let weights = match m.get("weights") {
             None | Some(Value::Null) => vec![1.0 / n.max(1) as f64; n],
             Some(Value::Array(a)) => {
-                let w: Option<Vec<f64>> = a.iter().map(Value::as_f64).collect();
+                let w = numbers(a);
                 match w {
                     Some(w)
                         if w.len() == n
@@ -344,4 +340,22 @@ pub fn hash_value(doc: &Value, path: &str) -> String {
         Some(Value::Bool(b)) => if *b { "true" } else { "false" }.to_string(),
         _ => String::new(),
     }
+}
+/// The index in `ids` of each variant id of `a`; `None` when one is not there.
+fn arm_indices(a: &[Value], ids: &[String]) -> Option<Vec<usize>> {
+    let mut out = Vec::with_capacity(a.len());
+    for v in a {
+        let s = v.as_str()?;
+        out.push(ids.iter().position(|i| i == s)?);
+    }
+    Some(out)
+}
+
+/// Every item as a number, or `None` when one is not a number.
+fn numbers(a: &[Value]) -> Option<Vec<f64>> {
+    let mut out = Vec::with_capacity(a.len());
+    for v in a {
+        out.push(v.as_f64()?);
+    }
+    Some(out)
 }

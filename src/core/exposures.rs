@@ -6,8 +6,8 @@
 
 use crate::cat;
 use crate::core::json::{Map, Value};
+use crate::core::keymap::KeyMap;
 use crate::core::profile::{field_array, field_f64, field_u64, need_f64, need_u64, record};
-use std::collections::BTreeMap;
 
 /// Ledger key of the counters over all variants of a slot.
 pub const ALL: &str = "_all";
@@ -133,7 +133,7 @@ impl ExposureStats {
 }
 
 /// slot → variant id (or [`ALL`]) → counters.
-pub type Ledger = BTreeMap<String, BTreeMap<String, ExposureStats>>;
+pub type Ledger = KeyMap<KeyMap<ExposureStats>>;
 
 /// The ledger as stored in the profile: `{slot: {variant: stats}}`.
 pub fn to_value(ledger: &Ledger) -> Value {
@@ -155,7 +155,7 @@ pub fn from_value(v: &Value) -> Result<Ledger, String> {
         let entries = entries
             .as_object()
             .ok_or_else(|| cat!(slot, ": expected an object"))?;
-        let mut m = BTreeMap::new();
+        let mut m = KeyMap::new();
         for (variant, e) in entries {
             let stats =
                 ExposureStats::from_value(e).map_err(|err| cat!(slot, ".", variant, ".", err))?;
@@ -193,7 +193,7 @@ pub fn record_click(ledger: &mut Ledger, slot: &str, variant: &str, now: f64) {
     }
 }
 
-fn slot_entries<'a>(ledger: &'a mut Ledger, slot: &str) -> &'a mut BTreeMap<String, ExposureStats> {
+fn slot_entries<'a>(ledger: &'a mut Ledger, slot: &str) -> &'a mut KeyMap<ExposureStats> {
     if !ledger.contains_key(slot) && ledger.len() >= MAX_SLOTS {
         let oldest = ledger
             .iter()
@@ -206,7 +206,7 @@ fn slot_entries<'a>(ledger: &'a mut Ledger, slot: &str) -> &'a mut BTreeMap<Stri
     ledger.entry(slot.to_string()).or_default()
 }
 
-fn last_seen(entries: &BTreeMap<String, ExposureStats>) -> f64 {
+fn last_seen(entries: &KeyMap<ExposureStats>) -> f64 {
     entries
         .get(ALL)
         .map_or(0.0, |e| e.last_seen.max(e.last_clicked.unwrap_or(0.0)))
@@ -311,12 +311,12 @@ mod tests {
         record_view(&mut l, "hero", "a", Some("s1"), 1000.0);
         record_view(&mut l, "hero", "b", Some("s2"), DAY_MS + 1.0);
         record_click(&mut l, "hero", "b", DAY_MS + 2.0);
-        let a = &l["hero"]["a"];
+        let a = &l.at("hero").at("a");
         assert_eq!(
             (a.views, a.in_session(Some("s1")), a.in_session(Some("s2"))),
             (2, 2, 0)
         );
-        let all = &l["hero"][ALL];
+        let all = &l.at("hero").at(ALL);
         assert_eq!(
             (all.views, all.clicks, all.in_session(Some("s2"))),
             (3, 1, 1)
@@ -335,7 +335,7 @@ mod tests {
         for i in 0..(MAX_RECENT + 20) {
             record_view(&mut l, "hero", "a", None, i as f64);
         }
-        assert_eq!(l["hero"]["a"].recent.len(), MAX_RECENT);
+        assert_eq!(l.at("hero").at("a").recent.len(), MAX_RECENT);
         for i in 0..(MAX_SLOTS + 5) {
             record_view(&mut l, &format!("s{i}"), "a", None, 1e6 + i as f64);
         }
@@ -352,8 +352,11 @@ mod tests {
         record_view(&mut t2, "hero", "a", Some("s"), 3.0);
         record_click(&mut t2, "hero", "a", 4.0);
         let m = merge(&t1, &base, &t2);
-        assert_eq!((m["hero"]["a"].views, m["hero"]["a"].clicks), (3, 1));
-        assert_eq!(m["hero"]["a"].recent, vec![1.0, 2.0, 3.0]);
+        assert_eq!(
+            (m.at("hero").at("a").views, m.at("hero").at("a").clicks),
+            (3, 1)
+        );
+        assert_eq!(m.at("hero").at("a").recent, vec![1.0, 2.0, 3.0]);
         assert_eq!(
             merge_sorted(&[1.0, 4.0], &[0.5, 4.0, 9.0]),
             vec![0.5, 1.0, 4.0, 9.0]

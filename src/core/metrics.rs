@@ -17,9 +17,9 @@
 use crate::cat;
 use crate::core::error::{index_path, join_path, AttuneError};
 use crate::core::json::{num, Map, Value};
+use crate::core::keymap::KeyMap;
 use crate::core::profile::{field_array, field_object, field_opt_str, finite, record};
 use crate::core::rules::{fnv1a32, Condition, RegexEngine};
-use std::collections::{BTreeMap, VecDeque};
 
 /// Most distinct values a `distinct` metric tracks; its value saturates there.
 pub const MAX_DISTINCT: usize = 50;
@@ -158,11 +158,11 @@ pub struct MetricState {
     /// Hour index of the first bucket (`h`).
     pub start: i64,
     /// Matching events per bucket (`n`).
-    pub counts: VecDeque<u64>,
+    pub counts: Vec<u64>,
     /// Sum, minimum or maximum per bucket (numeric aggregates; `x`).
-    pub numbers: VecDeque<f64>,
+    pub numbers: Vec<f64>,
     /// First or last value per bucket (`first`, `last`; `v`).
-    pub values: VecDeque<Value>,
+    pub values: Vec<Value>,
     /// Distinct value → hour index it was last seen (`distinct`; `d`),
     /// sorted by value.
     pub distinct: Vec<(String, i64)>,
@@ -230,16 +230,16 @@ impl MetricState {
             let n = n
                 .as_u64()
                 .ok_or_else(|| "n: expected whole numbers".to_string())?;
-            st.counts.push_back(n);
+            st.counts.push(n);
         }
         for x in field_array(m, "x")?.unwrap_or_default() {
             let x = x
                 .as_f64()
                 .ok_or_else(|| "x: expected numbers".to_string())?;
-            st.numbers.push_back(x);
+            st.numbers.push(x);
         }
         for v in field_array(m, "v")?.unwrap_or_default() {
-            st.values.push_back(v.clone());
+            st.values.push(v.clone());
         }
         if let Some(d) = field_object(m, "d")? {
             st.distinct.reserve(d.len());
@@ -319,15 +319,15 @@ impl Metrics {
     }
 
     /// Drops stored state of metrics the config no longer declares.
-    pub fn prune(&self, states: &mut BTreeMap<String, MetricState>) {
-        states.retain(|id, _| self.defs.iter().any(|d| &d.id == id));
+    pub fn prune(&self, states: &mut KeyMap<MetricState>) {
+        states.retain(|id, _| self.defs.iter().any(|d| d.id == id));
     }
 
     /// Folds one event (`name`, its `properties`) into `states` at `now`
     /// (epoch ms), in session `session`.
     pub fn update(
         &self,
-        states: &mut BTreeMap<String, MetricState>,
+        states: &mut KeyMap<MetricState>,
         name: &str,
         properties: &Value,
         session: Option<&str>,
@@ -349,12 +349,7 @@ impl Metrics {
     }
 
     /// The `metrics` object of the attribute document at `now`.
-    pub fn values(
-        &self,
-        states: &BTreeMap<String, MetricState>,
-        session: Option<&str>,
-        now: f64,
-    ) -> Map {
+    pub fn values(&self, states: &KeyMap<MetricState>, session: Option<&str>, now: f64) -> Map {
         let hour = (now / HOUR_MS).floor() as i64;
         let mut out = Map::with_capacity(self.defs.len());
         for d in &self.defs {
@@ -382,7 +377,7 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
         }
     };
     let id = text("id")?.ok_or_else(|| AttuneError::config(join_path(path, "id"), "required"))?;
-    if id.contains('.') {
+    if id.as_bytes().contains(&b'.') {
         return Err(AttuneError::config(
             join_path(path, "id"),
             "must not contain \".\"",
@@ -571,12 +566,12 @@ fn bound(v: Value) -> Value {
 /// expired buckets) as needed. `window` is `None` for single-bucket states.
 fn slot(st: &mut MetricState, hour: i64, window: Option<u32>, agg: Aggregate) -> usize {
     let push = |st: &mut MetricState| {
-        st.counts.push_back(0);
+        st.counts.push(0);
         if agg.numeric() {
-            st.numbers.push_back(0.0);
+            st.numbers.push(0.0);
         }
         if matches!(agg, Aggregate::First | Aggregate::Last) {
-            st.values.push_back(Value::Null);
+            st.values.push(Value::Null);
         }
     };
     let clear = |st: &mut MetricState| {
@@ -601,11 +596,14 @@ fn slot(st: &mut MetricState, hour: i64, window: Option<u32>, agg: Aggregate) ->
     for _ in last..hour {
         push(st);
     }
-    while st.counts.len() as i64 > n {
-        st.counts.pop_front();
-        st.numbers.pop_front();
-        st.values.pop_front();
-        st.start += 1;
+    // Expired buckets leave from the front (the value lists are as long as
+    // the counts, or empty when the aggregate keeps none).
+    let excess = usize::try_from(st.counts.len() as i64 - n).unwrap_or(0);
+    if excess > 0 {
+        st.counts.drain(..excess);
+        st.numbers.drain(..excess.min(st.numbers.len()));
+        st.values.drain(..excess.min(st.values.len()));
+        st.start += excess as i64;
     }
     // A clock that went back lands in its own hour if kept, else the oldest.
     usize::try_from(hour - st.start).unwrap_or(0)

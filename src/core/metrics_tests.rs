@@ -27,7 +27,7 @@ fn one(def: Value) -> Metrics {
 #[test]
 fn count_with_where_over_all_time() {
     let m = one(json!({"id": "shoes", "event": "Product Viewed", "where": {"category": "shoes"}}));
-    let mut st = BTreeMap::new();
+    let mut st = KeyMap::new();
     assert_eq!(m.values(&st, None, 0.0)["shoes"], json!(0));
     for c in ["shoes", "hats", "shoes"] {
         m.update(
@@ -54,7 +54,7 @@ fn value_aggregates() {
         {"id": "skus", "event": "Buy", "aggregate": "distinct", "property": "sku"}
     ]));
     assert!(w.is_empty(), "{w:?}");
-    let mut st = BTreeMap::new();
+    let mut st = KeyMap::new();
     let empty = m.values(&st, None, 0.0);
     assert_eq!(empty["sum"], Value::Null);
     assert_eq!(empty["skus"], json!(0));
@@ -91,7 +91,7 @@ fn hour_window_covers_the_current_hour_and_the_previous_n_minus_one() {
         {"id": "l", "event": "E", "aggregate": "last", "property": "x", "window": "2h"},
         {"id": "d", "event": "E", "aggregate": "distinct", "property": "x", "window": "2h"}
     ]));
-    let mut st = BTreeMap::new();
+    let mut st = KeyMap::new();
     let at = |h: f64, min: f64| h * H + min * 60_000.0;
     m.update(&mut st, "E", &json!({"x": 9}), None, at(10.0, 59.0));
     m.update(&mut st, "E", &json!({"x": 1}), None, at(11.0, 0.0));
@@ -118,12 +118,12 @@ fn hour_window_covers_the_current_hour_and_the_previous_n_minus_one() {
     for h in 20..40 {
         m.update(&mut st, "E", &json!({"x": h}), None, at(f64::from(h), 30.0));
     }
-    assert_eq!(st["c"].counts.len(), 2);
-    assert_eq!(st["c"].start, 38);
+    assert_eq!(st.at("c").counts.len(), 2);
+    assert_eq!(st.at("c").start, 38);
     assert_eq!(m.values(&st, None, at(39.0, 0.0))["c"], json!(2));
     // A gap longer than the window restarts the ring.
     m.update(&mut st, "E", &json!({"x": 1}), None, at(100.0, 0.0));
-    assert_eq!((st["c"].counts.len(), st["c"].start), (1, 100));
+    assert_eq!((st.at("c").counts.len(), st.at("c").start), (1, 100));
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn session_window_resets_with_the_session() {
     let m = one(
         json!({"id": "s", "event": "E", "aggregate": "sum", "property": "x", "window": "session"}),
     );
-    let mut st = BTreeMap::new();
+    let mut st = KeyMap::new();
     m.update(&mut st, "E", &json!({"x": 2}), Some("s1"), 0.0);
     m.update(&mut st, "E", &json!({"x": 3}), Some("s1"), 1.0);
     assert_eq!(m.values(&st, Some("s1"), 2.0)["s"], json!(5.0));
@@ -145,7 +145,7 @@ fn distinct_is_bounded_and_saturates() {
     let m = one(
         json!({"id": "d", "event": "E", "aggregate": "distinct", "property": "x", "window": "7d"}),
     );
-    let mut st = BTreeMap::new();
+    let mut st = KeyMap::new();
     for i in 0..(MAX_DISTINCT * 4) {
         m.update(
             &mut st,
@@ -155,7 +155,7 @@ fn distinct_is_bounded_and_saturates() {
             i as f64 * H,
         );
     }
-    assert_eq!(st["d"].distinct.len(), MAX_DISTINCT);
+    assert_eq!(st.at("d").distinct.len(), MAX_DISTINCT);
     assert_eq!(m.values(&st, None, 199.0 * H)["d"], json!(MAX_DISTINCT));
     // 168 hours after the last one only the last value is still in the window.
     assert_eq!(m.values(&st, None, (199.0 + 167.0) * H)["d"], json!(1));
@@ -164,9 +164,9 @@ fn distinct_is_bounded_and_saturates() {
 #[test]
 fn changed_definitions_start_empty_and_unknown_states_are_pruned() {
     let m = one(json!({"id": "c", "event": "E"}));
-    let mut st = BTreeMap::new();
+    let mut st = KeyMap::new();
     m.update(&mut st, "E", &json!({}), None, 0.0);
-    st.insert("gone".into(), MetricState::default());
+    st.insert("gone", MetricState::default());
     m.prune(&mut st);
     assert_eq!(st.keys().collect::<Vec<_>>(), ["c"]);
     let m2 = one(json!({"id": "c", "event": "E", "window": "1h"}));
@@ -222,7 +222,7 @@ fn invalid_metrics_are_reported_and_disabled() {
 fn state_survives_json() {
     let m =
         one(json!({"id": "a", "event": "E", "aggregate": "avg", "property": "x", "window": "3h"}));
-    let mut st = BTreeMap::new();
+    let mut st = KeyMap::new();
     m.update(&mut st, "E", &json!({"x": 1.5}), None, 0.0);
     m.update(&mut st, "E", &json!({"x": 2.5}), None, 2.0 * H);
     let mut doc = Map::new();
@@ -231,7 +231,7 @@ fn state_survives_json() {
     }
     let text = Value::Object(doc).to_json();
     let parsed = Value::parse(&text).unwrap_or_else(|e| panic!("{}: {text}", e.text()));
-    let mut back: BTreeMap<String, MetricState> = BTreeMap::new();
+    let mut back: KeyMap<MetricState> = KeyMap::new();
     for (id, state) in parsed.as_object().into_iter().flatten() {
         let state = MetricState::from_value(state).unwrap_or_else(|e| panic!("{e}: {text}"));
         back.insert(id.clone(), state);

@@ -134,6 +134,11 @@ pub fn mask_value(v: &mut Value) {
     }
 }
 
+/// A top-level domain: two or more ASCII letters.
+fn is_tld(tld: &str) -> bool {
+    tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+}
+
 /// `local@domain.tld` somewhere in the string, with no spaces around the `@`.
 pub fn looks_like_email(s: &str) -> bool {
     s.split_whitespace().any(|word| {
@@ -142,12 +147,9 @@ pub fn looks_like_email(s: &str) -> bool {
         };
         let domain = domain.trim_end_matches(['.', ',', ';', ')', '>']);
         !local.is_empty()
-            && domain.contains('.')
+            && domain.as_bytes().contains(&b'.')
             && !domain.starts_with('.')
-            && domain
-                .rsplit('.')
-                .next()
-                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+            && is_tld(crate::core::text::after_last(domain, b'.'))
             && domain
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
@@ -163,7 +165,7 @@ pub fn looks_like_phone(s: &str) -> bool {
         && t.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
         && t.chars().filter(|c| *c == '+').count() <= 1
-        && !t.contains("..")
+        && !crate::core::text::contains_str(t, "..")
         && !is_plain_number_like(t)
         && crate::core::time::parse_iso8601(t).is_none()
         && t.split(|c: char| !c.is_ascii_digit())

@@ -37,6 +37,7 @@ pub mod html;
 pub mod ids;
 pub mod inspect;
 pub mod json;
+pub mod keymap;
 pub mod metrics;
 pub mod minimize;
 pub mod op;
@@ -57,4 +58,4 @@ pub mod text;
 pub mod time;
 
 pub use engine::{Engine, Platform};
-pub use error::{AttuneError, Result};
+pub use error::{AttuneError, ErrorKind, Result};

@@ -122,7 +122,7 @@ impl Call {
     /// (when the call was made, read by the caller) left to the caller, as
     /// the CLI's `at` and the vectors' `step` are.
     ///
-    /// Errors are [`AttuneError::Input`] at `path`; the message names the
+    /// Errors are [`ErrorKind::Input`](crate::core::ErrorKind::Input) at `path`; the message names the
     /// field: ``missing field `event` ``, `event: expected a string`,
     /// `page.url: expected a string`, ``unknown variant `fly`, expected one
     /// of `page`, …``.
@@ -138,38 +138,38 @@ impl Call {
         };
         let call = match kind {
             "page" => Call::Page {
-                name: opt_string(m, "name").map_err(bad)?,
-                properties: opt_object(m, "properties").map_err(bad)?,
-                page: opt_page(m).map_err(bad)?,
+                name: opt_string(m, "name", path)?,
+                properties: opt_object(m, "properties", path)?,
+                page: opt_page(m, path)?,
             },
             "track" => Call::Track {
-                event: string(m, "event").map_err(bad)?,
-                properties: opt_object(m, "properties").map_err(bad)?,
-                page: opt_page(m).map_err(bad)?,
+                event: string(m, "event", path)?,
+                properties: opt_object(m, "properties", path)?,
+                page: opt_page(m, path)?,
             },
             "identify" => Call::Identify {
-                user_id: opt_string(m, "userId").map_err(bad)?,
-                traits: opt_object(m, "traits").map_err(bad)?,
-                page: opt_page(m).map_err(bad)?,
+                user_id: opt_string(m, "userId", path)?,
+                traits: opt_object(m, "traits", path)?,
+                page: opt_page(m, path)?,
             },
             "group" => Call::Group {
-                group_id: string(m, "groupId").map_err(bad)?,
-                traits: opt_object(m, "traits").map_err(bad)?,
+                group_id: string(m, "groupId", path)?,
+                traits: opt_object(m, "traits", path)?,
             },
             "alias" => Call::Alias {
-                user_id: string(m, "userId").map_err(bad)?,
-                previous_id: opt_string(m, "previousId").map_err(bad)?,
+                user_id: string(m, "userId", path)?,
+                previous_id: opt_string(m, "previousId", path)?,
             },
             "viewed" => Call::Viewed {
-                slot: string(m, "slot").map_err(bad)?,
-                variant: opt_string(m, "variant").map_err(bad)?,
+                slot: string(m, "slot", path)?,
+                variant: opt_string(m, "variant", path)?,
             },
             "clicked" => Call::Clicked {
-                slot: string(m, "slot").map_err(bad)?,
-                variant: opt_string(m, "variant").map_err(bad)?,
+                slot: string(m, "slot", path)?,
+                variant: opt_string(m, "variant", path)?,
             },
             "decide" => Call::Decide {
-                slot: opt_string(m, "slot").map_err(bad)?,
+                slot: opt_string(m, "slot", path)?,
             },
             "consent" => Call::Consent {
                 changes: match m.get("changes") {
@@ -256,38 +256,41 @@ fn set_page(engine: &mut Engine, page: &Option<PageContext>) {
 }
 
 /// A required string field.
-fn string(m: &Map, key: &str) -> std::result::Result<String, String> {
+fn string(m: &Map, key: &str, path: &str) -> Result<String> {
     match m.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
-        None => Err(cat!("missing field `", key, "`")),
-        Some(_) => Err(cat!(key, ": expected a string")),
+        None => Err(AttuneError::input(path, cat!("missing field `", key, "`"))),
+        Some(_) => Err(AttuneError::input(path, cat!(key, ": expected a string"))),
     }
 }
 
 /// An optional string field (`null` = absent).
-fn opt_string(m: &Map, key: &str) -> std::result::Result<Option<String>, String> {
+fn opt_string(m: &Map, key: &str, path: &str) -> Result<Option<String>> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(cat!(key, ": expected a string")),
+        Some(_) => Err(AttuneError::input(path, cat!(key, ": expected a string"))),
     }
 }
 
 /// An optional object field (`null` = absent).
-fn opt_object(m: &Map, key: &str) -> std::result::Result<Option<Map>, String> {
+fn opt_object(m: &Map, key: &str, path: &str) -> Result<Option<Map>> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(o)) => Ok(Some(o.clone())),
-        Some(_) => Err(cat!(key, ": expected an object")),
+        Some(_) => Err(AttuneError::input(path, cat!(key, ": expected an object"))),
     }
 }
 
 /// The optional `page` context ([`PageContext::from_value`]: `{path?,
 /// referrer?, search?, title?, url?}`, each a string, `""` when missing).
-fn opt_page(m: &Map) -> std::result::Result<Option<PageContext>, String> {
+fn opt_page(m: &Map, path: &str) -> Result<Option<PageContext>> {
     match m.get("page") {
         None | Some(Value::Null) => Ok(None),
-        Some(p) => PageContext::from_value(p).map(Some),
+        Some(p) => match PageContext::from_value(p) {
+            Ok(page) => Ok(Some(page)),
+            Err(message) => Err(AttuneError::input(path, message)),
+        },
     }
 }
 

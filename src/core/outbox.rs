@@ -21,8 +21,8 @@
 use crate::cat;
 use crate::core::error::{AttuneError, Result};
 use crate::core::json::{num, write_str, Value};
+use crate::core::keymap::KeySet;
 use crate::core::platform::Storage;
-use std::collections::HashSet;
 
 /// Most events written into one chunk.
 pub const CHUNK_EVENTS: usize = 50;
@@ -179,9 +179,12 @@ impl Outbox {
     /// and the oldest beyond the caps. Returns how many events were dropped.
     pub fn persist(&mut self, storage: &dyn Storage, now: f64) -> Result<u64> {
         let dropped = self.enforce(storage, now);
-        let dirty: Vec<usize> = (0..self.chunks.len())
-            .filter(|&i| self.chunks[i].dirty)
-            .collect();
+        let mut dirty = Vec::new();
+        for (i, c) in self.chunks.iter().enumerate() {
+            if c.dirty {
+                dirty.push(i);
+            }
+        }
         let mut result = self.rewrite(storage, &dirty).map(|()| dropped);
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
@@ -246,16 +249,12 @@ impl Outbox {
             Ok(k) => k,
             Err(e) => return vec![e],
         };
-        let present: HashSet<&str> = keys
-            .iter()
-            .filter(|k| k.starts_with(&self.prefix))
-            .map(String::as_str)
-            .collect();
-        self.chunks.retain(|c| present.contains(c.key.as_str()));
-        let known: HashSet<String> = self.chunks.iter().map(|c| c.key.clone()).collect();
+        let present = KeySet::of(keys.iter().filter(|k| k.starts_with(&self.prefix)));
+        self.chunks.retain(|c| present.contains_key(&c.key));
+        let known = KeySet::of(self.chunks.iter().map(|c| c.key.as_str()));
         let mut errors = Vec::new();
         let mut added = false;
-        for key in present.into_iter().filter(|k| !known.contains(*k)) {
+        for key in present.keys().filter(|k| !known.contains_key(k)) {
             match storage.get(key) {
                 Ok(Some(text)) => match parse_chunk(&text) {
                     Ok(records) => {
@@ -269,10 +268,10 @@ impl Outbox {
                     }
                     Err(message) => {
                         let _ = storage.remove(key);
-                        errors.push(AttuneError::Corrupt {
+                        errors.push(AttuneError::from(crate::core::ErrorKind::Corrupt {
                             path: key.to_string(),
                             message,
-                        });
+                        }));
                     }
                 },
                 Ok(None) => {}
@@ -280,7 +279,7 @@ impl Outbox {
             }
         }
         if added {
-            self.chunks.sort_by(|a, b| {
+            self.chunks.sort_unstable_by(|a, b| {
                 let (ta, tb) = (first_created(a), first_created(b));
                 ta.total_cmp(&tb).then_with(|| a.key.cmp(&b.key))
             });
@@ -297,14 +296,14 @@ impl Outbox {
         &mut self,
         storage: &dyn Storage,
         collector: &str,
-        ids: &HashSet<String>,
+        ids: &KeySet,
         all: &[String],
     ) -> Result<()> {
         let mut touched = Vec::new();
         for (i, chunk) in self.chunks.iter_mut().enumerate() {
             let mut hit = false;
             for r in chunk.records.iter_mut() {
-                if ids.contains(&r.id) && !r.is_done_for(collector) {
+                if ids.contains_key(&r.id) && !r.is_done_for(collector) {
                     r.done.push(collector.to_string());
                     hit = true;
                 }
@@ -470,12 +469,7 @@ fn parse_chunk(text: &str) -> std::result::Result<Vec<Record>, String> {
     let chunk = Value::parse(text).map_err(|e| e.text())?;
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|a| Value::strings_in(a, usize::MAX))
             .unwrap_or_default()
     };
     let to = strings(chunk.get("c"));

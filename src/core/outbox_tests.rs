@@ -151,7 +151,7 @@ fn events_leave_storage_once_every_collector_is_done() {
         o.push(rec(i, 0.0));
     }
     assert!(o.persist(&s, 0.0).is_ok());
-    let first: HashSet<String> = ["m0".to_string(), "m1".to_string()].into();
+    let first = KeySet::of(["m0".to_string(), "m1".to_string()]);
     assert!(o.mark_done(&s, "a", &first, &all).is_ok());
     assert_eq!(o.len(), 4, "b still needs them");
     // The partly done chunk is rewritten (new key, old one gone) by the next persist.
@@ -165,7 +165,7 @@ fn events_leave_storage_once_every_collector_is_done() {
     assert_eq!(marks, [true, true, false, false]);
     assert!(o.mark_done(&s, "b", &first, &all).is_ok());
     assert_eq!(ids(&o), ["m2", "m3"]);
-    let rest: HashSet<String> = ["m2".to_string(), "m3".to_string()].into();
+    let rest = KeySet::of(["m2".to_string(), "m3".to_string()]);
     assert!(o.mark_done(&s, "a", &rest, &all).is_ok());
     assert!(o.mark_done(&s, "b", &rest, &all).is_ok());
     assert!(o.is_empty());
@@ -173,7 +173,7 @@ fn events_leave_storage_once_every_collector_is_done() {
     // A collector removed from the config no longer holds events back.
     o.push(rec(9, 0.0));
     assert!(o.persist(&s, 0.0).is_ok());
-    let nine: HashSet<String> = ["m9".to_string()].into();
+    let nine = KeySet::of(["m9".to_string()]);
     assert!(o.mark_done(&s, "a", &nine, &all).is_ok());
     assert!(o.prune_complete(&s, &["a".to_string()]).is_ok());
     assert!(o.is_empty());
@@ -195,7 +195,7 @@ fn two_tabs_share_one_outbox_without_losing_events() {
     // Tab A is the sender: it sees everything.
     a.reload(&s);
     assert_eq!(ids(&a), ["m1", "m2", "m3"]);
-    let sent: HashSet<String> = ["m1".into(), "m2".into()].into();
+    let sent = KeySet::of(["m1", "m2"]);
     assert!(a.mark_done(&s, "c", &sent, &all).is_ok());
     // Tab B learns that m1 and m2 left and keeps what is still there.
     b.push(rec(4, 4.0));

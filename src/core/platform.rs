@@ -145,10 +145,10 @@ impl Storage for MemoryStorage {
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
         if self.fail_writes.get() {
-            return Err(AttuneError::Storage {
+            return Err(AttuneError::from(crate::core::ErrorKind::Storage {
                 path: key.into(),
                 message: "writes are blocked".into(),
-            });
+            }));
         }
         if let Some(quota) = self.quota.get() {
             let current = match self.find(key) {
@@ -160,10 +160,10 @@ impl Storage for MemoryStorage {
                 Err(_) => 0,
             };
             if self.used_bytes() - current + key.len() + value.len() > quota {
-                return Err(AttuneError::Storage {
+                return Err(AttuneError::from(crate::core::ErrorKind::Storage {
                     path: key.into(),
                     message: "quota exceeded".into(),
-                });
+                }));
             }
         }
         match self.find(key) {

@@ -7,10 +7,10 @@ use crate::core::attribution::Touch;
 use crate::core::event::{Event, EventType};
 use crate::core::experiment::Sticky;
 use crate::core::json::{Map, Value};
+use crate::core::keymap::KeyMap;
 use crate::core::metrics::MetricState;
 use crate::core::seed::ServerProfile;
 use crate::core::session::Session;
-use std::collections::BTreeMap;
 
 /// Version of the persisted record; older records are migrated on load.
 ///
@@ -75,7 +75,7 @@ pub struct Profile {
     /// Merged traits (later wins, `null` deletes).
     pub traits: Map,
     /// Per event name statistics (`Page Viewed` for pages).
-    pub events: BTreeMap<String, EventStats>,
+    pub events: KeyMap<EventStats>,
     /// The current session.
     pub session: Option<Session>,
     /// The visitor's first arrival.
@@ -89,13 +89,13 @@ pub struct Profile {
     /// Previous ids linked by `alias` (most recent last, bounded).
     pub aliases: Vec<String>,
     /// State of the config's computed metrics, by metric id.
-    pub metrics: BTreeMap<String, MetricState>,
+    pub metrics: KeyMap<MetricState>,
     /// State of the config's affinities, by affinity id.
-    pub affinities: BTreeMap<String, AffinityState>,
+    pub affinities: KeyMap<AffinityState>,
     /// Impressions and clicks per slot and variant (the exposure ledger).
     pub exposures: crate::core::exposures::Ledger,
     /// Sticky experiment assignments, by experiment key.
-    pub experiments: BTreeMap<String, Sticky>,
+    pub experiments: KeyMap<Sticky>,
     /// When the profile was created, epoch ms.
     pub created_at: f64,
     /// Last change, epoch ms.
@@ -111,17 +111,17 @@ impl Profile {
             anonymous_id,
             user_id: None,
             traits: Map::new(),
-            events: BTreeMap::new(),
+            events: KeyMap::new(),
             session: None,
             first_touch: None,
             last_touch: None,
             aliases: Vec::new(),
             segments: Vec::new(),
             server: None,
-            metrics: BTreeMap::new(),
-            affinities: BTreeMap::new(),
-            exposures: BTreeMap::new(),
-            experiments: BTreeMap::new(),
+            metrics: KeyMap::new(),
+            affinities: KeyMap::new(),
+            exposures: KeyMap::new(),
+            experiments: KeyMap::new(),
             created_at: now,
             updated_at: now,
         }
@@ -549,9 +549,9 @@ mod tests {
         p.record(&ev(EventType::Page, None), 10.0);
         p.record(&ev(EventType::Page, None), 20.0);
         p.record(&ev(EventType::Track, Some("Added")), 30.0);
-        let pv = p.events["Page Viewed"];
+        let pv = p.events.at("Page Viewed");
         assert_eq!((pv.count, pv.first, pv.last), (2, 10.0, 20.0));
-        assert_eq!(p.events["Added"].count, 1);
+        assert_eq!(p.events.at("Added").count, 1);
         let back = Profile::from_json(&p.to_json());
         assert_eq!(back, Ok(p));
     }
@@ -596,12 +596,12 @@ mod tests {
         assert_eq!(p.anonymous_id, "5b8e2c1a-3f4d-4e6a-9b7c-0d1e2f3a4b5c");
         assert_eq!(p.user_id.as_deref(), Some("user-42"));
         assert_eq!(p.traits["plan"], "pro");
-        let pv = p.events["Page Viewed"];
+        let pv = p.events.at("Page Viewed");
         assert_eq!(
             (pv.count, pv.first, pv.last),
             (7, 1_790_000_000_000.0, 1_790_086_400_000.0)
         );
-        assert_eq!(p.events["Product Viewed"].count, 3);
+        assert_eq!(p.events.at("Product Viewed").count, 3);
         assert_eq!(
             (p.created_at, p.updated_at),
             (1_790_000_000_000.0, 1_790_086_400_000.0)
@@ -626,18 +626,21 @@ mod tests {
         let p = Profile::from_json(SERDE_RECORD).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.rev, 12);
         assert_eq!(p.user_id.as_deref(), Some("u-\"1\""));
-        assert_eq!(p.events["Page Viewed"].last, 1_790_000_000_123.5);
+        assert_eq!(p.events.at("Page Viewed").last, 1_790_000_000_123.5);
         let s = p.session.clone().unwrap_or_else(|| panic!("session"));
         assert_eq!(s.campaign.as_deref(), Some("email/news/cart"));
         assert_eq!(
-            p.metrics["m1"].distinct,
+            p.metrics.at("m1").distinct,
             vec![("1.5".into(), -2), ("x".into(), 5)]
         );
         assert_eq!(
-            p.exposures["hero"][crate::core::exposures::ALL].last_clicked,
+            p.exposures
+                .at("hero")
+                .at(crate::core::exposures::ALL)
+                .last_clicked,
             None
         );
-        assert_eq!(p.experiments["e2"].variant, None);
+        assert_eq!(p.experiments.at("e2").variant, None);
         assert_eq!(p.server.as_ref().map(|s| s.fetched_at), Some(99.5));
         // The same document (key order aside: objects are written sorted now,
         // and whole floats as JavaScript writes them, `1` for `1.0`).

@@ -177,15 +177,18 @@ mod tests {
         // Tab 2 writes first; tab 1 merges into what it finds.
         let stored = tab2.clone();
         let merged = merge(&tab1, &base, &stored);
-        assert_eq!(merged.events["Click"].count, 1000);
-        assert_eq!(merged.events["Only2"].count, 1);
+        assert_eq!(merged.events.at("Click").count, 1000);
+        assert_eq!(merged.events.at("Only2").count, 1);
         assert_eq!(
-            (merged.events["Click"].first, merged.events["Click"].last),
+            (
+                merged.events.at("Click").first,
+                merged.events.at("Click").last
+            ),
             (0.0, 499.5)
         );
         assert_eq!(merged.traits["plan"], "gold");
         // Merging again with itself as base changes nothing.
         let again = merge(&merged, &merged, &merged);
-        assert_eq!(again.events["Click"].count, 1000);
+        assert_eq!(again.events.at("Click").count, 1000);
     }
 }

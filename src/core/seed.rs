@@ -72,12 +72,7 @@ impl ServerProfile {
         };
         let segments = match obj.get("segments") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .take(MAX_ITEMS)
-                .map(String::from)
-                .collect(),
+            Some(Value::Array(a)) => Value::strings_in(a, MAX_ITEMS),
             Some(_) => {
                 return Err(AttuneError::input(
                     "profile.response.segments",
@@ -165,7 +160,11 @@ impl SeedConfig {
 
     /// The request URL for these ids.
     pub fn request_url(&self, anonymous_id: &str, user_id: Option<&str>) -> String {
-        let sep = if self.url.contains('?') { '&' } else { '?' };
+        let sep = if self.url.as_bytes().contains(&b'?') {
+            '&'
+        } else {
+            '?'
+        };
         let mut u = crate::cat!(self.url, sep, "anonymousId=", encode(anonymous_id));
         if let Some(uid) = user_id {
             u.push_str("&userId=");

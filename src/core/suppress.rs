@@ -26,13 +26,9 @@ impl StopAfter {
         };
         let events = match m.get("events") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|e| e.as_str().map(String::from))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| {
-                    AttuneError::config(join_path(&path, "events"), "expected event names")
-                })?,
+            Some(Value::Array(a)) => Value::all_strings(a).ok_or_else(|| {
+                AttuneError::config(join_path(&path, "events"), "expected event names")
+            })?,
             Some(_) => {
                 return Err(AttuneError::config(
                     join_path(&path, "events"),

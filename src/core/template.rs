@@ -8,7 +8,7 @@
 //! through the [`Escape`] of the sink it is written to.
 
 use crate::core::json::{num, Value};
-use crate::core::text::{lower, upper};
+use crate::core::text::{contains_str, find_str, lower, upper};
 
 /// Longest template accepted, in bytes; longer text is rendered verbatim.
 pub const MAX_TEMPLATE_BYTES: usize = 16 * 1024;
@@ -27,15 +27,15 @@ pub enum Escape {
 
 /// Renders `template` against the attribute document `doc`.
 pub fn render(template: &str, doc: &Value, escape: Escape) -> String {
-    if template.len() > MAX_TEMPLATE_BYTES || !template.contains("{{") {
+    if template.len() > MAX_TEMPLATE_BYTES || !contains_str(template, "{{") {
         return template.to_string();
     }
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_str(rest, "{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
+        let Some(end) = find_str(after, "}}") else {
             out.push_str(&rest[start..]);
             return out;
         };
@@ -49,8 +49,7 @@ pub fn render(template: &str, doc: &Value, escape: Escape) -> String {
 
 /// True when `text` contains at least one placeholder.
 pub fn has_placeholders(text: &str) -> bool {
-    text.find("{{")
-        .is_some_and(|i| text[i + 2..].contains("}}"))
+    find_str(text, "{{").is_some_and(|i| contains_str(&text[i + 2..], "}}"))
 }
 
 /// Escapes `value` for HTML text and attribute values.

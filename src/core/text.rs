@@ -84,6 +84,28 @@ macro_rules! cat {
 }
 pub use crate::cat;
 
+/// Where `needle` first occurs in `hay` (as `str::find` with a `&str`
+/// pattern), by a plain scan: the module then carries no two-way searcher.
+pub fn find_str(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    // A UTF-8 needle can only match at a character boundary of `hay`.
+    (0..(h.len() + 1).checked_sub(n.len())?).find(|&i| h[i..].starts_with(n))
+}
+
+/// What follows the last `sep` (an ASCII byte) in `s`, or all of `s`: what
+/// `s.rsplit(sep).next()` gives, without the reverse splitter.
+pub fn after_last(s: &str, sep: u8) -> &str {
+    match s.as_bytes().iter().rposition(|&b| b == sep) {
+        Some(i) => &s[i + 1..],
+        None => s,
+    }
+}
+
+/// Whether `hay` contains `needle` (see [`find_str`]).
+pub fn contains_str(hay: &str, needle: &str) -> bool {
+    find_str(hay, needle).is_some()
+}
+
 /// The host's case mapping for non-ASCII text.
 #[derive(Clone, Copy)]
 pub struct CaseHooks {

@@ -14,7 +14,7 @@ use crate::core::json::{Map, Value};
 use crate::core::op::Call;
 use crate::core::AttuneError;
 use crate::web::host::{self, CallClock, HostRandom, HostRegex, HostStorage};
-use crate::web::report::{error_value, Paint, Report};
+use crate::web::report::{decisions_value, error_value, Paint, Report};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -211,19 +211,14 @@ impl Core {
         self.engine.settle();
         let e = &mut self.engine;
         let v = match what {
-            "segments" => Value::Array(
-                e.segments()
-                    .iter()
-                    .map(|s| Value::from(s.as_str()))
-                    .collect(),
-            ),
+            "segments" => Value::strings(e.segments()),
             "profile" => e.profile().to_value(),
             "attributes" => e.attributes().clone(),
             "consent" => e.consent_state(),
             "inspect" => e.inspect(),
             "decide" => e.decide(arg).map_or(Value::Null, |d| d.to_value()),
             "explain" => e.explain(arg).map_or(Value::Null, |x| x.to_value()),
-            "decisions" => Value::Array(e.decisions().iter().map(|d| d.to_value()).collect()),
+            "decisions" => decisions_value(&e.decisions()),
             "paint" => {
                 let decisions = e.decisions();
                 e.cache_decisions(&decisions);
@@ -251,12 +246,7 @@ impl Core {
             if let Some(u) = &req.user_id {
                 body.insert("userId".to_string(), Value::from(u.as_str()));
             }
-            let prev = req
-                .previous_ids
-                .iter()
-                .map(|p| Value::from(p.as_str()))
-                .collect();
-            body.insert("previousIds".to_string(), Value::Array(prev));
+            body.insert("previousIds".to_string(), Value::strings(&req.previous_ids));
             body.insert("timestamp".to_string(), Value::from(req.timestamp.as_str()));
             let mut m = Map::new();
             m.insert("url".to_string(), Value::from(url.as_str()));

@@ -7,7 +7,7 @@ use crate::core::delivery::{Job, Mode};
 use crate::core::delivery_policy::{parse_retry_after, Outcome};
 use crate::core::json::{Map, Value};
 use crate::web::api::Core;
-use crate::web::report::{delivery_state, error_value};
+use crate::web::report::{delivery_state, error_values};
 use wasm_bindgen::prelude::*;
 
 fn mode_of(n: u32) -> Mode {
@@ -32,8 +32,8 @@ fn step(
     errors: Vec<crate::core::AttuneError>,
     extra: Option<(&str, Value)>,
 ) -> String {
-    let mut all: Vec<Value> = errors.iter().map(error_value).collect();
-    all.extend(core.engine.take_errors().iter().map(error_value));
+    let mut all = error_values(&errors);
+    all.append(&mut error_values(&core.engine.take_errors()));
     let mut m = Map::new();
     m.insert("errors".to_string(), Value::Array(all));
     m.insert("delivery".to_string(), delivery_state(&mut core.engine));
@@ -119,10 +119,11 @@ impl Core {
     /// without `body`, a newline and the body as it is (not escaped into a
     /// JSON string and parsed again: a body is up to `batchBytes`); or `null`.
     pub fn job(&mut self, mode: u32, skip: &str) -> String {
-        let skip: Vec<usize> = skip
-            .split(',')
-            .filter_map(crate::core::json::num::parse_index)
-            .collect();
+        let mut indices = Vec::new();
+        for s in skip.split(',') {
+            indices.extend(crate::core::json::num::parse_index(s));
+        }
+        let skip = indices;
         let (d, env) = self.engine.delivery();
         let Some(mut job) = d.next_job_skipping(&env, mode_of(mode), &skip) else {
             return "null".to_string();
@@ -195,7 +196,7 @@ impl Core {
     #[wasm_bindgen(js_name = persistProfile)]
     pub fn persist_profile(&mut self) -> String {
         let rev = self.engine.persist_profile().map_or(-1.0, |r| r as f64);
-        let errors: Vec<Value> = self.engine.take_errors().iter().map(error_value).collect();
+        let errors = error_values(&self.engine.take_errors());
         let mut m = Map::new();
         m.insert("rev".to_string(), Value::from(rev));
         m.insert("errors".to_string(), Value::Array(errors));

@@ -1,7 +1,8 @@
 //! The host the engine runs on, as the JavaScript side gives it once at start
 //! ([`install`]): the clock, random bytes, `localStorage`, ECMAScript regular
-//! expressions and the number and case conversions the core leaves to the
-//! host (so the module carries no float-printing or Unicode case tables).
+//! expressions and the number, `2 ** x` and case conversions the core leaves
+//! to the host (so the module carries no float-printing, `exp2` or Unicode
+//! case tables).
 //! `pkg/src/core.js` (`makeHost`) builds the object; none of its methods throws.
 
 use crate::core::json::num;
@@ -41,13 +42,17 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn num(this: &Host, s: &str) -> f64;
     #[wasm_bindgen(method)]
+    fn exp2(this: &Host, x: f64) -> f64;
+    #[wasm_bindgen(method)]
     fn lower(this: &Host, s: &str) -> String;
     #[wasm_bindgen(method)]
     fn upper(this: &Host, s: &str) -> String;
 }
 
 thread_local! {
-    static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+    /// The installed host, leaked: it lives as long as the module (installed
+    /// once per instance; a second install leaks the first, one JS reference).
+    static HOST: Cell<Option<&'static Host>> = const { Cell::new(None) };
     /// The time of the call being applied ([`CallClock`]).
     static AT: Cell<Option<f64>> = const { Cell::new(None) };
 }
@@ -55,10 +60,12 @@ thread_local! {
 /// Installs the host (once, before anything else is called).
 #[wasm_bindgen]
 pub fn install(host: Host) {
-    HOST.with(|h| *h.borrow_mut() = Some(host));
+    let host: &'static Host = Box::leak(Box::new(host));
+    HOST.with(|h| h.set(Some(host)));
     num::set_hooks(num::Hooks {
         format: |x| with(|h| h.fmt(x)).unwrap_or_default(),
         parse: |s| with(|h| h.num(s)).unwrap_or(f64::NAN),
+        exp2: |x| with(|h| h.exp2(x)).unwrap_or(f64::NAN),
     });
     text::set_case_hooks(text::CaseHooks {
         lower: |s| with(|h| h.lower(s)).unwrap_or_else(|| s.to_ascii_lowercase()),
@@ -66,9 +73,14 @@ pub fn install(host: Host) {
     });
 }
 
+/// The host, if one is installed (one non-generic read for every host call).
+fn host() -> Option<&'static Host> {
+    HOST.with(Cell::get)
+}
+
 /// Runs `f` with the host, if one is installed.
 fn with<T>(f: impl FnOnce(&Host) -> T) -> Option<T> {
-    HOST.with(|h| h.try_borrow().ok().and_then(|h| h.as_ref().map(f)))
+    host().map(f)
 }
 
 /// Runs `f` with the clock reading `at` (the time the call was made, not the
@@ -159,10 +171,10 @@ impl HostStorage {
 }
 
 fn failed(key: &str, message: Option<String>) -> AttuneError {
-    AttuneError::Storage {
+    AttuneError::from(crate::core::ErrorKind::Storage {
         path: key.into(),
         message: message.unwrap_or_else(|| "storage error".into()),
-    }
+    })
 }
 
 fn last_error() -> Option<String> {

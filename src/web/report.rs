@@ -12,6 +12,35 @@ use crate::core::json::{Map, Value};
 use crate::core::AttuneError;
 use crate::web::api::Core;
 
+/// The error records of `errors`.
+pub fn error_values(errors: &[AttuneError]) -> Vec<Value> {
+    let mut out = Vec::with_capacity(errors.len());
+    for e in errors {
+        out.push(error_value(e));
+    }
+    out
+}
+
+/// `[decision, …]` as the page reads them.
+pub fn decisions_value(decisions: &[Decision]) -> Value {
+    let mut out = Vec::with_capacity(decisions.len());
+    for d in decisions {
+        out.push(d.to_value());
+    }
+    Value::Array(out)
+}
+
+/// The items of `list` that `other` lacks, in order.
+fn missing_from(list: &[String], other: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in list {
+        if !other.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
 /// `{code, path, message}` of an error.
 pub fn error_value(e: &AttuneError) -> Value {
     let mut m = Map::new();
@@ -19,10 +48,6 @@ pub fn error_value(e: &AttuneError) -> Value {
     m.insert("path".to_string(), Value::from(e.path()));
     m.insert("message".to_string(), Value::from(e.message()));
     Value::Object(m)
-}
-
-fn strings(list: &[String]) -> Value {
-    Value::Array(list.iter().map(|s| Value::from(s.as_str())).collect())
 }
 
 /// The report of one change being built.
@@ -84,26 +109,17 @@ impl Report {
         if let Some(n) = self.taken {
             m.insert("n".to_string(), Value::from(n as f64));
         }
-        let errors: Vec<Value> = engine.take_errors().iter().map(error_value).collect();
+        let errors = error_values(&engine.take_errors());
         m.insert("errors".to_string(), Value::Array(errors));
         let notes = engine.take_notes();
         if !notes.is_empty() {
-            m.insert("notes".to_string(), strings(&notes));
+            m.insert("notes".to_string(), Value::strings(&notes));
         }
         let now = engine.segments();
-        let enter: Vec<String> = now
-            .iter()
-            .filter(|s| !self.before.contains(s))
-            .cloned()
-            .collect();
-        let exit: Vec<String> = self
-            .before
-            .iter()
-            .filter(|s| !now.contains(s))
-            .cloned()
-            .collect();
-        m.insert("enter".to_string(), strings(&enter));
-        m.insert("exit".to_string(), strings(&exit));
+        let enter = missing_from(now, &self.before);
+        let exit = missing_from(&self.before, now);
+        m.insert("enter".to_string(), Value::strings(&enter));
+        m.insert("exit".to_string(), Value::strings(&exit));
         m.insert("profile".to_string(), Value::from(self.changed));
         let paint = core.paint.changed(&decisions, &self.exposed);
         if paint.recache {
@@ -178,7 +194,7 @@ impl Paint {
             .iter()
             .map(|d| (d.slot.clone(), signature(d)))
             .collect();
-        Value::Array(decisions.iter().map(Decision::to_value).collect())
+        decisions_value(decisions)
     }
 
     /// The decisions that changed since they were painted, except slots in

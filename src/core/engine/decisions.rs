@@ -11,8 +11,8 @@ use crate::core::experiment::Sticky;
 use crate::core::explain::{explain, Explanation};
 use crate::core::exposures::{self, Ledger};
 use crate::core::json::{Map, Value};
+use crate::core::keymap::KeyMap;
 use crate::core::platform::Storage;
-use std::collections::BTreeMap;
 
 impl Engine {
     /// Decision for one slot (`None` when no placement names it). A new
@@ -70,7 +70,7 @@ impl Engine {
     /// The trace of the decision for `slot` (`None` for an unknown slot).
     pub fn explain(&self, slot: &str) -> Option<Explanation> {
         let p = self.placements.get(slot)?;
-        let (empty_l, empty_s) = (Ledger::new(), BTreeMap::new());
+        let (empty_l, empty_s) = (Ledger::new(), KeyMap::new());
         let inputs = self.inputs(&empty_l, &empty_s);
         Some(explain(p, &inputs, self.regex.as_ref()))
     }
@@ -170,7 +170,7 @@ impl Engine {
     }
 
     fn decide_index(&mut self, i: usize) -> Decision {
-        let (empty_l, empty_s) = (Ledger::new(), BTreeMap::new());
+        let (empty_l, empty_s) = (Ledger::new(), KeyMap::new());
         let Some(p) = self.placements.items.get(i) else {
             return Decision {
                 slot: String::new(),
@@ -194,11 +194,7 @@ impl Engine {
 
     /// What decisions read; without personalization consent, no stored
     /// ledger or assignments (`empty_*`).
-    fn inputs<'a>(
-        &'a self,
-        empty_l: &'a Ledger,
-        empty_s: &'a BTreeMap<String, Sticky>,
-    ) -> Inputs<'a> {
+    fn inputs<'a>(&'a self, empty_l: &'a Ledger, empty_s: &'a KeyMap<Sticky>) -> Inputs<'a> {
         let personal = self.consent.allows(Category::Personalization);
         Inputs {
             doc: &self.doc,

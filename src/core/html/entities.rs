@@ -50,7 +50,7 @@ const LEGACY: &[&str] = &["amp", "lt", "gt", "quot", "nbsp", "copy", "reg"];
 /// Decodes references in `s`. In attribute values a legacy reference without
 /// `;` followed by `=` or an alphanumeric stays literal, as in browsers.
 pub fn decode(s: &str, in_attribute: bool) -> String {
-    if !s.contains('&') {
+    if !s.as_bytes().contains(&b'&') {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());

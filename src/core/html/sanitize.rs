@@ -315,11 +315,14 @@ impl Builder {
             return;
         }
         self.nodes += 1;
-        let mut attrs: Vec<(String, String)> = raw
-            .into_iter()
-            .filter(|(k, _)| is_allowed_attribute(&tag, k))
-            .filter_map(|(k, v)| checked_value(&tag, &k, &v).map(|v| (k, v)))
-            .collect();
+        let mut attrs: Vec<(String, String)> = Vec::new();
+        for (k, v) in raw {
+            if is_allowed_attribute(&tag, &k) {
+                if let Some(v) = checked_value(&tag, &k, &v) {
+                    attrs.push((k, v));
+                }
+            }
+        }
         if tag == "a" && attrs.iter().any(|(k, v)| k == "target" && v == "_blank") {
             attrs.retain(|(k, _)| k != "rel");
             attrs.push(("rel".into(), "noopener noreferrer".into()));

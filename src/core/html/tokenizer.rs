@@ -5,6 +5,7 @@
 //! and a browser could disagree, the sanitiser built on it only ever drops more.
 
 use crate::core::html::entities::decode;
+use crate::core::text::find_str;
 
 /// One token of the input.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,8 +145,8 @@ impl Tokenizer<'_> {
             return;
         }
         let end = [
-            rest.find("-->").map(|p| p + 3),
-            rest.find("--!>").map(|p| p + 4),
+            find_str(rest, "-->").map(|p| p + 3),
+            find_str(rest, "--!>").map(|p| p + 4),
         ]
         .into_iter()
         .flatten()
@@ -259,7 +260,7 @@ impl Tokenizer<'_> {
             None
         } else {
             loop {
-                let Some(p) = lower[from..].find(&needle) else {
+                let Some(p) = find_str(&lower[from..], &needle) else {
                     break None;
                 };
                 let at = from + p;

@@ -30,10 +30,12 @@ pub const URL_ATTRIBUTES: &[&str] = &[
 /// The normalised URL when it is safe to put in a URL attribute; `None` otherwise.
 pub fn safe_url(value: &str) -> Option<String> {
     let trimmed = value.trim_matches(|c: char| c <= ' ');
-    let cleaned: String = trimmed
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
+    let mut cleaned = String::with_capacity(trimmed.len());
+    for c in trimmed.chars() {
+        if !matches!(c, '\t' | '\n' | '\r') {
+            cleaned.push(c);
+        }
+    }
     if cleaned.chars().any(|c| c.is_control()) {
         return None;
     }

@@ -21,6 +21,8 @@ pub struct Hooks {
     pub format: fn(f64) -> String,
     /// `Number(text)` for a valid JSON number.
     pub parse: fn(&str) -> f64,
+    /// `2 ** x` (so the module carries no `exp2` table).
+    pub exp2: fn(f64) -> f64,
 }
 
 thread_local! {
@@ -34,6 +36,47 @@ pub fn set_hooks(hooks: Hooks) {
 
 fn hooks() -> Option<Hooks> {
     HOOKS.with(Cell::get)
+}
+
+/// `2^x`: natively Rust's `f64::exp2`, in the browser JavaScript's `2 ** x`.
+pub fn exp2(x: f64) -> f64 {
+    match hooks() {
+        Some(h) => (h.exp2)(x),
+        None => own_exp2(x),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn own_exp2(x: f64) -> f64 {
+    x.exp2()
+}
+
+/// In wasm without hooks (never in the shipped SDK, which installs them).
+#[cfg(target_arch = "wasm32")]
+fn own_exp2(x: f64) -> f64 {
+    series_exp2(x)
+}
+
+/// `2^floor(x) · e^(frac · ln 2)` by its series (within a few ulps).
+#[cfg(any(test, target_arch = "wasm32"))]
+fn series_exp2(x: f64) -> f64 {
+    if x.is_nan() || x > 1024.0 {
+        return x * f64::INFINITY.copysign(x);
+    }
+    if x < -1100.0 {
+        return 0.0;
+    }
+    let n = x.floor();
+    let f = (x - n) * std::f64::consts::LN_2;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for k in 1..=20 {
+        term *= f / f64::from(k);
+        sum += term;
+    }
+    // 2^n in two normal halves, so subnormal results still come out.
+    let half = |e: i64| f64::from_bits(((e + 1023) as u64) << 52);
+    let n = n as i64;
+    sum * half(n / 2) * half(n - n / 2)
 }
 
 /// Appends the decimal digits of `n`.
@@ -321,4 +364,22 @@ pub fn parse_int(s: &str) -> Option<i64> {
         n = n * 10 + i64::from(c - b'0');
     }
     Some(if neg { -n } else { n })
+}
+
+#[cfg(test)]
+mod exp2_tests {
+    #[test]
+    fn series_exp2_is_close_to_exp2() {
+        for i in -2300..2100 {
+            let x = f64::from(i) * 0.4861;
+            let (want, got) = (x.exp2(), super::series_exp2(x));
+            assert!(
+                got == want || ((got - want) / want).abs() < 1e-14,
+                "{x}: {got} vs {want}"
+            );
+        }
+        assert!(super::series_exp2(f64::NAN).is_nan());
+        assert_eq!(super::series_exp2(2000.0), f64::INFINITY);
+        assert_eq!(super::series_exp2(-2000.0), 0.0);
+    }
 }

@@ -141,7 +141,7 @@ fn map_keeps_keys_sorted_and_unique() {
     let mut m = Map::new();
     m.insert("b", Value::from(1));
     m.insert("a", Value::from(2));
-    assert_eq!(m.insert("b", Value::from(3)), Some(Value::from(1)));
+    assert_eq!(m.replace("b", Value::from(3)), Some(Value::from(1)));
     *m.entry_or_insert_with("c", Value::object) = Value::from("x");
     assert_eq!(
         m.keys().map(String::as_str).collect::<Vec<_>>(),

@@ -23,6 +23,38 @@ pub enum Value {
 static NULL: Value = Value::Null;
 
 impl Value {
+    /// An array of the strings of `items`.
+    pub fn strings(items: &[String]) -> Value {
+        let mut out = Vec::with_capacity(items.len());
+        for s in items {
+            out.push(Value::from(s.as_str()));
+        }
+        Value::Array(out)
+    }
+
+    /// The strings among `items` (other values skipped), at most `limit`.
+    pub fn strings_in(items: &[Value], limit: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in items {
+            if out.len() >= limit {
+                break;
+            }
+            if let Value::String(s) = v {
+                out.push(s.clone());
+            }
+        }
+        out
+    }
+
+    /// Every item as a string, or `None` when one is not a string.
+    pub fn all_strings(items: &[Value]) -> Option<Vec<String>> {
+        let mut out = Vec::with_capacity(items.len());
+        for v in items {
+            out.push(v.as_str()?.to_string());
+        }
+        Some(out)
+    }
+
     /// An empty object.
     pub fn object() -> Value {
         Value::Object(Map::new())

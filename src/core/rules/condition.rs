@@ -36,7 +36,7 @@ pub(crate) type Eval = Result<bool, Thrown>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CompileMode {
     /// Config validation: unknown operators, wrongly typed operands, invalid
-    /// regexes and non-object conditions are [`AttuneError::Config`] errors
+    /// regexes and non-object conditions are [`ErrorKind::Config`](crate::core::ErrorKind::Config) errors
     /// with the JSON path of the offending value.
     #[default]
     Strict,
@@ -93,7 +93,18 @@ pub(crate) enum Clause {
     And(List),
     Not(Box<Cond>),
     SavedGroup(GroupRef),
-    Field(Path, ValueCond),
+    Field(Rc<FieldTest>),
+}
+
+/// A test of one attribute (shared, not copied, by a [`super::RuleSet`]'s leaves).
+#[derive(Debug, Clone)]
+pub(crate) struct FieldTest {
+    pub(crate) path: Path,
+    pub(crate) test: ValueCond,
+}
+
+fn field(path: Path, test: ValueCond) -> Clause {
+    Clause::Field(Rc::new(FieldTest { path, test }))
 }
 
 /// The operand of `$or`, `$nor` or `$and`.
@@ -111,21 +122,24 @@ impl Cond {
     /// `Object.entries` (strict mode requires an object).
     pub(crate) fn compile(v: &Value, at: &At<'_>, ctx: &Ctx<'_>) -> Result<Self, AttuneError> {
         let clauses = match v {
-            Value::Object(map) => map
-                .iter()
-                .map(|(key, val)| Clause::compile(key, val, &at.key(key), ctx))
-                .collect::<Result<_, _>>()?,
+            Value::Object(map) => {
+                let mut out = Vec::with_capacity(map.len());
+                for (key, val) in map {
+                    out.push(Clause::compile(key, val, &at.key(key), ctx)?);
+                }
+                out.into_boxed_slice()
+            }
             Value::Null => {
                 ctx.reject(at, "expected an object")?;
                 return Ok(Self::Throw);
             }
             Value::Array(items) => {
                 ctx.reject(at, "expected an object")?;
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, val)| Clause::compile(&cat!(i), val, &at.index(i), ctx))
-                    .collect::<Result<_, _>>()?
+                let mut out = Vec::with_capacity(items.len());
+                for (i, val) in items.iter().enumerate() {
+                    out.push(Clause::compile(&cat!(i), val, &at.index(i), ctx)?);
+                }
+                out.into_boxed_slice()
             }
             Value::String(s) => {
                 ctx.reject(at, "expected an object")?;
@@ -161,11 +175,11 @@ fn string_entries(s: &str) -> Vec<Clause> {
     for c in s.chars() {
         if c.len_utf16() == 1 {
             let test = ValueCond::Str(String::from(c).into());
-            out.push(Clause::Field(Path::parse(&cat!(index)), test));
+            out.push(field(Path::parse(&cat!(index)), test));
             index += 1;
         } else {
             for _ in 0..2 {
-                out.push(Clause::Field(Path::parse(&cat!(index)), ValueCond::Never));
+                out.push(field(Path::parse(&cat!(index)), ValueCond::Never));
                 index += 1;
             }
         }
@@ -195,7 +209,7 @@ impl Clause {
                 if let (Some(table), false) = (ctx.paths, reads_groups) {
                     path.set_leaf(table.leaf_id(key, val, ctx.mode));
                 }
-                Self::Field(path, test)
+                field(path, test)
             }
         })
     }
@@ -207,7 +221,7 @@ impl Clause {
             Self::And(list) => list.all(doc, env),
             Self::Not(cond) => cond.eval(doc, env).map(|b| !b),
             Self::SavedGroup(group) => group.eval(doc, env),
-            Self::Field(path, test) => test.eval(&path.resolve(doc), env),
+            Self::Field(f) => f.test.eval(&f.path.resolve(doc), env),
         }
     }
 }
@@ -215,11 +229,13 @@ impl Clause {
 impl List {
     fn compile(v: &Value, at: &At<'_>, ctx: &Ctx<'_>) -> Result<Self, AttuneError> {
         let conds = match v {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| Cond::compile(item, &at.index(i), ctx))
-                .collect::<Result<_, _>>()?,
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    out.push(Cond::compile(item, &at.index(i), ctx)?);
+                }
+                out.into_boxed_slice()
+            }
             Value::Null => {
                 ctx.reject(at, "expected an array")?;
                 return Ok(Self::Throw);
@@ -227,18 +243,19 @@ impl List {
             // A string's "elements" are its UTF-16 units, each read as a condition.
             Value::String(s) => {
                 ctx.reject(at, "expected an array")?;
-                s.chars()
-                    .flat_map(|c| {
-                        let single = c.len_utf16() == 1;
+                let mut out = Vec::new();
+                for c in s.chars() {
+                    let single = c.len_utf16() == 1;
+                    for _ in 0..if single { 1 } else { 2 } {
                         let test = if single {
                             ValueCond::Str(String::from(c).into())
                         } else {
                             ValueCond::Never
                         };
-                        let cond = Cond::Clauses(Box::new([Clause::Field(Path::parse("0"), test)]));
-                        std::iter::repeat_n(cond, if single { 1 } else { 2 })
-                    })
-                    .collect()
+                        out.push(Cond::Clauses(Box::new([field(Path::parse("0"), test)])));
+                    }
+                }
+                out.into_boxed_slice()
             }
             Value::Object(_) | Value::Number(_) | Value::Bool(_) => {
                 ctx.reject(at, "expected an array")?;

@@ -9,6 +9,7 @@
 //! canonicalisation never maps a non-ASCII character onto an ASCII one).
 
 use super::regex::CompiledRegex;
+use crate::core::text::contains_str;
 
 /// The literal fast path for `pattern`, when it applies.
 pub fn literal_regex(pattern: &str, case_insensitive: bool) -> Option<Box<dyn CompiledRegex>> {
@@ -36,8 +37,8 @@ impl Literal {
             Some(text) => (true, text),
             None => (false, rest),
         };
-        let meta = |c: char| "\\.+*?()|[]{}^$".contains(c);
-        if text.contains(meta) || (fold && !text.is_ascii()) {
+        let meta = |b: &u8| b"\\.+*?()|[]{}^$".contains(b);
+        if text.as_bytes().iter().any(meta) || (fold && !text.is_ascii()) {
             return None;
         }
         Some(Self {
@@ -67,7 +68,7 @@ impl CompiledRegex for Literal {
             (true, false) => same(&hay[..lit.len()]),
             (false, true) => same(&hay[hay.len() - lit.len()..]),
             (false, false) if lit.is_empty() => true,
-            (false, false) if !self.fold => s.contains(&*self.text),
+            (false, false) if !self.fold => contains_str(s, &self.text),
             (false, false) => hay.windows(lit.len()).any(same),
         }
     }

@@ -268,11 +268,11 @@ impl Op {
                     return Ok(Self::Never);
                 };
                 let insensitive = name == "$alli";
-                let tests = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| ValueCond::compile(item, &at.index(i), ctx, insensitive))
-                    .collect::<Result<_, _>>()?;
+                let mut tests = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    tests.push(ValueCond::compile(item, &at.index(i), ctx, insensitive)?);
+                }
+                let tests = tests.into_boxed_slice();
                 Self::All(tests)
             }
             "$regex" | "$regexi" => {

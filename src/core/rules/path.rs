@@ -85,13 +85,14 @@ impl Path {
 
     /// Splits `path` on dots once, at compile time.
     pub(crate) fn parse(path: &str) -> Self {
-        let segments = path
-            .split('.')
-            .map(|key| Segment {
+        let mut segments = Vec::new();
+        for key in path.split('.') {
+            segments.push(Segment {
                 key: key.into(),
                 index: array_index(key),
-            })
-            .collect();
+            });
+        }
+        let segments = segments.into();
         Self {
             segments,
             id: Self::NO_ID,

@@ -16,15 +16,15 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use crate::core::json::{Map, Value};
 
-use super::condition::{Clause, CompileMode, Cond, Eval, List, Thrown};
+use super::condition::{Clause, CompileMode, Cond, Eval, FieldTest, List, Thrown};
 use super::groups::{Env, NO_REGEX};
 use super::path::Path;
 use super::path_table::PathTable;
 use super::regex::RegexEngine;
-use super::value::ValueCond;
 use super::Condition;
 use crate::core::error::AttuneError;
 
@@ -58,11 +58,7 @@ struct Node {
 }
 
 /// A distinct test: the path it reads and what it checks there.
-#[derive(Debug)]
-struct Leaf {
-    path: Path,
-    test: ValueCond,
-}
+type Leaf = Rc<FieldTest>;
 
 /// How one condition of the set is evaluated.
 #[derive(Debug)]
@@ -215,7 +211,7 @@ impl RuleSet {
                 Some(self.node(Kind::Not, vec![inner]))
             }
             Clause::SavedGroup(_) => None,
-            Clause::Field(path, test) => self.leaf(path, test),
+            Clause::Field(f) => self.leaf(f),
         }
     }
 
@@ -265,7 +261,8 @@ impl RuleSet {
     }
 
     /// The leaf of a numbered test, added the first time it is seen.
-    fn leaf(&mut self, path: &Path, test: &ValueCond) -> Option<Code> {
+    fn leaf(&mut self, f: &Rc<FieldTest>) -> Option<Code> {
+        let path = &f.path;
         if path.table() != self.table.serial() || path.leaf() == Path::NO_ID {
             return None;
         }
@@ -284,10 +281,7 @@ impl RuleSet {
             known => known,
         };
         if index == next {
-            self.leaves.push(Leaf {
-                path: path.clone(),
-                test: test.clone(),
-            });
+            self.leaves.push(Rc::clone(f));
         }
         Some(index)
     }

@@ -62,11 +62,11 @@ impl ValueCond {
             Value::Bool(b) => Self::Bool(*b),
             Value::Null => Self::Null,
             Value::Object(map) if is_operator_object(map) => {
-                let ops = map
-                    .iter()
-                    .map(|(name, operand)| Op::compile(name, operand, &at.key(name), ctx))
-                    .collect::<Result<_, _>>()?;
-                Self::Ops(ops)
+                let mut ops = Vec::with_capacity(map.len());
+                for (name, operand) in map {
+                    ops.push(Op::compile(name, operand, &at.key(name), ctx)?);
+                }
+                Self::Ops(ops.into_boxed_slice())
             }
             Value::Object(map) => {
                 if map.keys().any(|k| k.starts_with('$')) {

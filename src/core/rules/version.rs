@@ -23,13 +23,36 @@ impl PaddedVersion {
     /// Pads the operand of a version operator.
     pub(crate) fn of(v: &Value) -> Self {
         let mut buf = NumBuf::new();
-        Self(padded_units(version_input(v, &mut buf)).collect())
+        let mut units = Vec::new();
+        padded_units(version_input(v, &mut buf), &mut |u| {
+            units.push(u);
+            true
+        });
+        Self(units.into())
     }
 
     /// Compares `actual`'s padded form with this one.
     pub(crate) fn compare(&self, actual: &Value) -> Ordering {
         let mut buf = NumBuf::new();
-        padded_units(version_input(actual, &mut buf)).cmp(self.0.iter().copied())
+        let (mut i, mut order) = (0, Ordering::Equal);
+        padded_units(
+            version_input(actual, &mut buf),
+            &mut |u| match self.0.get(i) {
+                None => {
+                    order = Ordering::Greater;
+                    false
+                }
+                Some(want) => {
+                    i += 1;
+                    order = u.cmp(want);
+                    order == Ordering::Equal
+                }
+            },
+        );
+        if order == Ordering::Equal && i < self.0.len() {
+            order = Ordering::Less;
+        }
+        order
     }
 }
 
@@ -61,26 +84,37 @@ fn strip(s: &str) -> &str {
     }
 }
 
-/// The padded version string of `input`, as UTF-16 code units.
-fn padded_units(input: &str) -> impl Iterator<Item = u16> + '_ {
+/// Hands `emit` the padded version string of `input`, one UTF-16 code unit
+/// at a time, until it returns `false`.
+fn padded_units(input: &str, emit: &mut dyn FnMut(u16) -> bool) {
     let core = strip(input);
     let three = core.split(['-', '.']).count() == 3;
-    core.split(['-', '.'])
-        .chain(three.then_some("~"))
-        .enumerate()
-        .flat_map(|(i, part)| {
-            let numeric = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-            let pad = if numeric {
-                5usize.saturating_sub(part.len())
-            } else {
-                0
-            };
-            let sep: &'static [u16] = if i > 0 { &[b'-' as u16] } else { &[] };
-            sep.iter()
-                .copied()
-                .chain(std::iter::repeat_n(u16::from(b' '), pad))
-                .chain(part.encode_utf16())
-        })
+    let mut first = true;
+    let mut part_units = |part: &str| -> bool {
+        let numeric = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        let pad = if numeric {
+            5usize.saturating_sub(part.len())
+        } else {
+            0
+        };
+        if !std::mem::take(&mut first) && !emit(u16::from(b'-')) {
+            return false;
+        }
+        for _ in 0..pad {
+            if !emit(u16::from(b' ')) {
+                return false;
+            }
+        }
+        part.encode_utf16().all(&mut *emit)
+    };
+    for part in core.split(['-', '.']) {
+        if !part_units(part) {
+            return;
+        }
+    }
+    if three {
+        part_units("~");
+    }
 }
 
 #[cfg(test)]
@@ -89,7 +123,12 @@ mod tests {
     use crate::core::rules::test_json as json;
 
     fn padded(s: &str) -> String {
-        String::from_utf16_lossy(&padded_units(s).collect::<Vec<_>>())
+        let mut units = Vec::new();
+        padded_units(s, &mut |u| {
+            units.push(u);
+            true
+        });
+        String::from_utf16_lossy(&units)
     }
 
     #[test]
