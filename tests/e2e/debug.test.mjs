@@ -59,7 +59,12 @@ test('debug overlay: opens with ?attune_debug=1, shows every section, refreshes,
   if (hasExplain) assert.ok(await page.locator('#attune-debug [data-slot="hero"] details').count() === 1, 'explain() of a slot');
 
   // The page's own styles cannot reach into it, and its styles stay inside.
-  const font = await page.locator('#attune-debug .panel').evaluate((n) => getComputedStyle(n).position);
+  // (Read from a connected node: a refresh may replace the panel between the
+  // locator's lookup and the read, and a detached node has no computed style.)
+  const position = async () => page.locator('#attune-debug .panel')
+    .evaluate((n) => (n.isConnected ? getComputedStyle(n).position : null));
+  let font = null;
+  for (let i = 0; i < 20 && font === null; i++) font = await position();
   assert.equal(font, 'fixed', 'the constructable stylesheet applies under CSP');
 
   await page.locator('#attune-debug button[data-action="close"]').click();
