@@ -185,7 +185,7 @@ impl Delivery {
         keep: impl Fn(&Record) -> bool,
     ) -> Result<usize, AttuneError> {
         let _ = self.outbox.reload(env.storage);
-        self.outbox.retain(env.storage, keep)
+        self.outbox.retain(env.storage, &keep)
     }
 
     /// Events kept for some collector (written or not).

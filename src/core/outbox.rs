@@ -223,7 +223,7 @@ impl Outbox {
     pub fn retain(
         &mut self,
         storage: &dyn Storage,
-        keep: impl Fn(&Record) -> bool,
+        keep: &dyn Fn(&Record) -> bool,
     ) -> Result<usize> {
         let before = self.len();
         self.pending.retain(|r| keep(r));

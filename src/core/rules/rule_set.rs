@@ -145,6 +145,16 @@ impl RuleSet {
         saved_groups: Option<&Map>,
         mut each: impl FnMut(usize, bool),
     ) {
+        self.eval_each_dyn(doc, saved_groups, &mut each);
+    }
+
+    /// [`Self::eval_each`], compiled once for all its callers.
+    fn eval_each_dyn(
+        &self,
+        doc: &Value,
+        saved_groups: Option<&Map>,
+        each: &mut dyn FnMut(usize, bool),
+    ) {
         let mut owned = Vec::new();
         let mut borrowed = self.scratch.try_borrow_mut();
         let results = match borrowed.as_mut() {
