@@ -472,7 +472,7 @@ impl Delivery {
         if left == 0 {
             map.remove(id);
         } else {
-            map.insert(id.to_string(), Value::from(left));
+            map.insert(id, Value::from(left));
         }
         let _ = if map.is_empty() {
             storage.remove(&self.drops_key)
