@@ -101,8 +101,9 @@ impl Content {
                             "add" => c.add = strings(cv, &join_path(&p, ck))?,
                             "remove" => c.remove = strings(cv, &join_path(&p, ck))?,
                             _ => {
-                                return Err(AttuneError::config(
-                                    join_path(&p, ck),
+                                return Err(AttuneError::config_at(
+                                    &p,
+                                    ck,
                                     "expected add or remove",
                                 ))
                             }

@@ -285,13 +285,13 @@ impl Metrics {
                 continue;
             }
             match parse_def(item, &path, regex) {
-                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(AttuneError::config(
-                    join_path(&path, "id"),
-                    cat!("duplicate id \"", d.id, "\""),
-                )),
+                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(
+                    AttuneError::config_at(&path, "id", cat!("duplicate id \"", d.id, "\"")),
+                ),
                 Ok(d) if buckets + d.ring_hours().unwrap_or(0) > MAX_TOTAL_BUCKETS => warnings
-                    .push(AttuneError::config(
-                        join_path(&path, "window"),
+                    .push(AttuneError::config_at(
+                        &path,
+                        "window",
                         cat!(
                             "the metrics' hour windows would keep more than ",
                             MAX_TOTAL_BUCKETS,
@@ -364,38 +364,35 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
     if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(AttuneError::config(join_path(path, k), "unknown key"));
+        return Err(AttuneError::config_at(path, k, "unknown key"));
     }
     let text = |key: &str| -> Result<Option<&str>, AttuneError> {
         match obj.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
-            Some(_) => Err(AttuneError::config(
-                join_path(path, key),
+            Some(_) => Err(AttuneError::config_at(
+                path,
+                key,
                 "expected a non-empty string",
             )),
         }
     };
-    let id = text("id")?.ok_or_else(|| AttuneError::config(join_path(path, "id"), "required"))?;
+    let id = text("id")?.ok_or_else(|| AttuneError::config_at(path, "id", "required"))?;
     if id.as_bytes().contains(&b'.') {
-        return Err(AttuneError::config(
-            join_path(path, "id"),
-            "must not contain \".\"",
-        ));
+        return Err(AttuneError::config_at(path, "id", "must not contain \".\""));
     }
-    let event =
-        text("event")?.ok_or_else(|| AttuneError::config(join_path(path, "event"), "required"))?;
+    let event = text("event")?.ok_or_else(|| AttuneError::config_at(path, "event", "required"))?;
     let agg_name = text("aggregate")?.unwrap_or("count");
     let aggregate = Aggregate::parse(agg_name).ok_or_else(|| {
-        AttuneError::config(
-            join_path(path, "aggregate"),
+        AttuneError::config_at(path, "aggregate",
             "expected \"count\", \"sum\", \"min\", \"max\", \"avg\", \"first\", \"last\" or \"distinct\"",
         )
     })?;
     let property = text("property")?.map(String::from);
     if property.is_none() && aggregate != Aggregate::Count {
-        return Err(AttuneError::config(
-            join_path(path, "property"),
+        return Err(AttuneError::config_at(
+            path,
+            "property",
             cat!("required for \"", agg_name, "\""),
         ));
     }
@@ -406,8 +403,9 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
         Some(v) => match v.as_str().and_then(parse_hours) {
             Some(h) if h <= MAX_WINDOW_HOURS => Window::Hours(h),
             Some(_) => {
-                return Err(AttuneError::config(
-                    join_path(path, "window"),
+                return Err(AttuneError::config_at(
+                    path,
+                    "window",
                     cat!(
                         "at most ",
                         MAX_WINDOW_HOURS / 24,
@@ -418,8 +416,9 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
                 ))
             }
             None => {
-                return Err(AttuneError::config(
-                    join_path(path, "window"),
+                return Err(AttuneError::config_at(
+                    path,
+                    "window",
                     "expected \"session\", \"all\", \"<N>d\" or \"<N>h\"",
                 ))
             }

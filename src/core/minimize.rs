@@ -58,10 +58,7 @@ impl MinimizeConfig {
             match obj.get(key) {
                 None | Some(Value::Null) => Ok(default),
                 Some(Value::Bool(b)) => Ok(*b),
-                Some(_) => Err(AttuneError::config(
-                    join_path("privacy", key),
-                    "expected a boolean",
-                )),
+                Some(_) => Err(AttuneError::config_at("privacy", key, "expected a boolean")),
             }
         };
         c.allow = list("allow")?;
