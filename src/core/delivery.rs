@@ -182,10 +182,10 @@ impl Delivery {
     pub fn retain(
         &mut self,
         env: &Env,
-        keep: impl Fn(&Record) -> bool,
+        keep: &dyn Fn(&Record) -> bool,
     ) -> Result<usize, AttuneError> {
         let _ = self.outbox.reload(env.storage);
-        self.outbox.retain(env.storage, &keep)
+        self.outbox.retain(env.storage, keep)
     }
 
     /// Events kept for some collector (written or not).

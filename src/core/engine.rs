@@ -133,7 +133,9 @@ impl Engine {
         let mut profile = profile;
         metrics.prune(&mut profile.metrics);
         affinities.prune(&mut profile.affinities);
-        let writer: String = uuid_v4(platform.random.as_ref()).chars().take(8).collect();
+        // A UUID is ASCII: its first 8 bytes are its first 8 characters.
+        let mut writer = uuid_v4(platform.random.as_ref());
+        writer.truncate(8);
         let mut delivery = Delivery::new(config.delivery.clone(), &config.storage_prefix, &writer);
         errors.extend(delivery.reload(&Env {
             storage: &storage,
