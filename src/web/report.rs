@@ -147,7 +147,12 @@ pub fn delivery_state(engine: &mut Engine) -> Value {
     let totals = [t.sent, t.failed, t.dropped, t.rejected];
     m.insert(
         "t",
-        Value::Array(totals.iter().map(|n| Value::from(*n as f64)).collect()),
+        Value::Array(vec![
+            Value::from(totals[0] as f64),
+            Value::from(totals[1] as f64),
+            Value::from(totals[2] as f64),
+            Value::from(totals[3] as f64),
+        ]),
     );
     Value::Object(m)
 }
