@@ -113,10 +113,16 @@ impl Delivery {
             max_bytes: cfg.max_bytes,
             max_age_ms: cfg.max_age_ms,
         };
+        let mut ids = Vec::with_capacity(cfg.collectors.len());
+        let mut lanes = Vec::with_capacity(cfg.collectors.len());
+        for c in &cfg.collectors {
+            ids.push(c.id.clone());
+            lanes.push(Lane::default());
+        }
         Delivery {
             outbox: Outbox::new(storage_prefix, writer, limits),
-            ids: cfg.collectors.iter().map(|c| c.id.clone()).collect(),
-            lanes: cfg.collectors.iter().map(|_| Lane::default()).collect(),
+            ids,
+            lanes,
             drops_key: cat!(storage_prefix, ":obm:dropped"),
             drops: Map::new(),
             cfg,

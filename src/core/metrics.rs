@@ -310,7 +310,11 @@ impl Metrics {
 
     /// Ids of the active metrics.
     pub fn ids(&self) -> Vec<String> {
-        self.defs.iter().map(|d| d.id.clone()).collect()
+        let mut ids = Vec::with_capacity(self.defs.len());
+        for d in &self.defs {
+            ids.push(d.id.clone());
+        }
+        ids
     }
 
     /// True when no metric is active.

@@ -41,16 +41,21 @@ impl MinimizeConfig {
             let path = join_path("privacy", key);
             match obj.get(key) {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| {
-                        x.as_str().map(String::from).ok_or_else(|| {
-                            AttuneError::config(index_path(&path, i), "expected a string")
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()
-                    .map(Some),
+                Some(Value::Array(a)) => {
+                    let mut out = Vec::with_capacity(a.len());
+                    for (i, x) in a.iter().enumerate() {
+                        match x.as_str() {
+                            Some(s) => out.push(s.to_string()),
+                            None => {
+                                return Err(AttuneError::config(
+                                    index_path(&path, i),
+                                    "expected a string",
+                                ))
+                            }
+                        }
+                    }
+                    Ok(Some(out))
+                }
                 Some(_) => Err(AttuneError::config(path, "expected an array of strings")),
             }
         };

@@ -110,7 +110,10 @@ fn compile_placement(
             Err(e) => warnings.push(e),
         }
     }
-    let ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
+    let mut ids = Vec::with_capacity(variants.len());
+    for v in &variants {
+        ids.push(v.id.clone());
+    }
     let experiment = Experiment::parse(&cfg.raw, &cfg.path, &cfg.slot, &ids, regex)?;
     Ok(Placement {
         slot: cfg.slot.clone(),
