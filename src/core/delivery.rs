@@ -431,9 +431,13 @@ impl Delivery {
         };
         let format = collector.map_or(crate::core::config::CollectorFormat::Segment, |c| c.format);
         let body = batcher::body(&events, format, &iso8601(env.now), write_key);
+        let mut ids = Vec::with_capacity(chosen.len());
+        for r in &chosen {
+            ids.push(r.id.clone());
+        }
         Job {
             collector: i,
-            ids: chosen.iter().map(|r| r.id.clone()).collect(),
+            ids,
             events,
             body,
             dropped,

@@ -105,7 +105,11 @@ impl Core {
                 next_job: 1,
                 transforms: match Value::parse(transforms) {
                     Ok(Value::Array(list)) => {
-                        list.iter().map(|t| t.as_bool() == Some(true)).collect()
+                        let mut on = Vec::with_capacity(list.len());
+                        for t in &list {
+                            on.push(t.as_bool() == Some(true));
+                        }
+                        on
                     }
                     _ => Vec::new(),
                 },
