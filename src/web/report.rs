@@ -192,10 +192,10 @@ impl Paint {
     /// `render()`: every decision is painted again (pins start over).
     pub fn all(&mut self, decisions: &[Decision]) -> Value {
         self.pinned.clear();
-        self.painted = decisions
-            .iter()
-            .map(|d| (d.slot.clone(), signature(d)))
-            .collect();
+        self.painted.clear();
+        for d in decisions {
+            self.painted.push((d.slot.clone(), signature(d)));
+        }
         decisions_value(decisions)
     }
 
