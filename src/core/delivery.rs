@@ -225,7 +225,7 @@ impl Delivery {
 
     /// What waits for collector `i` (written, not done, not in flight).
     pub fn waiting(&self, i: usize) -> Waiting {
-        Waiting::of(self.eligible(i))
+        Waiting::of(self.eligible(i).into_iter())
     }
 
     /// When the next scheduled send is due (ms since the epoch), if anything waits.
@@ -263,7 +263,7 @@ impl Delivery {
             .find(|&i| match mode {
                 Mode::Scheduled => self.due_at(i, env.now).is_some_and(|t| t <= env.now),
                 Mode::Forced | Mode::Exit => {
-                    self.lanes[i].in_flight.is_empty() && self.eligible(i).next().is_some()
+                    self.lanes[i].in_flight.is_empty() && !self.eligible(i).is_empty()
                 }
             })?;
         let job = self.build(env, i, mode, &KeySet::new());
@@ -376,14 +376,20 @@ impl Delivery {
         errors
     }
 
-    fn eligible(&self, i: usize) -> impl Iterator<Item = &Record> {
+    /// The records for collector `i` not done and not in flight, oldest first.
+    fn eligible(&self, i: usize) -> Vec<&Record> {
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
         let lane = self.lanes.get(i);
-        self.outbox.records().filter(move |r| {
-            r.is_for(id)
+        let mut out = Vec::new();
+        for r in self.outbox.records() {
+            if r.is_for(id)
                 && !r.is_done_for(id)
                 && !lane.is_some_and(|l| l.in_flight.contains_key(&r.id))
-        })
+            {
+                out.push(r);
+            }
+        }
+        out
     }
 
     fn due_at(&self, i: usize, now: f64) -> Option<f64> {
@@ -415,6 +421,7 @@ impl Delivery {
         let mut seen = KeySet::new();
         let candidates = self
             .eligible(i)
+            .into_iter()
             .filter(|r| !skip.contains_key(&r.id) && seen.add(r.id.as_str()));
         let chosen = batcher::select(candidates, self.cfg.max_batch_events.max(1), max_body);
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
