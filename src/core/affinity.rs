@@ -246,9 +246,7 @@ fn parse_def(
     let obj = item
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
-    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(AttuneError::config_at(path, k, "unknown key"));
-    }
+    crate::core::config::reject_unknown_keys(obj, &KEYS, path)?;
     let text = |key: &str| -> Result<&str, AttuneError> {
         match obj.get(key) {
             None | Some(Value::Null) => Err(AttuneError::config_at(path, key, "required")),

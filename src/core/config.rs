@@ -339,6 +339,16 @@ fn parse_variant(v: &Value, p: &str) -> Result<VariantConfig> {
     })
 }
 
+/// The config error "unknown key" at the first key of `obj` not in `known`.
+pub(crate) fn reject_unknown_keys(obj: &Map, known: &[&str], path: &str) -> Result<()> {
+    for k in obj.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(AttuneError::config_at(path, k, "unknown key"));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn opt_str<'a>(obj: &'a Map, key: &str, parent: &str) -> Result<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),

@@ -349,7 +349,10 @@ impl Delivery {
         }
         match classify(outcome) {
             Verdict::Ack | Verdict::Reject { .. } => {
-                let ids = KeySet::of(job.ids.iter().map(String::as_str));
+                let mut ids = KeySet::new();
+                for m in &job.ids {
+                    ids.add(m.as_str());
+                }
                 if let Err(e) = self.outbox.mark_done(env.storage, &id, &ids, &self.ids) {
                     errors.push(e);
                 }

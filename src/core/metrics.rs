@@ -367,9 +367,7 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
     let obj = item
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
-    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(AttuneError::config_at(path, k, "unknown key"));
-    }
+    crate::core::config::reject_unknown_keys(obj, &KEYS, path)?;
     let text = |key: &str| -> Result<Option<&str>, AttuneError> {
         match obj.get(key) {
             None | Some(Value::Null) => Ok(None),

@@ -249,9 +249,17 @@ impl Outbox {
             Ok(k) => k,
             Err(e) => return vec![e],
         };
-        let present = KeySet::of(keys.iter().filter(|k| k.starts_with(&self.prefix)));
+        let mut present = KeySet::new();
+        for k in &keys {
+            if k.starts_with(&self.prefix) {
+                present.add(k.as_str());
+            }
+        }
         self.chunks.retain(|c| present.contains_key(&c.key));
-        let known = KeySet::of(self.chunks.iter().map(|c| c.key.as_str()));
+        let mut known = KeySet::new();
+        for c in &self.chunks {
+            known.add(c.key.as_str());
+        }
         let mut errors = Vec::new();
         let mut added = false;
         for key in present.keys().filter(|k| !known.contains_key(k)) {
