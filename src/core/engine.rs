@@ -143,7 +143,9 @@ impl Engine {
             now,
             gate: Gate::OPEN,
         }));
-        errors.extend(storage.take_error());
+        if let Some(e) = storage.take_error() {
+            errors.push(e);
+        }
         let mut engine = Engine {
             config,
             clock: platform.clock,
@@ -381,7 +383,9 @@ impl Engine {
 
     /// Errors to report to the host (disabled config items, storage fallbacks, …).
     pub fn take_errors(&mut self) -> Vec<AttuneError> {
-        self.errors.extend(self.storage.take_error());
+        if let Some(e) = self.storage.take_error() {
+            self.errors.push(e);
+        }
         std::mem::take(&mut self.errors)
     }
 

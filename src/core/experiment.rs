@@ -161,7 +161,13 @@ impl Experiment {
         };
         let key = opt_str(m, "key", &path)?.unwrap_or(slot).to_string();
         let arms = match m.get("variants") {
-            None | Some(Value::Null) => (0..ids.len()).collect(),
+            None | Some(Value::Null) => {
+                let mut all = Vec::with_capacity(ids.len());
+                for i in 0..ids.len() {
+                    all.push(i);
+                }
+                all
+            }
             Some(Value::Array(a)) => arm_indices(a, ids).ok_or_else(|| {
                 AttuneError::config_at(
                     &path,
