@@ -137,7 +137,7 @@ impl Engine {
         let mut writer = uuid_v4(platform.random.as_ref());
         writer.truncate(8);
         let mut delivery = Delivery::new(config.delivery.clone(), &config.storage_prefix, &writer);
-        errors.extend(delivery.reload(&Env {
+        errors.append(&mut delivery.reload(&Env {
             storage: &storage,
             random: platform.random.as_ref(),
             now,

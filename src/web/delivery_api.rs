@@ -104,7 +104,7 @@ impl Core {
     pub fn reload(&mut self) -> String {
         let (d, env) = self.engine.delivery();
         let mut errors = d.reload(&env);
-        errors.extend(d.persist(&env));
+        errors.append(&mut d.persist(&env));
         step(self, errors, None)
     }
 
@@ -121,7 +121,9 @@ impl Core {
     pub fn job(&mut self, mode: u32, skip: &str) -> String {
         let mut indices = Vec::new();
         for s in skip.split(',') {
-            indices.extend(crate::core::json::num::parse_index(s));
+            if let Some(i) = crate::core::json::num::parse_index(s) {
+                indices.push(i);
+            }
         }
         let skip = indices;
         let (d, env) = self.engine.delivery();

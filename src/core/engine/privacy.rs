@@ -93,7 +93,7 @@ impl Engine {
         let cfg = ConsentConfig::parse(self.config.raw.get("consent")).unwrap_or_default();
         self.consent = ConsentState::new(cfg, gpc, dnt);
         self.consent.restore(&record);
-        self.notes.extend(self.consent.signal_notes());
+        self.notes.append(&mut self.consent.signal_notes());
         self.update_gate();
         self.refresh();
     }
