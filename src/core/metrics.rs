@@ -519,30 +519,39 @@ impl MetricDef {
             }
             return Value::from(n);
         }
-        let mut live =
-            (0..st.counts.len()).filter(|&i| st.start + i as i64 >= oldest && st.counts[i] > 0);
-        let n: u64 = live.clone().map(|i| st.counts[i]).sum();
+        // One pass over the live hours (in the window, with events): the
+        // count, the number aggregates (`-0.0` starts the sum, as `Iterator::sum`
+        // does) and the first and last live hour.
+        let (mut n, mut sum, mut min, mut max) = (0u64, -0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+        let (mut first, mut last) = (None, None);
+        for (i, &count) in st.counts.iter().enumerate() {
+            if st.start + i as i64 >= oldest && count > 0 {
+                n += count;
+                if let Some(&x) = st.numbers.get(i) {
+                    sum += x;
+                    min = min.min(x);
+                    max = max.max(x);
+                }
+                first = first.or(Some(i));
+                last = Some(i);
+            }
+        }
         if n == 0 {
             return empty(self.aggregate);
         }
-        let nums = live.clone().filter_map(|i| st.numbers.get(i).copied());
+        let value_at = |i: Option<usize>| {
+            i.and_then(|i| st.values.get(i))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
         match self.aggregate {
             Aggregate::Count => Value::from(n),
-            Aggregate::Sum => finite(nums.sum::<f64>()),
-            Aggregate::Avg => finite(nums.sum::<f64>() / n as f64),
-            Aggregate::Min => finite(nums.fold(f64::INFINITY, f64::min)),
-            Aggregate::Max => finite(nums.fold(f64::NEG_INFINITY, f64::max)),
-            Aggregate::First => live
-                .clone()
-                .next()
-                .and_then(|i| st.values.get(i))
-                .cloned()
-                .unwrap_or(Value::Null),
-            Aggregate::Last => live
-                .next_back()
-                .and_then(|i| st.values.get(i))
-                .cloned()
-                .unwrap_or(Value::Null),
+            Aggregate::Sum => finite(sum),
+            Aggregate::Avg => finite(sum / n as f64),
+            Aggregate::Min => finite(min),
+            Aggregate::Max => finite(max),
+            Aggregate::First => value_at(first),
+            Aggregate::Last => value_at(last),
             Aggregate::Distinct => Value::Null,
         }
     }
