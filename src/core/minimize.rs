@@ -162,25 +162,36 @@ pub fn looks_like_email(s: &str) -> bool {
 /// nothing else; ISO dates and dotted sequences of single digits (versions) are not.
 pub fn looks_like_phone(s: &str) -> bool {
     let t = s.trim();
-    let digits = t.chars().filter(char::is_ascii_digit).count();
+    // One pass: digits, `+`s and `.`s counted, single-digit groups (between
+    // separators) counted, and whether only digits and dots were seen.
+    let (mut digits, mut plus, mut dots, mut singles, mut group) = (0, 0, 0, 0, 0);
+    let mut digits_and_dots = true;
+    for &b in t.as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                group += 1;
+                continue;
+            }
+            b'+' => plus += 1,
+            b'.' => dots += 1,
+            b' ' | b'-' | b'(' | b')' => {}
+            _ => return false,
+        }
+        singles += usize::from(group == 1);
+        group = 0;
+        digits_and_dots &= b == b'.';
+    }
+    singles += usize::from(group == 1);
+    // A bare integer or decimal (prices, ids) is not a phone number unless it
+    // has a `+` or separators.
+    let plain_number = digits_and_dots && dots <= 1 && !t.starts_with('0');
     (8..=15).contains(&digits)
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
-        && t.chars().filter(|c| *c == '+').count() <= 1
+        && plus <= 1
         && !crate::core::text::contains_str(t, "..")
-        && !is_plain_number_like(t)
+        && !plain_number
         && crate::core::time::parse_iso8601(t).is_none()
-        && t.split(|c: char| !c.is_ascii_digit())
-            .filter(|g| g.len() == 1)
-            .count()
-            <= 1
-}
-
-/// A bare integer or decimal (prices, ids) is not a phone number unless it has a `+` or separators.
-fn is_plain_number_like(t: &str) -> bool {
-    t.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && t.matches('.').count() <= 1
-        && !t.starts_with('0')
+        && singles <= 1
 }
 
 #[cfg(test)]
