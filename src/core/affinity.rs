@@ -127,10 +127,9 @@ impl Affinities {
                 continue;
             }
             match parse_def(item, &path, regex) {
-                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(AttuneError::config(
-                    join_path(&path, "id"),
-                    cat!("duplicate id \"", d.id, "\""),
-                )),
+                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(
+                    AttuneError::config_at(&path, "id", cat!("duplicate id \"", d.id, "\"")),
+                ),
                 Ok(d) => defs.push(d),
                 Err(e) => warnings.push(e),
             }
@@ -247,31 +246,27 @@ fn parse_def(
     let obj = item
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
-    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(AttuneError::config(join_path(path, k), "unknown key"));
-    }
+    crate::core::config::reject_unknown_keys(obj, &KEYS, path)?;
     let text = |key: &str| -> Result<&str, AttuneError> {
         match obj.get(key) {
-            None | Some(Value::Null) => Err(AttuneError::config(join_path(path, key), "required")),
+            None | Some(Value::Null) => Err(AttuneError::config_at(path, key, "required")),
             Some(Value::String(s)) if !s.is_empty() => Ok(s),
-            Some(_) => Err(AttuneError::config(
-                join_path(path, key),
+            Some(_) => Err(AttuneError::config_at(
+                path,
+                key,
                 "expected a non-empty string",
             )),
         }
     };
     let id = text("id")?;
     if id.as_bytes().contains(&b'.') {
-        return Err(AttuneError::config(
-            join_path(path, "id"),
-            "must not contain \".\"",
-        ));
+        return Err(AttuneError::config_at(path, "id", "must not contain \".\""));
     }
     let event = text("event")?;
     let property = text("property")?;
     let hours = text("halfLife").and_then(|s| {
         parse_hours(s).ok_or_else(|| {
-            AttuneError::config(join_path(path, "halfLife"), "expected \"<N>d\" or \"<N>h\"")
+            AttuneError::config_at(path, "halfLife", "expected \"<N>d\" or \"<N>h\"")
         })
     })?;
     let filter = match obj.get("where") {

@@ -77,8 +77,9 @@ impl Caps {
                 Some(n) if n >= 0.0 && n.fract() == 0.0 && max.is_none_or(|x| n <= x as f64) => {
                     Ok(Some(n as u64))
                 }
-                Some(_) => Err(AttuneError::config(
-                    join_path(&path, k),
+                Some(_) => Err(AttuneError::config_at(
+                    &path,
+                    k,
                     match max {
                         Some(x) => crate::cat!("expected a whole number from 0 to ", x),
                         None => "expected a whole number >= 0".into(),
@@ -90,8 +91,9 @@ impl Caps {
             .keys()
             .find(|k| !matches!(k.as_str(), "session" | "day" | "week" | "lifetime"))
         {
-            return Err(AttuneError::config(
-                join_path(&path, k),
+            return Err(AttuneError::config_at(
+                &path,
+                k,
                 "unknown cap (session, day, week, lifetime)",
             ));
         }

@@ -185,13 +185,10 @@ pub(crate) fn parse_collector(v: &Value, path: &str) -> Result<CollectorConfig> 
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
     let url = opt_str(obj, "url", path)?
-        .ok_or_else(|| AttuneError::config(join_path(path, "url"), "required"))?
+        .ok_or_else(|| AttuneError::config_at(path, "url", "required"))?
         .to_string();
     if url.is_empty() {
-        return Err(AttuneError::config(
-            join_path(path, "url"),
-            "must not be empty",
-        ));
+        return Err(AttuneError::config_at(path, "url", "must not be empty"));
     }
     let hpath = join_path(path, "headers");
     let mut headers = Vec::new();
@@ -202,7 +199,7 @@ pub(crate) fn parse_collector(v: &Value, path: &str) -> Result<CollectorConfig> 
         for (k, v) in map {
             let value = v
                 .as_str()
-                .ok_or_else(|| AttuneError::config(join_path(&hpath, k), "expected a string"))?;
+                .ok_or_else(|| AttuneError::config_at(&hpath, k, "expected a string"))?;
             headers.push((k.clone(), value.to_string()));
         }
     }
@@ -211,8 +208,9 @@ pub(crate) fn parse_collector(v: &Value, path: &str) -> Result<CollectorConfig> 
         None | Some("segment") => CollectorFormat::Segment,
         Some("json") => CollectorFormat::Json,
         Some(other) => {
-            return Err(AttuneError::config(
-                join_path(path, "format"),
+            return Err(AttuneError::config_at(
+                path,
+                "format",
                 cat!("expected \"segment\" or \"json\", got \"", other, "\""),
             ))
         }
@@ -290,7 +288,7 @@ fn parse_placement(
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
     let slot = opt_str(obj, "slot", path)?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| AttuneError::config(join_path(path, "slot"), "required"))?;
+        .ok_or_else(|| AttuneError::config_at(path, "slot", "required"))?;
     let selector = opt_str(obj, "selector", path)?.map(String::from);
     let vpath = join_path(path, "variants");
     let list = obj
@@ -323,10 +321,11 @@ fn parse_variant(v: &Value, p: &str) -> Result<VariantConfig> {
         .ok_or_else(|| AttuneError::config(p, "expected an object"))?;
     let id = opt_str(o, "id", p)?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| AttuneError::config(join_path(p, "id"), "required"))?;
+        .ok_or_else(|| AttuneError::config_at(p, "id", "required"))?;
     if id.starts_with('_') {
-        return Err(AttuneError::config(
-            join_path(p, "id"),
+        return Err(AttuneError::config_at(
+            p,
+            "id",
             "ids starting with _ are reserved",
         ));
     }
@@ -340,14 +339,21 @@ fn parse_variant(v: &Value, p: &str) -> Result<VariantConfig> {
     })
 }
 
+/// The config error "unknown key" at the first key of `obj` not in `known`.
+pub(crate) fn reject_unknown_keys(obj: &Map, known: &[&str], path: &str) -> Result<()> {
+    for k in obj.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(AttuneError::config_at(path, k, "unknown key"));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn opt_str<'a>(obj: &'a Map, key: &str, parent: &str) -> Result<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(AttuneError::config(
-            join_path(parent, key),
-            "expected a string",
-        )),
+        Some(_) => Err(AttuneError::config_at(parent, key, "expected a string")),
     }
 }
 
@@ -355,10 +361,7 @@ pub(crate) fn opt_num(obj: &Map, key: &str, parent: &str) -> Result<Option<f64>>
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => Ok(Some(*n)),
-        Some(_) => Err(AttuneError::config(
-            join_path(parent, key),
-            "expected a number",
-        )),
+        Some(_) => Err(AttuneError::config_at(parent, key, "expected a number")),
     }
 }
 
@@ -366,10 +369,7 @@ pub(crate) fn opt_bool(obj: &Map, key: &str, parent: &str) -> Result<Option<bool
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(AttuneError::config(
-            join_path(parent, key),
-            "expected a boolean",
-        )),
+        Some(_) => Err(AttuneError::config_at(parent, key, "expected a boolean")),
     }
 }
 

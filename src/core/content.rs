@@ -7,7 +7,7 @@
 
 use crate::core::error::{join_path, AttuneError, Result};
 use crate::core::html::url::{safe_url, URL_ATTRIBUTES};
-use crate::core::html::{sanitize, to_html, HtmlNode, Limits};
+use crate::core::html::{nodes_value, sanitize, to_html, HtmlNode, Limits};
 use crate::core::json::{Map, Value};
 use crate::core::template::{render, Escape};
 use crate::core::text::contains_str;
@@ -101,8 +101,9 @@ impl Content {
                             "add" => c.add = strings(cv, &join_path(&p, ck))?,
                             "remove" => c.remove = strings(cv, &join_path(&p, ck))?,
                             _ => {
-                                return Err(AttuneError::config(
-                                    join_path(&p, ck),
+                                return Err(AttuneError::config_at(
+                                    &p,
+                                    ck,
                                     "expected add or remove",
                                 ))
                             }
@@ -210,8 +211,7 @@ impl Rendered {
         }
         if let Some(nodes) = &self.html {
             m.insert("html", Value::String(to_html(nodes)));
-            let tree: Vec<Value> = nodes.iter().map(HtmlNode::to_value).collect();
-            m.insert("nodes", Value::Array(tree));
+            m.insert("nodes", nodes_value(nodes));
         }
         if !self.attributes.is_empty() {
             let mut a = Map::with_capacity(self.attributes.len());

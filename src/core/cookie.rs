@@ -3,7 +3,7 @@
 //! Lifetime: `days` (default 365), refreshed on every page load.
 
 use crate::cat;
-use crate::core::error::{join_path, AttuneError, Result};
+use crate::core::error::{AttuneError, Result};
 use crate::core::json::Value;
 
 /// Cookie name.
@@ -44,13 +44,10 @@ impl CookieConfig {
             Value::Object(o) => {
                 if let Some(d) = o.get("domain").filter(|d| !d.is_null()) {
                     let d = d.as_str().ok_or_else(|| {
-                        AttuneError::config(join_path(path, "domain"), "expected a string")
+                        AttuneError::config_at(path, "domain", "expected a string")
                     })?;
                     if d.is_empty() || d.contains([';', ' ', ',']) {
-                        return Err(AttuneError::config(
-                            join_path(path, "domain"),
-                            "not a domain",
-                        ));
+                        return Err(AttuneError::config_at(path, "domain", "not a domain"));
                     }
                     c.domain = Some(d.to_string());
                 }
@@ -60,8 +57,9 @@ impl CookieConfig {
                         Some("strict") => "Strict".into(),
                         Some("none") => "None".into(),
                         _ => {
-                            return Err(AttuneError::config(
-                                join_path(path, "sameSite"),
+                            return Err(AttuneError::config_at(
+                                path,
+                                "sameSite",
                                 "expected \"Lax\", \"Strict\" or \"None\"",
                             ))
                         }
@@ -69,12 +67,12 @@ impl CookieConfig {
                 }
                 if let Some(s) = o.get("secure").filter(|s| !s.is_null()) {
                     c.secure = s.as_bool().ok_or_else(|| {
-                        AttuneError::config(join_path(path, "secure"), "expected a boolean")
+                        AttuneError::config_at(path, "secure", "expected a boolean")
                     })?;
                 }
                 if let Some(d) = o.get("days").filter(|d| !d.is_null()) {
                     c.days = d.as_f64().filter(|d| *d > 0.0).ok_or_else(|| {
-                        AttuneError::config(join_path(path, "days"), "expected a positive number")
+                        AttuneError::config_at(path, "days", "expected a positive number")
                     })?;
                 }
             }

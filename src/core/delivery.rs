@@ -113,10 +113,16 @@ impl Delivery {
             max_bytes: cfg.max_bytes,
             max_age_ms: cfg.max_age_ms,
         };
+        let mut ids = Vec::with_capacity(cfg.collectors.len());
+        let mut lanes = Vec::with_capacity(cfg.collectors.len());
+        for c in &cfg.collectors {
+            ids.push(c.id.clone());
+            lanes.push(Lane::default());
+        }
         Delivery {
             outbox: Outbox::new(storage_prefix, writer, limits),
-            ids: cfg.collectors.iter().map(|c| c.id.clone()).collect(),
-            lanes: cfg.collectors.iter().map(|_| Lane::default()).collect(),
+            ids,
+            lanes,
             drops_key: cat!(storage_prefix, ":obm:dropped"),
             drops: Map::new(),
             cfg,
@@ -182,7 +188,7 @@ impl Delivery {
     pub fn retain(
         &mut self,
         env: &Env,
-        keep: impl Fn(&Record) -> bool,
+        keep: &dyn Fn(&Record) -> bool,
     ) -> Result<usize, AttuneError> {
         let _ = self.outbox.reload(env.storage);
         self.outbox.retain(env.storage, keep)
@@ -219,7 +225,7 @@ impl Delivery {
 
     /// What waits for collector `i` (written, not done, not in flight).
     pub fn waiting(&self, i: usize) -> Waiting {
-        Waiting::of(self.eligible(i))
+        Waiting::of(self.eligible(i).into_iter())
     }
 
     /// When the next scheduled send is due (ms since the epoch), if anything waits.
@@ -257,7 +263,7 @@ impl Delivery {
             .find(|&i| match mode {
                 Mode::Scheduled => self.due_at(i, env.now).is_some_and(|t| t <= env.now),
                 Mode::Forced | Mode::Exit => {
-                    self.lanes[i].in_flight.is_empty() && self.eligible(i).next().is_some()
+                    self.lanes[i].in_flight.is_empty() && !self.eligible(i).is_empty()
                 }
             })?;
         let job = self.build(env, i, mode, &KeySet::new());
@@ -343,7 +349,10 @@ impl Delivery {
         }
         match classify(outcome) {
             Verdict::Ack | Verdict::Reject { .. } => {
-                let ids = KeySet::of(job.ids.iter().map(String::as_str));
+                let mut ids = KeySet::new();
+                for m in &job.ids {
+                    ids.add(m.as_str());
+                }
                 if let Err(e) = self.outbox.mark_done(env.storage, &id, &ids, &self.ids) {
                     errors.push(e);
                 }
@@ -370,14 +379,20 @@ impl Delivery {
         errors
     }
 
-    fn eligible(&self, i: usize) -> impl Iterator<Item = &Record> {
+    /// The records for collector `i` not done and not in flight, oldest first.
+    fn eligible(&self, i: usize) -> Vec<&Record> {
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
         let lane = self.lanes.get(i);
-        self.outbox.records().filter(move |r| {
-            r.is_for(id)
+        let mut out = Vec::new();
+        for r in self.outbox.records() {
+            if r.is_for(id)
                 && !r.is_done_for(id)
                 && !lane.is_some_and(|l| l.in_flight.contains_key(&r.id))
-        })
+            {
+                out.push(r);
+            }
+        }
+        out
     }
 
     fn due_at(&self, i: usize, now: f64) -> Option<f64> {
@@ -409,6 +424,7 @@ impl Delivery {
         let mut seen = KeySet::new();
         let candidates = self
             .eligible(i)
+            .into_iter()
             .filter(|r| !skip.contains_key(&r.id) && seen.add(r.id.as_str()));
         let chosen = batcher::select(candidates, self.cfg.max_batch_events.max(1), max_body);
         let id = self.ids.get(i).map(String::as_str).unwrap_or("");
@@ -425,9 +441,13 @@ impl Delivery {
         };
         let format = collector.map_or(crate::core::config::CollectorFormat::Segment, |c| c.format);
         let body = batcher::body(&events, format, &iso8601(env.now), write_key);
+        let mut ids = Vec::with_capacity(chosen.len());
+        for r in &chosen {
+            ids.push(r.id.clone());
+        }
         Job {
             collector: i,
-            ids: chosen.iter().map(|r| r.id.clone()).collect(),
+            ids,
             events,
             body,
             dropped,
@@ -472,7 +492,7 @@ impl Delivery {
         if left == 0 {
             map.remove(id);
         } else {
-            map.insert(id.to_string(), Value::from(left));
+            map.insert(id, Value::from(left));
         }
         let _ = if map.is_empty() {
             storage.remove(&self.drops_key)

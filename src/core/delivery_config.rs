@@ -97,7 +97,10 @@ impl DeliveryConfig {
         flush_interval_ms: f64,
     ) -> Result<Self> {
         let mut cfg = DeliveryConfig {
-            collectors: collector.into_iter().cloned().collect(),
+            collectors: match collector {
+                Some(c) => vec![c.clone()],
+                None => Vec::new(),
+            },
             batch_size: flush_at,
             flush_interval_ms,
             ..DeliveryConfig::default()

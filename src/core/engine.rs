@@ -133,15 +133,19 @@ impl Engine {
         let mut profile = profile;
         metrics.prune(&mut profile.metrics);
         affinities.prune(&mut profile.affinities);
-        let writer: String = uuid_v4(platform.random.as_ref()).chars().take(8).collect();
+        // A UUID is ASCII: its first 8 bytes are its first 8 characters.
+        let mut writer = uuid_v4(platform.random.as_ref());
+        writer.truncate(8);
         let mut delivery = Delivery::new(config.delivery.clone(), &config.storage_prefix, &writer);
-        errors.extend(delivery.reload(&Env {
+        errors.append(&mut delivery.reload(&Env {
             storage: &storage,
             random: platform.random.as_ref(),
             now,
             gate: Gate::OPEN,
         }));
-        errors.extend(storage.take_error());
+        if let Some(e) = storage.take_error() {
+            errors.push(e);
+        }
         let mut engine = Engine {
             config,
             clock: platform.clock,
@@ -379,7 +383,9 @@ impl Engine {
 
     /// Errors to report to the host (disabled config items, storage fallbacks, …).
     pub fn take_errors(&mut self) -> Vec<AttuneError> {
-        self.errors.extend(self.storage.take_error());
+        if let Some(e) = self.storage.take_error() {
+            self.errors.push(e);
+        }
         std::mem::take(&mut self.errors)
     }
 

@@ -82,6 +82,11 @@ impl AttuneError {
         })
     }
 
+    /// A config error at `key` under `parent` (the path [`join_path`] makes).
+    pub fn config_at(parent: &str, key: &str, message: impl Into<String>) -> Self {
+        Self::config(join_path(parent, key), message)
+    }
+
     /// Shorthand for an [`ErrorKind::Input`] error.
     pub fn input(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::from(ErrorKind::Input {

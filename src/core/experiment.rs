@@ -161,16 +161,24 @@ impl Experiment {
         };
         let key = opt_str(m, "key", &path)?.unwrap_or(slot).to_string();
         let arms = match m.get("variants") {
-            None | Some(Value::Null) => (0..ids.len()).collect(),
+            None | Some(Value::Null) => {
+                let mut all = Vec::with_capacity(ids.len());
+                for i in 0..ids.len() {
+                    all.push(i);
+                }
+                all
+            }
             Some(Value::Array(a)) => arm_indices(a, ids).ok_or_else(|| {
-                AttuneError::config(
-                    join_path(&path, "variants"),
+                AttuneError::config_at(
+                    &path,
+                    "variants",
                     "expected ids of this placement's variants",
                 )
             })?,
             Some(_) => {
-                return Err(AttuneError::config(
-                    join_path(&path, "variants"),
+                return Err(AttuneError::config_at(
+                    &path,
+                    "variants",
                     "expected an array of variant ids",
                 ))
             }
@@ -189,16 +197,18 @@ impl Experiment {
                         w
                     }
                     _ => {
-                        return Err(AttuneError::config(
-                            join_path(&path, "weights"),
+                        return Err(AttuneError::config_at(
+                            &path,
+                            "weights",
                             cat!("expected ", n, " numbers summing to 1"),
                         ))
                     }
                 }
             }
             Some(_) => {
-                return Err(AttuneError::config(
-                    join_path(&path, "weights"),
+                return Err(AttuneError::config_at(
+                    &path,
+                    "weights",
                     cat!("expected ", n, " numbers summing to 1"),
                 ))
             }
@@ -208,8 +218,9 @@ impl Experiment {
             if v >= 0.0 && (v < 1.0 || (max_incl && v <= 1.0)) {
                 Ok(v)
             } else {
-                Err(AttuneError::config(
-                    join_path(&path, k),
+                Err(AttuneError::config_at(
+                    &path,
+                    k,
                     if max_incl {
                         "expected a number from 0 to 1"
                     } else {
@@ -224,8 +235,9 @@ impl Experiment {
             None => 2,
             Some(v) if v == 1.0 || v == 2.0 => v as i64,
             Some(_) => {
-                return Err(AttuneError::config(
-                    join_path(&path, "hashVersion"),
+                return Err(AttuneError::config_at(
+                    &path,
+                    "hashVersion",
                     "expected 1 or 2",
                 ))
             }

@@ -123,11 +123,9 @@ pub fn explain(p: &Placement, inputs: &Inputs<'_>, regex: &dyn RegexEngine) -> E
             assignment,
         }
     });
-    let variants = p
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
+    let mut variants = Vec::with_capacity(p.variants.len());
+    for (i, v) in p.variants.iter().enumerate() {
+        variants.push({
             let stats = entries.and_then(|m| m.get(&v.id));
             let matched = v.when.as_ref().is_none_or(|c| c.eval(inputs.doc, None));
             let failing = match (&v.when_json, matched) {
@@ -150,8 +148,8 @@ pub fn explain(p: &Placement, inputs: &Inputs<'_>, regex: &dyn RegexEngine) -> E
                 suppressed: Value::Object(suppressed),
                 participating: p.experiment.as_ref().is_some_and(|e| e.arms.contains(&i)),
             }
-        })
-        .collect();
+        });
+    }
     Explanation {
         slot: p.slot.clone(),
         chosen: decision.variant,

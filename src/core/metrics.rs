@@ -285,13 +285,13 @@ impl Metrics {
                 continue;
             }
             match parse_def(item, &path, regex) {
-                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(AttuneError::config(
-                    join_path(&path, "id"),
-                    cat!("duplicate id \"", d.id, "\""),
-                )),
+                Ok(d) if defs.iter().any(|x| x.id == d.id) => warnings.push(
+                    AttuneError::config_at(&path, "id", cat!("duplicate id \"", d.id, "\"")),
+                ),
                 Ok(d) if buckets + d.ring_hours().unwrap_or(0) > MAX_TOTAL_BUCKETS => warnings
-                    .push(AttuneError::config(
-                        join_path(&path, "window"),
+                    .push(AttuneError::config_at(
+                        &path,
+                        "window",
                         cat!(
                             "the metrics' hour windows would keep more than ",
                             MAX_TOTAL_BUCKETS,
@@ -310,7 +310,11 @@ impl Metrics {
 
     /// Ids of the active metrics.
     pub fn ids(&self) -> Vec<String> {
-        self.defs.iter().map(|d| d.id.clone()).collect()
+        let mut ids = Vec::with_capacity(self.defs.len());
+        for d in &self.defs {
+            ids.push(d.id.clone());
+        }
+        ids
     }
 
     /// True when no metric is active.
@@ -363,39 +367,34 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
     let obj = item
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
-    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(AttuneError::config(join_path(path, k), "unknown key"));
-    }
+    crate::core::config::reject_unknown_keys(obj, &KEYS, path)?;
     let text = |key: &str| -> Result<Option<&str>, AttuneError> {
         match obj.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
-            Some(_) => Err(AttuneError::config(
-                join_path(path, key),
+            Some(_) => Err(AttuneError::config_at(
+                path,
+                key,
                 "expected a non-empty string",
             )),
         }
     };
-    let id = text("id")?.ok_or_else(|| AttuneError::config(join_path(path, "id"), "required"))?;
+    let id = text("id")?.ok_or_else(|| AttuneError::config_at(path, "id", "required"))?;
     if id.as_bytes().contains(&b'.') {
-        return Err(AttuneError::config(
-            join_path(path, "id"),
-            "must not contain \".\"",
-        ));
+        return Err(AttuneError::config_at(path, "id", "must not contain \".\""));
     }
-    let event =
-        text("event")?.ok_or_else(|| AttuneError::config(join_path(path, "event"), "required"))?;
+    let event = text("event")?.ok_or_else(|| AttuneError::config_at(path, "event", "required"))?;
     let agg_name = text("aggregate")?.unwrap_or("count");
     let aggregate = Aggregate::parse(agg_name).ok_or_else(|| {
-        AttuneError::config(
-            join_path(path, "aggregate"),
+        AttuneError::config_at(path, "aggregate",
             "expected \"count\", \"sum\", \"min\", \"max\", \"avg\", \"first\", \"last\" or \"distinct\"",
         )
     })?;
     let property = text("property")?.map(String::from);
     if property.is_none() && aggregate != Aggregate::Count {
-        return Err(AttuneError::config(
-            join_path(path, "property"),
+        return Err(AttuneError::config_at(
+            path,
+            "property",
             cat!("required for \"", agg_name, "\""),
         ));
     }
@@ -406,8 +405,9 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
         Some(v) => match v.as_str().and_then(parse_hours) {
             Some(h) if h <= MAX_WINDOW_HOURS => Window::Hours(h),
             Some(_) => {
-                return Err(AttuneError::config(
-                    join_path(path, "window"),
+                return Err(AttuneError::config_at(
+                    path,
+                    "window",
                     cat!(
                         "at most ",
                         MAX_WINDOW_HOURS / 24,
@@ -418,8 +418,9 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
                 ))
             }
             None => {
-                return Err(AttuneError::config(
-                    join_path(path, "window"),
+                return Err(AttuneError::config_at(
+                    path,
+                    "window",
                     "expected \"session\", \"all\", \"<N>d\" or \"<N>h\"",
                 ))
             }
@@ -518,30 +519,39 @@ impl MetricDef {
             }
             return Value::from(n);
         }
-        let mut live =
-            (0..st.counts.len()).filter(|&i| st.start + i as i64 >= oldest && st.counts[i] > 0);
-        let n: u64 = live.clone().map(|i| st.counts[i]).sum();
+        // One pass over the live hours (in the window, with events): the
+        // count, the number aggregates (`-0.0` starts the sum, as `Iterator::sum`
+        // does) and the first and last live hour.
+        let (mut n, mut sum, mut min, mut max) = (0u64, -0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+        let (mut first, mut last) = (None, None);
+        for (i, &count) in st.counts.iter().enumerate() {
+            if st.start + i as i64 >= oldest && count > 0 {
+                n += count;
+                if let Some(&x) = st.numbers.get(i) {
+                    sum += x;
+                    min = min.min(x);
+                    max = max.max(x);
+                }
+                first = first.or(Some(i));
+                last = Some(i);
+            }
+        }
         if n == 0 {
             return empty(self.aggregate);
         }
-        let nums = live.clone().filter_map(|i| st.numbers.get(i).copied());
+        let value_at = |i: Option<usize>| {
+            i.and_then(|i| st.values.get(i))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
         match self.aggregate {
             Aggregate::Count => Value::from(n),
-            Aggregate::Sum => finite(nums.sum::<f64>()),
-            Aggregate::Avg => finite(nums.sum::<f64>() / n as f64),
-            Aggregate::Min => finite(nums.fold(f64::INFINITY, f64::min)),
-            Aggregate::Max => finite(nums.fold(f64::NEG_INFINITY, f64::max)),
-            Aggregate::First => live
-                .clone()
-                .next()
-                .and_then(|i| st.values.get(i))
-                .cloned()
-                .unwrap_or(Value::Null),
-            Aggregate::Last => live
-                .next_back()
-                .and_then(|i| st.values.get(i))
-                .cloned()
-                .unwrap_or(Value::Null),
+            Aggregate::Sum => finite(sum),
+            Aggregate::Avg => finite(sum / n as f64),
+            Aggregate::Min => finite(min),
+            Aggregate::Max => finite(max),
+            Aggregate::First => value_at(first),
+            Aggregate::Last => value_at(last),
             Aggregate::Distinct => Value::Null,
         }
     }

@@ -41,16 +41,21 @@ impl MinimizeConfig {
             let path = join_path("privacy", key);
             match obj.get(key) {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| {
-                        x.as_str().map(String::from).ok_or_else(|| {
-                            AttuneError::config(index_path(&path, i), "expected a string")
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()
-                    .map(Some),
+                Some(Value::Array(a)) => {
+                    let mut out = Vec::with_capacity(a.len());
+                    for (i, x) in a.iter().enumerate() {
+                        match x.as_str() {
+                            Some(s) => out.push(s.to_string()),
+                            None => {
+                                return Err(AttuneError::config(
+                                    index_path(&path, i),
+                                    "expected a string",
+                                ))
+                            }
+                        }
+                    }
+                    Ok(Some(out))
+                }
                 Some(_) => Err(AttuneError::config(path, "expected an array of strings")),
             }
         };
@@ -58,10 +63,7 @@ impl MinimizeConfig {
             match obj.get(key) {
                 None | Some(Value::Null) => Ok(default),
                 Some(Value::Bool(b)) => Ok(*b),
-                Some(_) => Err(AttuneError::config(
-                    join_path("privacy", key),
-                    "expected a boolean",
-                )),
+                Some(_) => Err(AttuneError::config_at("privacy", key, "expected a boolean")),
             }
         };
         c.allow = list("allow")?;
@@ -160,25 +162,36 @@ pub fn looks_like_email(s: &str) -> bool {
 /// nothing else; ISO dates and dotted sequences of single digits (versions) are not.
 pub fn looks_like_phone(s: &str) -> bool {
     let t = s.trim();
-    let digits = t.chars().filter(char::is_ascii_digit).count();
+    // One pass: digits, `+`s and `.`s counted, single-digit groups (between
+    // separators) counted, and whether only digits and dots were seen.
+    let (mut digits, mut plus, mut dots, mut singles, mut group) = (0, 0, 0, 0, 0);
+    let mut digits_and_dots = true;
+    for &b in t.as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                group += 1;
+                continue;
+            }
+            b'+' => plus += 1,
+            b'.' => dots += 1,
+            b' ' | b'-' | b'(' | b')' => {}
+            _ => return false,
+        }
+        singles += usize::from(group == 1);
+        group = 0;
+        digits_and_dots &= b == b'.';
+    }
+    singles += usize::from(group == 1);
+    // A bare integer or decimal (prices, ids) is not a phone number unless it
+    // has a `+` or separators.
+    let plain_number = digits_and_dots && dots <= 1 && !t.starts_with('0');
     (8..=15).contains(&digits)
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
-        && t.chars().filter(|c| *c == '+').count() <= 1
+        && plus <= 1
         && !crate::core::text::contains_str(t, "..")
-        && !is_plain_number_like(t)
+        && !plain_number
         && crate::core::time::parse_iso8601(t).is_none()
-        && t.split(|c: char| !c.is_ascii_digit())
-            .filter(|g| g.len() == 1)
-            .count()
-            <= 1
-}
-
-/// A bare integer or decimal (prices, ids) is not a phone number unless it has a `+` or separators.
-fn is_plain_number_like(t: &str) -> bool {
-    t.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && t.matches('.').count() <= 1
-        && !t.starts_with('0')
+        && singles <= 1
 }
 
 #[cfg(test)]

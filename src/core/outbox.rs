@@ -223,11 +223,11 @@ impl Outbox {
     pub fn retain(
         &mut self,
         storage: &dyn Storage,
-        keep: impl Fn(&Record) -> bool,
+        keep: &dyn Fn(&Record) -> bool,
     ) -> Result<usize> {
         let before = self.len();
         self.pending.retain(|r| keep(r));
-        self.pending_bytes = self.pending.iter().map(Record::size).sum();
+        self.pending_bytes = total_size(&self.pending);
         let mut touched = Vec::new();
         for (i, c) in self.chunks.iter_mut().enumerate() {
             let n = c.records.len();
@@ -249,9 +249,17 @@ impl Outbox {
             Ok(k) => k,
             Err(e) => return vec![e],
         };
-        let present = KeySet::of(keys.iter().filter(|k| k.starts_with(&self.prefix)));
+        let mut present = KeySet::new();
+        for k in &keys {
+            if k.starts_with(&self.prefix) {
+                present.add(k.as_str());
+            }
+        }
         self.chunks.retain(|c| present.contains_key(&c.key));
-        let known = KeySet::of(self.chunks.iter().map(|c| c.key.as_str()));
+        let mut known = KeySet::new();
+        for c in &self.chunks {
+            known.add(c.key.as_str());
+        }
         let mut errors = Vec::new();
         let mut added = false;
         for key in present.keys().filter(|k| !known.contains_key(k)) {
@@ -351,7 +359,7 @@ impl Outbox {
         let before = self.pending.len();
         self.pending.retain(|r| r.created >= oldest_kept);
         dropped += (before - self.pending.len()) as u64;
-        self.pending_bytes = self.pending.iter().map(Record::size).sum();
+        self.pending_bytes = total_size(&self.pending);
         // How many of the oldest to drop so that count and bytes fit.
         let mut count = self.len();
         let mut bytes = self.bytes();
@@ -390,7 +398,7 @@ impl Outbox {
         }
         if drop_pending > 0 {
             self.pending.drain(..drop_pending);
-            self.pending_bytes = self.pending.iter().map(Record::size).sum();
+            self.pending_bytes = total_size(&self.pending);
             dropped += drop_pending as u64;
         }
         touched.sort_unstable();
@@ -497,10 +505,19 @@ fn parse_chunk(text: &str) -> std::result::Result<Vec<Record>, String> {
     Ok(out)
 }
 
+/// What `records` take in a chunk ([`Record::size`] summed).
+fn total_size(records: &[Record]) -> usize {
+    let mut n = 0;
+    for r in records {
+        n += r.size();
+    }
+    n
+}
+
 /// A chunk holds records of one destination list (the writer's collectors);
 /// [`Outbox::persist`] starts a new chunk when it changes.
 fn encode(records: &[Record]) -> String {
-    let mut s = String::with_capacity(records.iter().map(Record::size).sum::<usize>() + 8);
+    let mut s = String::with_capacity(total_size(records) + 8);
     if let Some(first) = records.first().filter(|r| !r.to.is_empty()) {
         s.push_str("{\"c\":");
         push_strings(&mut s, &first.to);

@@ -65,8 +65,9 @@ impl Placements {
         let mut items: Vec<Placement> = Vec::with_capacity(configs.len());
         for cfg in configs {
             if items.iter().any(|p| p.slot == cfg.slot) {
-                warnings.push(AttuneError::config(
-                    join_path(&cfg.path, "slot"),
+                warnings.push(AttuneError::config_at(
+                    &cfg.path,
+                    "slot",
                     cat!("slot \"", cfg.slot, "\" is already placed"),
                 ));
                 continue;
@@ -109,7 +110,10 @@ fn compile_placement(
             Err(e) => warnings.push(e),
         }
     }
-    let ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
+    let mut ids = Vec::with_capacity(variants.len());
+    for v in &variants {
+        ids.push(v.id.clone());
+    }
     let experiment = Experiment::parse(&cfg.raw, &cfg.path, &cfg.slot, &ids, regex)?;
     Ok(Placement {
         slot: cfg.slot.clone(),
@@ -175,8 +179,9 @@ impl DisplayOptions {
                 None | Some(Value::Null) => {}
                 Some(v) => match v.as_f64().filter(|n| (lo..=hi).contains(n)) {
                     Some(n) => *slot = n,
-                    None => warnings.push(AttuneError::config(
-                        join_path(section, key),
+                    None => warnings.push(AttuneError::config_at(
+                        section,
+                        key,
                         cat!("expected a number from ", lo, " to ", hi),
                     )),
                 },

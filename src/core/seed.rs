@@ -82,7 +82,7 @@ impl ServerProfile {
         };
         let exposures = match obj.get("exposures") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.iter().take(MAX_ITEMS).cloned().collect(),
+            Some(Value::Array(a)) => a[..a.len().min(MAX_ITEMS)].to_vec(),
             Some(_) => {
                 return Err(AttuneError::input(
                     "profile.response.exposures",

@@ -26,12 +26,12 @@ impl StopAfter {
         };
         let events = match m.get("events") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => Value::all_strings(a).ok_or_else(|| {
-                AttuneError::config(join_path(&path, "events"), "expected event names")
-            })?,
+            Some(Value::Array(a)) => Value::all_strings(a)
+                .ok_or_else(|| AttuneError::config_at(&path, "events", "expected event names"))?,
             Some(_) => {
-                return Err(AttuneError::config(
-                    join_path(&path, "events"),
+                return Err(AttuneError::config_at(
+                    &path,
+                    "events",
                     "expected an array of event names",
                 ))
             }

@@ -61,7 +61,7 @@ fn environment_of(v: &Value) -> Context {
 /// The error record `{"error": {code, path, message}}` as text.
 pub(crate) fn error_text(e: &AttuneError) -> String {
     let mut m = Map::new();
-    m.insert("error".to_string(), error_value(e));
+    m.insert("error", error_value(e));
     Value::Object(m).to_json()
 }
 
@@ -105,7 +105,11 @@ impl Core {
                 next_job: 1,
                 transforms: match Value::parse(transforms) {
                     Ok(Value::Array(list)) => {
-                        list.iter().map(|t| t.as_bool() == Some(true)).collect()
+                        let mut on = Vec::with_capacity(list.len());
+                        for t in &list {
+                            on.push(t.as_bool() == Some(true));
+                        }
+                        on
                     }
                     _ => Vec::new(),
                 },
@@ -120,27 +124,24 @@ impl Core {
         let c = self.engine.config();
         let d = self.engine.display();
         let mut m = Map::new();
-        m.insert("prefix".to_string(), Value::from(c.storage_prefix.as_str()));
-        m.insert(
-            "flushInterval".to_string(),
-            Value::from(c.delivery.flush_interval_ms),
-        );
-        m.insert("worker".to_string(), Value::from(c.delivery.worker));
-        m.insert("threshold".to_string(), Value::from(d.threshold));
-        m.insert("minMs".to_string(), Value::from(d.min_ms));
-        m.insert("hideTimeout".to_string(), Value::from(d.hide_timeout_ms));
-        m.insert("pages".to_string(), Value::from(c.autocapture_pages));
-        m.insert("clicks".to_string(), Value::from(c.autocapture_clicks));
+        m.insert("prefix", Value::from(c.storage_prefix.as_str()));
+        m.insert("flushInterval", Value::from(c.delivery.flush_interval_ms));
+        m.insert("worker", Value::from(c.delivery.worker));
+        m.insert("threshold", Value::from(d.threshold));
+        m.insert("minMs", Value::from(d.min_ms));
+        m.insert("hideTimeout", Value::from(d.hide_timeout_ms));
+        m.insert("pages", Value::from(c.autocapture_pages));
+        m.insert("clicks", Value::from(c.autocapture_clicks));
         let seed = match self.engine.seed_request() {
             Ok(Some((url, timeout))) => {
                 let mut s = Map::new();
-                s.insert("url".to_string(), Value::from(url));
-                s.insert("timeoutMs".to_string(), Value::from(timeout));
+                s.insert("url", Value::from(url));
+                s.insert("timeoutMs", Value::from(timeout));
                 Value::Object(s)
             }
             _ => Value::Null,
         };
-        m.insert("seed".to_string(), seed);
+        m.insert("seed", seed);
         Value::Object(m).to_json()
     }
 
@@ -239,21 +240,15 @@ impl Core {
         let req = self.engine.forget();
         if let Some(url) = &req.url {
             let mut body = Map::new();
-            body.insert(
-                "anonymousId".to_string(),
-                Value::from(req.anonymous_id.as_str()),
-            );
+            body.insert("anonymousId", Value::from(req.anonymous_id.as_str()));
             if let Some(u) = &req.user_id {
-                body.insert("userId".to_string(), Value::from(u.as_str()));
+                body.insert("userId", Value::from(u.as_str()));
             }
-            body.insert("previousIds".to_string(), Value::strings(&req.previous_ids));
-            body.insert("timestamp".to_string(), Value::from(req.timestamp.as_str()));
+            body.insert("previousIds", Value::strings(&req.previous_ids));
+            body.insert("timestamp", Value::from(req.timestamp.as_str()));
             let mut m = Map::new();
-            m.insert("url".to_string(), Value::from(url.as_str()));
-            m.insert(
-                "body".to_string(),
-                Value::from(Value::Object(body).to_json()),
-            );
+            m.insert("url", Value::from(url.as_str()));
+            m.insert("body", Value::from(Value::Object(body).to_json()));
             r.extra("request", Value::Object(m));
         }
         if let Some(c) = cookie {

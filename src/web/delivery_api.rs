@@ -35,10 +35,10 @@ fn step(
     let mut all = error_values(&errors);
     all.append(&mut error_values(&core.engine.take_errors()));
     let mut m = Map::new();
-    m.insert("errors".to_string(), Value::Array(all));
-    m.insert("delivery".to_string(), delivery_state(&mut core.engine));
+    m.insert("errors", Value::Array(all));
+    m.insert("delivery", delivery_state(&mut core.engine));
     if let Some((k, v)) = extra {
-        m.insert(k.to_string(), v);
+        m.insert(k, v);
     }
     Value::Object(m).to_json()
 }
@@ -69,17 +69,17 @@ impl Core {
             }
         }
         let mut m = Map::new();
-        m.insert("id".to_string(), Value::from(id as f64));
-        m.insert("c".to_string(), Value::from(job.collector as f64));
-        m.insert("url".to_string(), Value::from(url));
-        m.insert("headers".to_string(), Value::Array(headers));
+        m.insert("id", Value::from(id as f64));
+        m.insert("c", Value::from(job.collector as f64));
+        m.insert("url", Value::from(url));
+        m.insert("headers", Value::Array(headers));
         if beacon {
-            m.insert("body".to_string(), Value::from(job.body.as_str()));
+            m.insert("body", Value::from(job.body.as_str()));
         }
         if self.transforms.get(job.collector) == Some(&true) {
-            m.insert("events".to_string(), Value::from(job.events.as_str()));
+            m.insert("events", Value::from(job.events.as_str()));
         }
-        m.insert("mode".to_string(), Value::from(mode_number(job.mode)));
+        m.insert("mode", Value::from(mode_number(job.mode)));
         if !beacon {
             self.jobs.push((id, job));
         }
@@ -104,7 +104,7 @@ impl Core {
     pub fn reload(&mut self) -> String {
         let (d, env) = self.engine.delivery();
         let mut errors = d.reload(&env);
-        errors.extend(d.persist(&env));
+        errors.append(&mut d.persist(&env));
         step(self, errors, None)
     }
 
@@ -121,7 +121,9 @@ impl Core {
     pub fn job(&mut self, mode: u32, skip: &str) -> String {
         let mut indices = Vec::new();
         for s in skip.split(',') {
-            indices.extend(crate::core::json::num::parse_index(s));
+            if let Some(i) = crate::core::json::num::parse_index(s) {
+                indices.push(i);
+            }
         }
         let skip = indices;
         let (d, env) = self.engine.delivery();
@@ -198,8 +200,8 @@ impl Core {
         let rev = self.engine.persist_profile().map_or(-1.0, |r| r as f64);
         let errors = error_values(&self.engine.take_errors());
         let mut m = Map::new();
-        m.insert("rev".to_string(), Value::from(rev));
-        m.insert("errors".to_string(), Value::Array(errors));
+        m.insert("rev", Value::from(rev));
+        m.insert("errors", Value::Array(errors));
         Value::Object(m).to_json()
     }
 

@@ -44,9 +44,9 @@ fn missing_from(list: &[String], other: &[String]) -> Vec<String> {
 /// `{code, path, message}` of an error.
 pub fn error_value(e: &AttuneError) -> Value {
     let mut m = Map::new();
-    m.insert("code".to_string(), Value::from(e.code()));
-    m.insert("path".to_string(), Value::from(e.path()));
-    m.insert("message".to_string(), Value::from(e.message()));
+    m.insert("code", Value::from(e.code()));
+    m.insert("path", Value::from(e.path()));
+    m.insert("message", Value::from(e.message()));
     Value::Object(m)
 }
 
@@ -82,7 +82,7 @@ impl Report {
             Ok(v) => v,
             Err(e) => {
                 let mut m = Map::new();
-                m.insert("error".to_string(), error_value(&e));
+                m.insert("error", error_value(&e));
                 Value::Object(m)
             }
         });
@@ -91,7 +91,7 @@ impl Report {
     /// Adds a field to the report.
     pub fn extra(&mut self, key: &str, value: Value) {
         self.changed = true;
-        self.extra.insert(key.to_string(), value);
+        self.extra.insert(key, value);
     }
 
     /// Settles the engine and writes the report.
@@ -101,32 +101,29 @@ impl Report {
         let decisions = engine.decisions();
         let mut m = std::mem::take(&mut self.extra);
         if !self.results.is_empty() {
-            m.insert(
-                "results".to_string(),
-                Value::Array(std::mem::take(&mut self.results)),
-            );
+            m.insert("results", Value::Array(std::mem::take(&mut self.results)));
         }
         if let Some(n) = self.taken {
-            m.insert("n".to_string(), Value::from(n as f64));
+            m.insert("n", Value::from(n as f64));
         }
         let errors = error_values(&engine.take_errors());
-        m.insert("errors".to_string(), Value::Array(errors));
+        m.insert("errors", Value::Array(errors));
         let notes = engine.take_notes();
         if !notes.is_empty() {
-            m.insert("notes".to_string(), Value::strings(&notes));
+            m.insert("notes", Value::strings(&notes));
         }
         let now = engine.segments();
         let enter = missing_from(now, &self.before);
         let exit = missing_from(&self.before, now);
-        m.insert("enter".to_string(), Value::strings(&enter));
-        m.insert("exit".to_string(), Value::strings(&exit));
-        m.insert("profile".to_string(), Value::from(self.changed));
+        m.insert("enter", Value::strings(&enter));
+        m.insert("exit", Value::strings(&exit));
+        m.insert("profile", Value::from(self.changed));
         let paint = core.paint.changed(&decisions, &self.exposed);
         if paint.recache {
             core.engine.cache_decisions(&decisions);
         }
-        m.insert("paint".to_string(), Value::Array(paint.list));
-        m.insert("delivery".to_string(), delivery_state(&mut core.engine));
+        m.insert("paint", Value::Array(paint.list));
+        m.insert("delivery", delivery_state(&mut core.engine));
         Value::Object(m).to_json()
     }
 }
@@ -138,19 +135,24 @@ pub fn delivery_state(engine: &mut Engine) -> Value {
     let queued = engine.queued();
     let (d, env) = engine.delivery();
     let mut m = Map::new();
-    m.insert("u".to_string(), Value::from(d.has_unpersisted()));
-    m.insert("p".to_string(), Value::from(dirty));
+    m.insert("u", Value::from(d.has_unpersisted()));
+    m.insert("p", Value::from(dirty));
     let wake = d
         .next_wake(env.now, env.gate)
         .map_or(Value::Null, Value::from);
-    m.insert("w".to_string(), wake);
-    m.insert("q".to_string(), Value::from(queued as f64));
-    m.insert("r".to_string(), Value::from(d.room() as f64));
+    m.insert("w", wake);
+    m.insert("q", Value::from(queued as f64));
+    m.insert("r", Value::from(d.room() as f64));
     let t = d.totals();
     let totals = [t.sent, t.failed, t.dropped, t.rejected];
     m.insert(
-        "t".to_string(),
-        Value::Array(totals.iter().map(|n| Value::from(*n as f64)).collect()),
+        "t",
+        Value::Array(vec![
+            Value::from(totals[0] as f64),
+            Value::from(totals[1] as f64),
+            Value::from(totals[2] as f64),
+            Value::from(totals[3] as f64),
+        ]),
     );
     Value::Object(m)
 }
@@ -190,10 +192,10 @@ impl Paint {
     /// `render()`: every decision is painted again (pins start over).
     pub fn all(&mut self, decisions: &[Decision]) -> Value {
         self.pinned.clear();
-        self.painted = decisions
-            .iter()
-            .map(|d| (d.slot.clone(), signature(d)))
-            .collect();
+        self.painted.clear();
+        for d in decisions {
+            self.painted.push((d.slot.clone(), signature(d)));
+        }
         decisions_value(decisions)
     }
 

@@ -26,9 +26,12 @@ impl Engine {
     /// Decisions for every placement, in config order.
     pub fn decisions(&mut self) -> Vec<Decision> {
         self.settle();
-        (0..self.placements.items.len())
-            .map(|i| self.decide_index(i))
-            .collect()
+        let n = self.placements.items.len();
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            out.push(self.decide_index(i));
+        }
+        out
     }
 
     /// Stores the decisions that show a variant under `<prefix>:decisions`

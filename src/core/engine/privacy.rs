@@ -93,7 +93,7 @@ impl Engine {
         let cfg = ConsentConfig::parse(self.config.raw.get("consent")).unwrap_or_default();
         self.consent = ConsentState::new(cfg, gpc, dnt);
         self.consent.restore(&record);
-        self.notes.extend(self.consent.signal_notes());
+        self.notes.append(&mut self.consent.signal_notes());
         self.update_gate();
         self.refresh();
     }
@@ -189,7 +189,7 @@ impl Engine {
             timestamp: crate::core::time::iso8601(now),
         };
         let (delivery, env) = self.delivery();
-        let _ = delivery.retain(&env, |_| false);
+        let _ = delivery.retain(&env, &|_| false);
         self.held.clear();
         let prefix = cat!(self.config.storage_prefix, ":");
         for key in self.storage.keys().unwrap_or_default() {
@@ -278,7 +278,7 @@ impl Engine {
             }
             Category::Analytics => {
                 let (delivery, env) = self.delivery();
-                if let Err(e) = delivery.retain(&env, |_| false) {
+                if let Err(e) = delivery.retain(&env, &|_| false) {
                     self.errors.push(e);
                 }
                 self.held.clear();
@@ -286,7 +286,7 @@ impl Engine {
             Category::Marketing => {
                 let (delivery, env) = self.delivery();
                 if let Err(e) =
-                    delivery.retain(&env, |r| category_of(&r.json) != Category::Marketing)
+                    delivery.retain(&env, &|r| category_of(&r.json) != Category::Marketing)
                 {
                     self.errors.push(e);
                 }

@@ -44,15 +44,15 @@ impl HtmlNode {
             } => {
                 let mut m = Map::with_capacity(3);
                 m.insert("tag", Value::from(tag.as_str()));
-                let pairs: Vec<Value> = attrs
-                    .iter()
-                    .map(|(k, v)| {
-                        Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())])
-                    })
-                    .collect();
+                let mut pairs = Vec::with_capacity(attrs.len());
+                for (k, v) in attrs {
+                    pairs.push(Value::Array(vec![
+                        Value::from(k.as_str()),
+                        Value::from(v.as_str()),
+                    ]));
+                }
                 m.insert("attrs", Value::Array(pairs));
-                let kids: Vec<Value> = children.iter().map(HtmlNode::to_value).collect();
-                m.insert("children", Value::Array(kids));
+                m.insert("children", nodes_value(children));
                 Value::Object(m)
             }
         }
@@ -61,6 +61,15 @@ impl HtmlNode {
 
 /// Elements that never have children or an end tag.
 pub const VOID: &[&str] = &["br", "hr", "img", "wbr", "col"];
+
+/// `nodes` as a JSON array of [`HtmlNode::to_value`]s.
+pub fn nodes_value(nodes: &[HtmlNode]) -> Value {
+    let mut out = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        out.push(n.to_value());
+    }
+    Value::Array(out)
+}
 
 /// Serialises nodes back to markup, escaping all text and attribute values.
 /// Used for `decide()` output and tests; the DOM is never built from it.

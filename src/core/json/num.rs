@@ -19,7 +19,8 @@ use std::cell::Cell;
 pub struct Hooks {
     /// `String(n)` for a finite `n`.
     pub format: fn(f64) -> String,
-    /// `Number(text)` for a valid JSON number.
+    /// `Number(text)`: for a JSON number's text, and in wasm for any string
+    /// (JavaScript's `Number(string)`, see [`host_number`]).
     pub parse: fn(&str) -> f64,
     /// `2 ** x` (so the module carries no `exp2` table).
     pub exp2: fn(f64) -> f64,
@@ -280,6 +281,16 @@ fn slow_parse(text: &str) -> f64 {
     match hooks() {
         Some(h) => (h.parse)(text),
         None => std_parse(text),
+    }
+}
+
+/// JavaScript's `Number(text)` for any string, by the host (the shipped SDK
+/// installs it); without hooks, `text` trimmed and read as a JSON number.
+#[cfg(target_arch = "wasm32")]
+pub fn host_number(text: &str) -> f64 {
+    match hooks() {
+        Some(h) => (h.parse)(text),
+        None => std_parse(text.trim()),
     }
 }
 

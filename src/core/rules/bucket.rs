@@ -36,14 +36,13 @@ pub fn get_bucket_ranges(
         weights = &equal;
     }
     let mut cumulative = 0.0;
-    weights
-        .iter()
-        .map(|w| {
-            let start = cumulative;
-            cumulative += w;
-            (start, start + coverage * w)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(weights.len());
+    for w in weights {
+        let start = cumulative;
+        cumulative += w;
+        out.push((start, start + coverage * w));
+    }
+    out
 }
 
 /// The index of the range containing `n` (`start <= n < end`), or -1.

@@ -44,6 +44,8 @@ mod path_table;
 mod regex;
 mod rule_set;
 mod set;
+#[cfg(not(target_arch = "wasm32"))]
+mod str_number;
 mod value;
 mod version;
 

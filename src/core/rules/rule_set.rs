@@ -145,6 +145,16 @@ impl RuleSet {
         saved_groups: Option<&Map>,
         mut each: impl FnMut(usize, bool),
     ) {
+        self.eval_each_dyn(doc, saved_groups, &mut each);
+    }
+
+    /// [`Self::eval_each`], compiled once for all its callers.
+    fn eval_each_dyn(
+        &self,
+        doc: &Value,
+        saved_groups: Option<&Map>,
+        each: &mut dyn FnMut(usize, bool),
+    ) {
         let mut owned = Vec::new();
         let mut borrowed = self.scratch.try_borrow_mut();
         let results = match borrowed.as_mut() {
@@ -192,10 +202,10 @@ impl RuleSet {
         match cond {
             Cond::Throw => Some(self.node(Kind::Throw, Vec::new())),
             Cond::Clauses(clauses) => {
-                let kids = clauses
-                    .iter()
-                    .map(|c| self.lower_clause(c))
-                    .collect::<Option<Vec<_>>>()?;
+                let mut kids = Vec::with_capacity(clauses.len());
+                for c in clauses.iter() {
+                    kids.push(self.lower_clause(c)?);
+                }
                 Some(self.list(kids, Kind::All))
             }
         }
@@ -219,10 +229,10 @@ impl RuleSet {
         let List::Conds(conds) = list else {
             return Some(self.node(Kind::Throw, Vec::new()));
         };
-        let kids = conds
-            .iter()
-            .map(|c| self.lower_cond(c))
-            .collect::<Option<Vec<_>>>()?;
+        let mut kids = Vec::with_capacity(conds.len());
+        for c in conds.iter() {
+            kids.push(self.lower_cond(c)?);
+        }
         Some(self.list(kids, kind))
     }
 

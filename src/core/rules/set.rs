@@ -46,10 +46,11 @@ impl ValueSet {
         }
         strings.sort_unstable();
         strings.dedup();
-        set.keys = strings
-            .iter()
-            .map(|s| (s.len(), short_key(s.as_bytes())))
-            .collect();
+        let mut keys = Vec::with_capacity(strings.len());
+        for s in &strings {
+            keys.push((s.len(), short_key(s.as_bytes())));
+        }
+        set.keys = keys.into();
         set.strings = strings.into();
         set.numbers = numbers.into();
         set
