@@ -144,6 +144,11 @@ export class Delivery {
     this.changed(null);
   }
 
+  /** Milliseconds left of the write window (≤ 0: a write may go now). */
+  window() {
+    return PERSIST_COALESCE_MS - (Date.now() - this.lastPersist);
+  }
+
   /** After a change: persist (coalesced) and plan; reports `delivery` totals. */
   changed(state) {
     if (state) this.state = state;
@@ -151,9 +156,10 @@ export class Delivery {
     if (this.queued) return;
     if (state && !state.u && !state.p && state.w === null && state.q === 0) return;
     this.queued = true;
-    const wait = PERSIST_COALESCE_MS - (Date.now() - this.lastPersist);
+    const wait = this.window();
     const go = () => { this.persistNow(); this.plan(); };
-    if (wait <= 0) queueMicrotask(go);
+    // (A timer may fire a millisecond early by Date.now().)
+    if (wait <= 1) queueMicrotask(go);
     else this.persistTimer = setTimeout(go, Math.ceil(wait));
   }
 

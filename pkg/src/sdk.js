@@ -58,6 +58,7 @@ export class Attune {
     this._info = info;
     this._q = [];
     this._kicked = false;
+    this._timed = false;
     this._held = false;
     this._listeners = [];
     this._unheard = [];
@@ -69,10 +70,18 @@ export class Attune {
 
   // ---- queue and reports -------------------------------------------------
 
-  _push(text) {
+  /** Queues a call; `later` (track) waits for the end of the outbox's write window (≤ 50 ms), applied and written in one task there. */
+  _push(text, later) {
     this._q.push(text);
     // While a burst is held, sends resume the queue (`_resume`).
-    if (!this._kicked && !this._held) {
+    if (this._held) return;
+    const wait = later ? this._delivery.window() : 0;
+    if (wait > 0) {
+      if (!this._timed) {
+        this._timed = true;
+        setTimeout(() => { this._timed = false; this._drain(); }, wait);
+      }
+    } else if (!this._kicked) {
       this._kicked = true;
       queueMicrotask(() => this._drain());
     }
@@ -195,7 +204,7 @@ export class Attune {
     // The hot path: one string per call, the event snapshotted as it is now.
     const props = objJson(properties, 'track.properties');
     this._push('{"type":"track","at":' + Date.now() + ',"event":' + JSON.stringify(event) +
-      (props === null ? '}' : ',"properties":' + props + '}'));
+      (props === null ? '}' : ',"properties":' + props + '}'), true);
   }
 
   /** Identifies the visitor: `identify(userId, traits?)` or `identify(traits)`. */
