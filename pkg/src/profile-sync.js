@@ -9,14 +9,14 @@
 // and a tab about to merge first asks the browser which markers are held and
 // waits, at most 1 s, until its cache shows a record at least that recent.
 //
-// Writes are coalesced to one per second (taking the lock, asking for the held
+// Writes are coalesced to one per 500 ms (taking the lock, asking for the held
 // locks and holding a marker cost more than the write); `hidden` and
 // `pagehide` write at once, without the lock.
 
 import { attuneError, warn } from './core.js';
 import { acquire, heldNames, marker } from './lock.js';
 
-const COALESCE_MS = 1000;
+const COALESCE_MS = 500;
 const CATCH_UP_MS = 1000;
 const POLL_MS = 4;
 
@@ -36,7 +36,7 @@ export class ProfileSync {
     this.marker = null;
   }
 
-  /** A locked write, at most one per second; a change meanwhile queues another. */
+  /** A locked write, at most one per 500 ms; a change meanwhile queues another. */
   persist() {
     const wait = COALESCE_MS - (Date.now() - this.last);
     if (wait > 0) {
