@@ -8,7 +8,7 @@ import initWasm, * as wasm from '../web/attune_wasm.js';
 import { attuneError, makeHost } from './core.js';
 import { setSender } from './delivery.js';
 import { pure } from './pure.js';
-import { start } from './sdk.js';
+import { start } from './start.js';
 
 let failure = null;
 try {

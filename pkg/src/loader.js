@@ -9,7 +9,7 @@ import { makeHost, warn } from './core.js';
 import { setSender } from './delivery.js';
 import { applyContent, restore, selectorOf } from './dom.js';
 import { pure } from './pure.js';
-import { start } from './sdk.js';
+import { start } from './start.js';
 
 const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
   'flush', 'on', 'off', 'render', 'segments', 'decide', 'explain', 'profile', 'attributes',

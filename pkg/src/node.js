@@ -4,7 +4,7 @@
 import wasm from '../node/attune_wasm.js';
 import { makeHost } from './core.js';
 import { pure } from './pure.js';
-import { start } from './sdk.js';
+import { start } from './start.js';
 
 wasm.install(makeHost());
 

@@ -7,14 +7,15 @@
 import { answer, attuneError, inputError, toJson, warn } from './core.js';
 import { Delivery } from './delivery.js';
 import { Slots } from './dom.js';
-import { autocapture, environment, pageContext, readCookie, writeCookie } from './page.js';
+import { autocapture, pageContext, readCookie, writeCookie } from './page.js';
 
 /** Held calls beyond this many are applied anyway (the caps then drop the oldest). */
 const HOLD_MAX = 50000;
 
 const EVENTS = ['error', 'segment:enter', 'segment:exit', 'profile', 'delivery'];
 
-function isObj(v) {
+/** A plain object (not null, not an array). */
+export function isObj(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
@@ -396,47 +397,4 @@ export class Attune {
       } catch (e) { this._report(e); }
     }, (e) => { clearTimeout(timer); fail((e && e.message) || 'network error'); });
   }
-}
-
-/** Collector `transform` functions, taken out of a copy of the config (config order). */
-function takeTransforms(config) {
-  const fns = [];
-  const strip = (c) => {
-    if (!isObj(c) || !('transform' in c)) { fns.push(null); return c; }
-    const { transform, ...rest } = c;
-    fns.push(typeof transform === 'function' ? transform : null);
-    return typeof transform === 'function' ? rest : c;
-  };
-  const out = Object.assign({}, config);
-  if (isObj(out.collector)) out.collector = strip(out.collector);
-  if (Array.isArray(out.collectors)) out.collectors = out.collectors.map(strip);
-  return [out, fns];
-}
-
-/**
- * Starts an SDK on the instantiated engine module `wasm` (its `Core` class).
- * Throws an AttuneError for a bad config.
- */
-export function start(wasm, config) {
-  if (!isObj(config)) throw attuneError({ code: 'invalid_config', path: 'config', message: 'config: expected an object' });
-  let clean, transforms, text;
-  try {
-    [clean, transforms] = takeTransforms(config);
-  } catch (e) {
-    throw attuneError({ code: 'invalid_config', path: 'config', message: 'config: unreadable (' + ((e && e.message) || e) + ')' });
-  }
-  try {
-    text = JSON.stringify(clean);
-  } catch (e) {
-    throw attuneError({ code: 'invalid_config', path: 'config', message: 'config: not JSON-compatible (' + ((e && e.message) || e) + ')' });
-  }
-  let core;
-  try {
-    core = new wasm.Core(text, JSON.stringify(environment()), JSON.stringify(transforms.map(Boolean)));
-  } catch (e) {
-    throw typeof e === 'string' ? attuneError(JSON.parse(e).error) : e;
-  }
-  const sdk = new Attune(core, JSON.parse(core.info()), transforms);
-  sdk._start();
-  return sdk;
 }
