@@ -254,9 +254,9 @@ export class Delivery {
       try {
         // `{…}` + "\n" + the body, or `null`.
         const t = this.core.job(mode, skip.join(','));
-        const i = t.indexOf('\n');
-        job = JSON.parse(i < 0 ? t : t.slice(0, i));
-        if (job) job.body = t.slice(i + 1);
+        const nl = t.indexOf('\n');
+        job = JSON.parse(nl < 0 ? t : t.slice(0, nl));
+        if (job && nl >= 0) job.body = t.slice(nl + 1);
       } catch (e) { warn(e); break; }
       if (!job) break;
       const outcome = await this.send(job);

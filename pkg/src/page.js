@@ -12,10 +12,6 @@ export function pageContext() {
 }
 
 /**
- * What `new Core` takes besides the config: the page, the environment fields
- * of every event's context, the local time zone offset and the privacy signals.
- */
-/**
  * The IANA time zone. `Temporal.Now.timeZoneId()` where the browser has it: the
  * first `Intl.DateTimeFormat` of a page loads the date-formatting data, measured
  * at 17–69 ms in headless Chromium 156 (bench/browser/startup_split.mjs), against
@@ -28,6 +24,10 @@ function timeZone() {
   try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (_) { return undefined; }
 }
 
+/**
+ * What `new Core` takes besides the config: the page, the environment fields
+ * of every event's context, the local time zone offset and the privacy signals.
+ */
 export function environment() {
   const env = { page: pageContext(), context: {}, offset: -new Date().getTimezoneOffset(), gpc: false, dnt: false };
   env.context.timezone = timeZone();
