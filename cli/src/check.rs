@@ -9,7 +9,15 @@ use std::rc::Rc;
 /// Validates the config at `path`, printing one line per problem.
 /// Returns `Ok(true)` when the config is valid.
 pub fn run(path: &str, out: &mut impl Write) -> Result<bool, String> {
-    let json = crate::read_json(path)?;
+    let mut json = crate::read_json(path)?;
+    // `strict: true` would stop at the first problem: every one is listed here
+    // (and any makes the check fail, as strict makes `init` fail).
+    let strict = json.as_object_mut().and_then(|m| m.remove("strict"));
+    if strict.is_some_and(|v| !v.is_null() && v.as_bool().is_none()) {
+        let e = attune::core::AttuneError::config("strict", "expected a boolean");
+        writeln!(out, "{path}: {e} [{}]", e.code()).map_err(|e| e.to_string())?;
+        return Ok(false);
+    }
     let platform = Platform {
         clock: Rc::new(FakeClock::new(0.0)),
         random: Rc::new(SeededRandom::new(0)),

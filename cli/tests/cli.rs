@@ -48,6 +48,29 @@ fn check_accepts_a_valid_config_and_names_paths_of_problems() {
 }
 
 #[test]
+fn check_fails_on_unknown_keys_and_lists_all_of_them_under_strict() {
+    let dir = std::env::temp_dir().join(format!("attune-cli-keys-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let bad = dir.join("typo.json");
+    let _ = std::fs::write(
+        &bad,
+        r#"{"strict":true,"colector":{"url":"/v1/batch"},"collectors":[{"url":"/b","bogus":1}]}"#,
+    );
+    let (code, out, _) = attune(&["check", &bad.to_string_lossy()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(": colector: unknown key (did you mean `collector`?) [invalid_config]\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(": collectors[0].bogus: unknown key (expected one of: url, id, "),
+        "{out}"
+    );
+    let (code, out, _) = attune(&["check", "tests/vectors/full-config.json"]);
+    assert_eq!((code, out.ends_with(": ok\n")), (0, true), "{out}");
+}
+
+#[test]
 fn simulate_is_deterministic_and_reports_segment_changes_and_decisions() {
     let args = [
         "simulate",

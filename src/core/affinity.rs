@@ -24,8 +24,6 @@ pub const TOP: usize = 5;
 /// Most affinities a config may declare; later ones are reported and ignored.
 pub const MAX_AFFINITIES: usize = 8;
 
-const KEYS: [&str; 5] = ["id", "event", "property", "halfLife", "where"];
-
 /// Per-affinity state stored in the profile, as `{"f": fingerprint, "v":
 /// {value: [score, at]}}` (`v` written even when empty).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -246,7 +244,7 @@ fn parse_def(
     let obj = item
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
-    crate::core::config::reject_unknown_keys(obj, &KEYS, path)?;
+    crate::core::config_keys::check(obj, "affinities[]", path)?;
     let text = |key: &str| -> Result<&str, AttuneError> {
         match obj.get(key) {
             None | Some(Value::Null) => Err(AttuneError::config_at(path, key, "required")),

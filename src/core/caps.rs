@@ -87,16 +87,8 @@ impl Caps {
                 )),
             }
         };
-        if let Some(k) = m
-            .keys()
-            .find(|k| !matches!(k.as_str(), "session" | "day" | "week" | "lifetime"))
-        {
-            return Err(AttuneError::config_at(
-                &path,
-                k,
-                "unknown cap (session, day, week, lifetime)",
-            ));
-        }
+        // Placement and variant caps share one line of the key table.
+        crate::core::config_keys::check(m, "placements[].caps", &path)?;
         Ok(Caps {
             session: get("session", None)?,
             day: get("day", Some(MAX_RECENT))?,

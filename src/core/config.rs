@@ -96,6 +96,9 @@ pub struct Config {
     pub email_campaign_param: String,
     /// Track `Segment Entered` / `Segment Exited` events when membership changes.
     pub segment_events: bool,
+    /// `strict: true`: any config problem (an unknown key, a disabled segment,
+    /// placement, metric, …) fails `init` instead of being reported.
+    pub strict: bool,
     /// The whole config as given, for sections other modules read themselves.
     pub raw: Value,
     /// Outbox caps, batching, retries and every collector (`collector` and `collectors`).
@@ -110,6 +113,7 @@ impl Config {
             .as_object()
             .ok_or_else(|| AttuneError::config("config", "expected an object"))?;
         let mut warnings = Vec::new();
+        crate::core::config_keys::unknown_keys(json, &mut warnings);
         let collector = match root.get("collector") {
             None | Some(Value::Null) => None,
             Some(v) => Some(parse_collector(v, "collector")?),
@@ -156,6 +160,7 @@ impl Config {
             session_timeout_ms,
             email_campaign_param,
             segment_events: opt_bool(root, "segmentEvents", "")?.unwrap_or(false),
+            strict: opt_bool(root, "strict", "")?.unwrap_or(false),
             raw: json.clone(),
             delivery,
         };
@@ -337,16 +342,6 @@ fn parse_variant(v: &Value, p: &str) -> Result<VariantConfig> {
         content,
         raw: o.clone(),
     })
-}
-
-/// The config error "unknown key" at the first key of `obj` not in `known`.
-pub(crate) fn reject_unknown_keys(obj: &Map, known: &[&str], path: &str) -> Result<()> {
-    for k in obj.keys() {
-        if !known.contains(&k.as_str()) {
-            return Err(AttuneError::config_at(path, k, "unknown key"));
-        }
-    }
-    Ok(())
 }
 
 pub(crate) fn opt_str<'a>(obj: &'a Map, key: &str, parent: &str) -> Result<Option<&'a str>> {

@@ -80,6 +80,7 @@ impl Content {
             Value::Object(m) => m,
             _ => return Err(AttuneError::config(path, "expected an object")),
         };
+        crate::core::config_keys::check(m, "placements[].variants[].content", path)?;
         let mut c = Content::default();
         for (k, v) in m {
             let p = join_path(path, k);
@@ -96,17 +97,16 @@ impl Content {
                     let o = v
                         .as_object()
                         .ok_or_else(|| AttuneError::config(&p, "expected {add, remove}"))?;
+                    crate::core::config_keys::check(
+                        o,
+                        "placements[].variants[].content.classes",
+                        &p,
+                    )?;
                     for (ck, cv) in o {
-                        match ck.as_str() {
-                            "add" => c.add = strings(cv, &join_path(&p, ck))?,
-                            "remove" => c.remove = strings(cv, &join_path(&p, ck))?,
-                            _ => {
-                                return Err(AttuneError::config_at(
-                                    &p,
-                                    ck,
-                                    "expected add or remove",
-                                ))
-                            }
+                        if ck == "add" {
+                            c.add = strings(cv, &join_path(&p, ck))?;
+                        } else {
+                            c.remove = strings(cv, &join_path(&p, ck))?;
                         }
                     }
                 }
@@ -115,12 +115,8 @@ impl Content {
                     Value::Bool(false) | Value::Null => {}
                     _ => return Err(AttuneError::config(&p, "expected a boolean")),
                 },
-                _ => {
-                    return Err(AttuneError::config(
-                        p,
-                        "unknown content kind (text, html, attributes, classes, hide, show)",
-                    ))
-                }
+                // Any other key was refused by the key check above.
+                _ => {}
             }
         }
         c.html_fixed = c
@@ -314,7 +310,7 @@ mod tests {
             ),
             (
                 json!({"color": "red"}),
-                "c.color: unknown content kind (text, html, attributes, classes, hide, show)",
+                "c.color: unknown key (expected one of: text, html, attributes, classes, hide, show)",
             ),
         ] {
             assert_eq!(

@@ -117,6 +117,9 @@ impl Engine {
         let placements =
             Placements::compile(&config.placements, platform.regex.as_ref(), &mut errors);
         let display = crate::core::placement::DisplayOptions::parse(&config.raw, &mut errors);
+        if config.strict {
+            crate::core::config_keys::strict(&errors)?;
+        }
         let storage = ResilientStorage::new(platform.storage);
         let now = platform.clock.now_ms();
         let profile_key = cat!(config.storage_prefix, ":profile");

@@ -35,7 +35,6 @@ pub const MAX_TOTAL_BUCKETS: u32 = 1440;
 pub const MAX_VALUE_BYTES: usize = 64;
 
 const HOUR_MS: f64 = 3_600_000.0;
-const KEYS: [&str; 6] = ["id", "event", "where", "aggregate", "property", "window"];
 
 /// How the matching events are folded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,7 +366,7 @@ fn parse_def(item: &Value, path: &str, regex: &dyn RegexEngine) -> Result<Metric
     let obj = item
         .as_object()
         .ok_or_else(|| AttuneError::config(path, "expected an object"))?;
-    crate::core::config::reject_unknown_keys(obj, &KEYS, path)?;
+    crate::core::config_keys::check(obj, "metrics[]", path)?;
     let text = |key: &str| -> Result<Option<&str>, AttuneError> {
         match obj.get(key) {
             None | Some(Value::Null) => Ok(None),

@@ -200,7 +200,10 @@ fn invalid_metrics_are_reported_and_disabled() {
     assert!(w[4].starts_with("metrics[5].where.x"), "{w:?}");
     assert_eq!(w[5], "metrics[6].id: duplicate id \"ok\"");
     assert_eq!(w[6], "metrics[7].id: required");
-    assert_eq!(w[7], "metrics[8].windows: unknown key");
+    assert_eq!(
+        w[7],
+        "metrics[8].windows: unknown key (did you mean `window`?)"
+    );
     assert_eq!(w[8], "metrics[9]: expected an object");
     let (m, w) = compile(json!([
         {"id": "a", "event": "E", "window": "30d"},

@@ -18,6 +18,7 @@ pub mod backoff;
 pub mod batcher;
 pub mod caps;
 pub mod config;
+pub mod config_keys;
 pub mod consent;
 pub mod content;
 pub mod cookie;

@@ -223,7 +223,6 @@ impl Engine {
         let raw = &self.config.raw;
         raw.get("collector")
             .and_then(|c| c.get("forgetUrl"))
-            .or_else(|| raw.get("forgetUrl"))
             .and_then(Value::as_str)
             .map(String::from)
     }
