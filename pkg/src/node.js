@@ -14,3 +14,12 @@ export async function init(config) {
 }
 
 export const { evalCondition, hash, ConditionSet } = pure(wasm);
+
+/**
+ * The debug overlay needs a page to show on: in Node (server-side rendering,
+ * tests) it does nothing and resolves to false, so code shared with the
+ * browser can import and call it unchanged.
+ */
+export async function debug(sdk, on) {
+  return false;
+}

@@ -100,23 +100,16 @@ fn walk(v: &Value, shape: &mut String, path: &str, out: &mut Vec<AttuneError>) {
     }
 }
 
-/// With `strict: true`: the first config problem found (others are counted in
-/// its message) fails the start instead of being reported.
+/// With `strict: true`: the first config problem (an unknown key, a disabled
+/// item, …) fails the start instead of being reported (`attune check` lists all).
 pub fn strict(errors: &[AttuneError]) -> Result<()> {
-    let mut config = errors.iter().filter_map(|e| match e.kind() {
-        ErrorKind::Config { path, message } => Some((path, message)),
-        _ => None,
-    });
-    let Some((path, message)) = config.next() else {
-        return Ok(());
-    };
-    let more = config.count();
-    let note = match more {
-        0 => String::new(),
-        1 => " (strict; and 1 more config problem)".into(),
-        n => cat!(" (strict; and ", n, " more config problems)"),
-    };
-    Err(AttuneError::config(path.as_str(), cat!(message, note)))
+    match errors
+        .iter()
+        .find(|e| matches!(e.kind(), ErrorKind::Config { .. }))
+    {
+        Some(e) => Err(e.clone()),
+        None => Ok(()),
+    }
 }
 
 /// The first key of `obj` that `shape` does not list, as a config error at
@@ -136,17 +129,7 @@ pub fn check(obj: &Map, shape: &str, path: &str) -> Result<()> {
 fn unknown(path: &str, key: &str, keys: &str) -> AttuneError {
     let message = match nearest(key, keys) {
         Some(near) => cat!("unknown key (did you mean `", near, "`?)"),
-        None => {
-            let mut m = String::from("unknown key (expected one of: ");
-            for (i, k) in keys.split(' ').enumerate() {
-                if i > 0 {
-                    m.push_str(", ");
-                }
-                m.push_str(k);
-            }
-            m.push(')');
-            m
-        }
+        None => cat!("unknown key (expected one of: ", keys, ")"),
     };
     AttuneError::config_at(path, key, message)
 }
@@ -167,9 +150,14 @@ pub fn nearest<'a>(key: &str, keys: &'a str) -> Option<&'a str> {
     best.map(|b| b.1)
 }
 
-/// Levenshtein distance between two byte strings, ASCII case ignored.
+/// Levenshtein distance between two byte strings, ASCII case ignored (`b`, a
+/// known key, is at most 31 bytes long).
 fn distance(a: &[u8], b: &[u8]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
+    let mut row = [0usize; 32];
+    let b = &b[..b.len().min(31)];
+    for (j, r) in row.iter_mut().enumerate() {
+        *r = j;
+    }
     for (i, x) in a.iter().enumerate() {
         let mut diag = row[0];
         row[0] = i + 1;

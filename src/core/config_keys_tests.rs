@@ -32,7 +32,7 @@ fn a_misspelled_top_level_key_names_the_nearest_one() {
 fn an_unknown_nested_key_lists_the_known_ones_when_none_is_near() {
     assert_eq!(
         unknown_in(json!({"collector": {"url": "/v1/batch", "bogus": 1}})),
-        ["collector.bogus: unknown key (expected one of: url, id, headers, writeKey, format, transform, forgetUrl)"]
+        ["collector.bogus: unknown key (expected one of: url id headers writeKey format transform forgetUrl)"]
     );
     assert_eq!(
         unknown_in(json!({"session": {"timeout": 30}, "delivery": {"maxBatchEvent": 5}})),
@@ -44,7 +44,7 @@ fn an_unknown_nested_key_lists_the_known_ones_when_none_is_near() {
     // forgetUrl belongs to the primary collector only.
     assert_eq!(
         unknown_in(json!({"collectors": [{"url": "/a"}, {"url": "/b", "forgetUrl": "/f"}]})),
-        ["collectors[1].forgetUrl: unknown key (expected one of: url, id, headers, writeKey, format, transform)"]
+        ["collectors[1].forgetUrl: unknown key (expected one of: url id headers writeKey format transform)"]
     );
 }
 
@@ -106,7 +106,7 @@ fn nearest_and_distance() {
 }
 
 #[test]
-fn strict_fails_on_the_first_config_problem_and_counts_the_rest() {
+fn strict_fails_on_the_first_config_problem() {
     assert!(strict(&[]).is_ok());
     let storage = AttuneError::from(ErrorKind::Storage {
         path: "k".into(),
@@ -115,15 +115,7 @@ fn strict_fails_on_the_first_config_problem_and_counts_the_rest() {
     assert!(strict(std::slice::from_ref(&storage)).is_ok());
     let a = AttuneError::config("colector", "unknown key (did you mean `collector`?)");
     let b = AttuneError::config("segments.x", "expected a condition object");
-    let one = strict(&[storage.clone(), a.clone()]).err();
-    assert_eq!(one, Some(a.clone()));
-    let two = strict(&[a, storage, b.clone(), b])
-        .err()
-        .map(|e| e.to_string());
-    assert_eq!(
-        two.as_deref(),
-        Some("colector: unknown key (did you mean `collector`?) (strict; and 2 more config problems)")
-    );
+    assert_eq!(strict(&[storage, a.clone(), b]).err(), Some(a));
 }
 
 /// Every `(shape, key)` pair of the key table.

@@ -310,7 +310,7 @@ mod tests {
             ),
             (
                 json!({"color": "red"}),
-                "c.color: unknown key (expected one of: text, html, attributes, classes, hide, show)",
+                "c.color: unknown key (expected one of: text html attributes classes hide show)",
             ),
         ] {
             assert_eq!(
