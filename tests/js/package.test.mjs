@@ -170,9 +170,9 @@ test("the SDK instance has every method index.d.ts declares on Attune", async ()
   const { init } = await import('../../pkg/src/node.js');
   const sdk = await init({ autocapture: false });
   try {
-    const dts = readFileSync(join(PKG, 'types/index.d.ts'), 'utf8');
+    const dts = readFileSync(join(PKG, 'types/sdk.d.ts'), 'utf8');
     const at = dts.indexOf('export interface Attune {');
-    assert.ok(at >= 0, 'index.d.ts declares the Attune interface');
+    assert.ok(at >= 0, 'sdk.d.ts declares the Attune interface');
     const body = dts.slice(at);
     const cls = body.slice(0, body.indexOf('\n}\n'));
     const methods = [...new Set([...cls.matchAll(/^  (\w+)\(/gm)].map((m) => m[1]))];
