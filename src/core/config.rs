@@ -208,6 +208,15 @@ pub(crate) fn parse_collector(v: &Value, path: &str) -> Result<CollectorConfig> 
             headers.push((k.clone(), value.to_string()));
         }
     }
+    // A `transform` function is taken out by the JS layer before the config
+    // crosses as JSON: anything left is not a function.
+    if obj.get("transform").is_some_and(|t| !t.is_null()) {
+        return Err(AttuneError::config_at(
+            path,
+            "transform",
+            "expected a function",
+        ));
+    }
     let write_key = opt_str(obj, "writeKey", path)?.map(String::from);
     let format = match opt_str(obj, "format", path)? {
         None | Some("segment") => CollectorFormat::Segment,
@@ -415,6 +424,10 @@ mod tests {
         assert_eq!(
             err(json!({"collector": {"url": "x", "format": "xml"}})),
             Some("collector.format: expected \"segment\" or \"json\", got \"xml\"".into())
+        );
+        assert_eq!(
+            err(json!({"collectors": [{"url": "x", "transform": "f"}]})),
+            Some("collectors[0].transform: expected a function".into())
         );
         assert_eq!(
             err(json!({"flushAt": "3"})),

@@ -81,7 +81,7 @@ fn walk(v: &Value, shape: &mut String, path: &str, out: &mut Vec<AttuneError>) {
                 return;
             };
             for (k, child) in obj {
-                if !keys.split(' ').any(|x| x == k) {
+                if !has(keys, k) {
                     if walker {
                         out.push(unknown(path, k, keys));
                     }
@@ -100,29 +100,30 @@ fn walk(v: &Value, shape: &mut String, path: &str, out: &mut Vec<AttuneError>) {
     }
 }
 
-/// With `strict: true`: the first config problem (an unknown key, a disabled
-/// item, …) fails the start instead of being reported (`attune check` lists all).
-pub fn strict(errors: &[AttuneError]) -> Result<()> {
-    match errors
+/// With `strict: true` the first config problem (an unknown key, a disabled
+/// item, …) fails the start instead of being reported (`attune check` lists
+/// all): where it is in `errors`.
+pub fn strict(errors: &[AttuneError]) -> Option<usize> {
+    errors
         .iter()
-        .find(|e| matches!(e.kind(), ErrorKind::Config { .. }))
-    {
-        Some(e) => Err(e.clone()),
-        None => Ok(()),
-    }
+        .position(|e| matches!(e.kind(), ErrorKind::Config { .. }))
 }
 
 /// The first key of `obj` that `shape` does not list, as a config error at
 /// `path` (for the parsers of the shapes marked `!`).
 pub fn check(obj: &Map, shape: &str, path: &str) -> Result<()> {
     let keys = keys_of(shape).map_or("", |k| k.0);
-    match obj
-        .keys()
-        .find(|k| !keys.split(' ').any(|x| x == k.as_str()))
-    {
-        Some(k) => Err(unknown(path, k, keys)),
-        None => Ok(()),
+    for k in obj.keys() {
+        if !has(keys, k) {
+            return Err(unknown(path, k, keys));
+        }
     }
+    Ok(())
+}
+
+/// Whether the space-separated `keys` list `key`.
+fn has(keys: &str, key: &str) -> bool {
+    keys.split(' ').any(|x| x == key)
 }
 
 /// `path.key: unknown key (did you mean \`near\`?)`, or the known keys when none is near.

@@ -117,8 +117,8 @@ impl Engine {
         let placements =
             Placements::compile(&config.placements, platform.regex.as_ref(), &mut errors);
         let display = crate::core::placement::DisplayOptions::parse(&config.raw, &mut errors);
-        if config.strict {
-            crate::core::config_keys::strict(&errors)?;
+        if let Some(i) = crate::core::config_keys::strict(&errors).filter(|_| config.strict) {
+            return Err(errors.swap_remove(i));
         }
         let storage = ResilientStorage::new(platform.storage);
         let now = platform.clock.now_ms();

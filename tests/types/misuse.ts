@@ -17,6 +17,8 @@ export async function misuses(sdk: Attune): Promise<void> {
   await init({ collector: { format: 'json' } });
   // @ts-expect-error forgetUrl belongs to the main collector only
   await init({ collectors: [{ url: '/b', forgetUrl: '/f' }] });
+  // @ts-expect-error a transform is a function of the events
+  await init({ collectors: [{ url: '/b', transform: 'json' }] });
   // @ts-expect-error no such delivery key
   await init({ delivery: { maxBatchEvent: 5 } });
   // @ts-expect-error the engine runs on the page or in a worker
