@@ -119,9 +119,13 @@ export interface IdentityConfig {
 
 /** Impression caps: per session, rolling 24 h, rolling 7 days, ever (whole numbers; day and week ≤ 100). */
 export interface Caps {
+  /** Impressions per session. */
   session?: number;
+  /** Impressions in the last 24 hours (≤ 100). */
   day?: number;
+  /** Impressions in the last 7 days (≤ 100). */
   week?: number;
+  /** Impressions ever. */
   lifetime?: number;
 }
 
@@ -147,7 +151,9 @@ export interface ContentConfig {
 
 /** Retires a variant for good once any named event is in the profile, or once it was clicked. */
 export interface StopAfter {
+  /** Event names (`Order Completed`, `Offer Dismissed`, …). */
   events?: string[];
+  /** Stop once the variant was clicked. */
   clicked?: boolean;
 }
 
@@ -159,6 +165,7 @@ export interface VariantConfig {
   when?: Condition;
   /** Impression caps of this variant. */
   caps?: Caps;
+  /** When the variant retires for good. */
   stopAfter?: StopAfter;
   /** What the slot shows; `null`/absent keeps the default markup (a control arm). */
   content?: ContentConfig | null;
@@ -194,7 +201,9 @@ export interface PlacementConfig {
   selector?: string;
   /** Caps over the impressions of all variants of this slot. */
   caps?: Caps;
+  /** An A/B/n test over (some of) the variants. */
   experiment?: ExperimentConfig;
+  /** Variants in priority order: the first eligible one wins. */
   variants: VariantConfig[];
 }
 

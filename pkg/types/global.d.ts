@@ -54,6 +54,7 @@ export interface AttuneTag {
   onReady?(callback: (attune: AttuneReady) => void): AttuneTag;
   /** Opens (or with `false` closes) the debug overlay once the SDK is ready. */
   debug(on?: boolean): void;
+  /** The SDK's calls, queued until it is ready (see {@link Attune} for each); their results are read in `ready`. */
   page(name?: string, properties?: Properties): void;
   page(properties: Properties): void;
   track(event: string, properties?: Properties): void;

@@ -4,9 +4,13 @@ import type { Caps, Condition, Json } from './config.js';
 
 /** The consent state (`consentState()`, what `consent(changes)` returns). */
 export interface ConsentState {
+  /** Always true: the consent choice itself. */
   necessary: boolean;
+  /** Tracking events and delivering them. */
   analytics: boolean;
+  /** Keeping the profile in storage and deciding content from it. */
   personalization: boolean;
+  /** Exposures and segment changes shared with other channels, traits in outgoing events. */
   marketing: boolean;
   /** Global Privacy Control is set in the browser. */
   gpc: boolean;
@@ -20,9 +24,13 @@ export type ConsentChanges = Partial<Record<'analytics' | 'personalization' | 'm
 
 /** What `on('delivery')` listeners receive: counts since the previous report. */
 export interface DeliveryReport {
+  /** Events acknowledged by a collector. */
   sent: number;
+  /** Send attempts that failed (retried later). */
   failed: number;
+  /** Events dropped by the outbox's bounds. */
   dropped: number;
+  /** Events a collector refused for good (a 4xx). */
   rejected: number;
   /** Events still waiting for a collector. */
   pending: number;
@@ -30,8 +38,11 @@ export interface DeliveryReport {
 
 /** What `flush()` resolves to; `pending` is 0 once every collector acknowledged everything. */
 export interface FlushResult {
+  /** Events acknowledged in this flush. */
   sent: number;
+  /** Events still waiting. */
   pending: number;
+  /** Events whose send failed in this flush. */
   failed: number;
 }
 
