@@ -66,6 +66,7 @@ pub fn unknown_keys(config: &Value, out: &mut Vec<AttuneError>) {
     walk(config, &mut String::new(), "", out);
 }
 
+/// Checks `v`, the value at `path` whose shape is `shape`, and what it holds.
 fn walk(v: &Value, shape: &mut String, path: &str, out: &mut Vec<AttuneError>) {
     match v {
         Value::Array(items) => {
