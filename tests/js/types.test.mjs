@@ -6,7 +6,8 @@
 //   * a real init() result in Node has exactly the methods `Attune` declares, and the Node
 //     entry exactly the exports index.d.ts declares (`import { debug } from 'attune'` works);
 //   * the config interfaces declare exactly the keys of src/core/config_keys.rs, and the
-//     README's configuration reference and docs/delivery.md's key tables name only those;
+//     README's configuration reference and the docs' key tables (delivery, experiment,
+//     content, metrics, affinities) name only those;
 //   * an unknown key is reported on the console and through on('error'), and rejects
 //     init with `strict: true`.
 // Chromium's side (the browser entry, the script tag's window.attune) is
@@ -101,7 +102,7 @@ test('the config interfaces declare exactly the keys of the engine\'s key table'
   }
 });
 
-test("the README's configuration reference and docs/delivery.md's key tables name only keys of the table, and every top-level key", () => {
+test("the README's configuration reference and the docs' key tables name only keys of the table, and every top-level key", () => {
   const table = keyTable();
   const paths = new Set(table.flatMap(([s, keys]) => keys.map((k) => (s ? `${s.replace(/\[\]/g, '')}.${k}` : k))));
   const top = table[0][1];
@@ -121,15 +122,27 @@ test("the README's configuration reference and docs/delivery.md's key tables nam
     }
   }
   assert.deepEqual(top.filter((k) => !named.has(k)), [], 'top-level keys missing from the README reference');
-  const delivery = readFileSync(join(ROOT, 'docs/delivery.md'), 'utf8');
-  const tableAfter = (marker) => {
-    const rest = delivery.slice(delivery.indexOf(marker));
-    const block = rest.slice(0, rest.indexOf('\n\n', rest.indexOf('\n|')));
-    return block.split('\n').filter((l) => l.startsWith('| `')).map((l) => /`(\w+)`/.exec(l)[1]);
+  // The key tables of the docs: the first column of the first table after `marker`.
+  const tableAfter = (file, marker) => {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    assert.ok(text.includes(marker), `${file} has ${marker}`);
+    const rest = text.slice(text.indexOf(marker));
+    const start = rest.indexOf('\n|');
+    const block = rest.slice(start, rest.indexOf('\n\n', start));
+    return block.split('\n').filter((l) => l.startsWith('| `'))
+      .flatMap((l) => [...l.split('|')[1].matchAll(/`(\w+)`/g)].map((m) => m[1])).sort();
   };
-  const keysOf = (shape) => table.find(([s]) => s === shape)[1];
-  assert.deepEqual(tableAfter('Collector keys').sort(), keysOf('collectors[]').slice().sort());
-  assert.deepEqual(tableAfter('`delivery` keys').sort(), keysOf('delivery').slice().sort());
+  const keysOf = (shape) => table.find(([s]) => s === shape)[1].slice().sort();
+  for (const [file, marker, shape] of [
+    ['docs/delivery.md', 'Collector keys', 'collectors[]'],
+    ['docs/delivery.md', '`delivery` keys', 'delivery'],
+    ['docs/decisions.md', '`experiment` makes some variants', 'placements[].experiment'],
+    ['docs/decisions.md', '## Content kinds and templates', 'placements[].variants[].content'],
+    ['docs/profile.md', '"metrics": [', 'metrics[]'],
+    ['docs/profile.md', '"affinities": [', 'affinities[]'],
+  ]) {
+    assert.deepEqual(tableAfter(file, marker), keysOf(shape), `${file}, the table after ${marker}: the keys of ${shape}`);
+  }
 });
 
 test("a real init() result in Node has exactly Attune's methods, the Node entry exactly the declared exports, and `import { debug }` works", { timeout: 120_000 }, async () => {
