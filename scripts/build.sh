@@ -104,6 +104,16 @@ common=(--bundle --minify --legal-comments=none --target=es2020 --log-level=warn
 "$ESBUILD" pkg/src/debug.js --minify --legal-comments=none --target=es2020 --log-level=warning --format=esm --outfile=pkg/debug.js
 # pkg/web's glue stays only as the bundles' source; its unused wasm is gone.
 if grep -q "import.meta" pkg/attune.js; then die "pkg/attune.js still reads import.meta"; fi
+# The overlay's import is the browser's own, not the bundler's: esbuild drops the
+# comments that say so (webpack would warn "the request of a dependency is an
+# expression"), so they are put back.
+node -e '
+  const fs = require("fs"); const f = "pkg/attune.mjs"; const code = fs.readFileSync(f, "utf8");
+  const m = /=\(\)=>new URL\("\.\/debug\.js",import\.meta\.url\)\.href/.exec(code);
+  const name = m && /([\w$]+)$/.exec(code.slice(0, m.index))[1];
+  const call = "await import(" + name + "())";
+  if (!name || code.split(call).length !== 2) { console.error("pkg/attune.mjs: the debug overlay import changed: update build.sh"); process.exit(1); }
+  fs.writeFileSync(f, code.replace(call, "await import(/* webpackIgnore: true */ /* @vite-ignore */ " + name + "())"));'
 # What bundlers follow in the ESM entry: exactly the shipped files, as `new URL('./…', import.meta.url)`.
 refs=$(grep -o "new URL(\"[^\"]*\",import.meta.url)" pkg/attune.mjs | sort -u | tr '\n' ' ')
 [[ "$refs" == 'new URL("./attune_bg.wasm",import.meta.url) new URL("./debug.js",import.meta.url) new URL("./sender.js",import.meta.url) ' ]] \

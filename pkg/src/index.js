@@ -68,8 +68,13 @@ export class ConditionSet {
   }
 }
 
+// The overlay's URL apart from its import: bundlers emit the file for the
+// `new URL`, and the import stays the browser's own (build.sh marks it so for
+// webpack and vite).
+const debugUrl = () => new URL('./debug.js', import.meta.url).href;
+
 /** Opens (or with `on === false` closes) the debug overlay; its code loads only now. */
 export async function debug(sdk, on = true) {
-  const overlay = await import(/* webpackIgnore: true */ /* @vite-ignore */ new URL('./debug.js', import.meta.url).href);
+  const overlay = await import(debugUrl());
   return on === false ? overlay.close() : overlay.open(sdk);
 }
