@@ -38,7 +38,7 @@ function fetchCause(url, status, e) {
   if (status) return 'HTTP ' + status + (status === 404 ? ' (serve attune_bg.wasm beside the bundle, or pass init({ wasm }))' : '');
   let cross = false;
   try { cross = new URL(url).origin !== globalThis.location.origin; } catch (_) { /* no page */ }
-  return msg(e) + (cross ? ' (from another origin: CORS headers needed' : ' (offline') + ', or CSP connect-src)';
+  return msg(e) + (cross ? ' (from another origin it needs CORS headers, on a 404 too' : ' (offline') + ', or CSP connect-src)';
 }
 
 /** The likely reason a compile or instantiate failed. */

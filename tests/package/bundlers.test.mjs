@@ -2,7 +2,8 @@
 // new user's app (tests/package/fixture: `import { init, evalCondition } from
 // 'attune'`, init with a collector, one event, flush), built by vite, webpack 5,
 // esbuild and rollup (+ @rollup/plugin-node-resolve) exactly as their docs'
-// standard commands do, and run in headless Chromium against the dev collector.
+// standard commands do, and run in headless Chromium against the dev collector
+// under the CSP `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'`.
 // esbuild and rollup do not follow `new URL('./…', import.meta.url)`, so their
 // builds get the README's one line: the package's attune_bg.wasm, sender.js and
 // debug.js copied next to the bundle. Each run fails on a build error or an
@@ -29,6 +30,8 @@ const BUNDLERS = {
 };
 // What a bundler prints when it could not find something the package references.
 const UNRESOLVED = /Critical dependency|Can't resolve|didn't resolve|Could not resolve|Unresolved|not found/i;
+// A strict policy: the app's files and its worker are same-origin files, the wasm compiles.
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const COPIED = ['attune_bg.wasm', 'sender.js', 'debug.js']; // the README's copy line for esbuild and rollup
 
 let fixture;
@@ -41,7 +44,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  if (fixture) writeFileSync(join(fixture.dir, '..', 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (fixture) writeFileSync(join(ROOT, 'target/package-fixture/report.json'), `${JSON.stringify(report, null, 2)}\n`);
 });
 
 /** Builds the fixture with `name`; resolves to the output directory and the bundler's output. */
@@ -60,7 +63,7 @@ function build(name) {
 
 /** Loads `/index.html` of `dist` from a fresh collector; resolves to what happened. */
 async function runPage(name, dist) {
-  const collector = await startCollector({ www: relative(ROOT, dist) });
+  const collector = await startCollector({ www: relative(ROOT, dist), extraArgs: ['--csp', CSP] });
   const page = await browser.newPage();
   try {
     const requests = recordRequests(page.context());

@@ -29,18 +29,37 @@ export function run(cmd, args, cwd, timeoutMs = 120_000) {
 }
 
 /**
- * The fixture's directory with its bundlers installed (node_modules from the lock
- * file) and the packed tarball of pkg/ unpacked in node_modules/attune. Resolves
- * to `{ dir, tarball, pkgDir }`.
+ * `npm pack` of pkg/ into `dir`/pack, unpacked into `dir`/`into` as npm installs a
+ * package without dependencies. Resolves to `{ tarball, pkgDir }`.
  */
-export function prepareFixture() {
+export function packPackage(dir, into) {
   for (const f of ['attune.mjs', 'attune.js', 'attune_bg.wasm', 'sender.js', 'snippet.min.js']) {
     if (!existsSync(join(ROOT, 'pkg', f))) throw new Error(`pkg/${f} is missing: run make build`);
   }
+  const packDir = join(dir, 'pack');
+  rmSync(packDir, { recursive: true, force: true });
+  mkdirSync(packDir, { recursive: true });
+  const name = execFileSync('npm', ['pack', join(ROOT, 'pkg'), '--pack-destination', packDir, '--silent'],
+    { encoding: 'utf8', timeout: 60_000 }).trim().split('\n').pop();
+  const tarball = join(packDir, name);
+  const pkgDir = join(dir, into);
+  rmSync(pkgDir, { recursive: true, force: true });
+  mkdirSync(pkgDir, { recursive: true });
+  run('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], dir);
+  return { tarball, pkgDir };
+}
+
+/**
+ * The fixture's directory with its bundlers installed (node_modules from the lock
+ * file) and the packed tarball of pkg/ in node_modules/attune. Resolves to
+ * `{ dir, tarball, pkgDir }`. Only bundlers.test.mjs uses it (node --test runs
+ * test files in parallel).
+ */
+export function prepareFixture() {
   const lock = readFileSync(join(FIXTURE, 'package-lock.json'));
   const key = createHash('sha256').update(lock).update(readFileSync(join(FIXTURE, 'package.json')))
     .update(process.version).digest('hex').slice(0, 16);
-  const dir = join(CACHE, key);
+  const dir = join(CACHE, 'bundlers', key);
   if (!existsSync(join(dir, 'node_modules/.package-lock.json'))) {
     const staging = `${dir}.staging`;
     rmSync(staging, { recursive: true, force: true });
@@ -50,24 +69,16 @@ export function prepareFixture() {
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
     // Older installs (other lock files) are not reused: drop them.
-    for (const other of readdirSync(CACHE)) if (other !== key) rmSync(join(CACHE, other), { recursive: true, force: true });
+    for (const other of readdirSync(join(CACHE, 'bundlers'))) {
+      if (other !== key) rmSync(join(CACHE, 'bundlers', other), { recursive: true, force: true });
+    }
   }
   // The app's sources, fresh each run.
   for (const f of ['src', 'index.html']) {
     rmSync(join(dir, f), { recursive: true, force: true });
     cpSync(join(FIXTURE, f), join(dir, f), { recursive: true });
   }
-  const packDir = join(dir, 'pack');
-  rmSync(packDir, { recursive: true, force: true });
-  mkdirSync(packDir);
-  const name = execFileSync('npm', ['pack', join(ROOT, 'pkg'), '--pack-destination', packDir, '--silent'],
-    { encoding: 'utf8', timeout: 60_000 }).trim().split('\n').pop();
-  const tarball = join(packDir, name);
-  const pkgDir = join(dir, 'node_modules/attune');
-  rmSync(pkgDir, { recursive: true, force: true });
-  mkdirSync(pkgDir, { recursive: true });
-  run('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], dir);
-  return { dir, tarball, pkgDir };
+  return { dir, ...packPackage(dir, 'node_modules/attune') };
 }
 
 /** Every file under `dir`, as paths relative to it, sorted. */
