@@ -291,7 +291,10 @@ fn cors_preflight_and_headers() {
     assert_eq!(get(addr, "/").header("Access-Control-Allow-Origin"), None);
     let missing = get(addr, "/pkg/no-such-file.wasm");
     assert_eq!(
-        (missing.status, missing.header("Access-Control-Allow-Origin")),
+        (
+            missing.status,
+            missing.header("Access-Control-Allow-Origin")
+        ),
         (404, Some("*"))
     );
 }
