@@ -98,8 +98,8 @@ export function filesUnder(dir) {
 export const gzipOf = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 
 /**
- * Records on `page` (a helpers.mjs page: `problems`, `aborted`) every request of
- * the page and its workers, by URL, with its status.
+ * Every request of `context`'s pages and their workers, as `{ url, status, failed }`
+ * records filled in as the answers come (a worker's requests keep status null).
  */
 export function recordRequests(context) {
   const requests = [];
