@@ -50,6 +50,14 @@ rm -rf pkg/web pkg/node pkg/attune.js pkg/attune.mjs pkg/attune_bg.wasm pkg/snip
 log "wasm-bindgen $have: web, nodejs"
 wasm-bindgen --target web --out-dir pkg/web --out-name attune_wasm "$IN"
 wasm-bindgen --target nodejs --out-dir pkg/node --out-name attune_wasm "$IN"
+# The web glue's default wasm URL (`new URL('attune_wasm_bg.wasm', import.meta.url)`)
+# names a file that is not shipped, and bundlers that follow that form (webpack,
+# vite) would look for it: pkg/src/wasm.js always passes the source, so it goes.
+glue_default="module_or_path = new URL('attune_wasm_bg.wasm', import.meta.url);"
+grep -qF "$glue_default" pkg/web/attune_wasm.js || die "pkg/web/attune_wasm.js: the glue's default wasm URL line changed (wasm-bindgen upgrade?): update build.sh"
+GLUE_DEFAULT="$glue_default" node -e '
+  const fs = require("fs"); const f = "pkg/web/attune_wasm.js";
+  fs.writeFileSync(f, fs.readFileSync(f, "utf8").replace(process.env.GLUE_DEFAULT, "throw new Error(\"attune: no wasm source\");"));'
 # pkg/package.json says "type": "module"; the nodejs glue is CommonJS.
 printf '{\n  "type": "commonjs"\n}\n' > pkg/node/package.json
 
@@ -84,9 +92,10 @@ mv pkg/web/attune_wasm_bg.wasm pkg/attune_bg.wasm
 version=$(node -p 'require("./pkg/package.json").version')
 log "esbuild: attune.mjs (ESM), attune.js (script tag), sender.js, debug.js"
 common=(--bundle --minify --legal-comments=none --target=es2020 --log-level=warning)
-# es2022: the ESM entry compiles the wasm with a top-level await (caught: a
-# failed fetch rejects init() instead of failing the importing module).
-"$ESBUILD" pkg/src/index.js "${common[@]}" --target=es2022 --format=esm --outfile=pkg/attune.mjs \
+# The ESM entry has no top-level await: its wasm loads when init() (or load()) is
+# first called (pkg/src/wasm.js), so a failed fetch rejects that call and never
+# the importing module.
+"$ESBUILD" pkg/src/index.js "${common[@]}" --format=esm --outfile=pkg/attune.mjs \
   --banner:js="/*! attune $version | MIT | browser ESM entry */"
 # The glue's default wasm URL (import.meta.url) is never used: the loader passes one.
 "$ESBUILD" pkg/src/loader.js "${common[@]}" --format=iife --outfile=pkg/attune.js \
@@ -95,6 +104,21 @@ common=(--bundle --minify --legal-comments=none --target=es2020 --log-level=warn
 "$ESBUILD" pkg/src/debug.js --minify --legal-comments=none --target=es2020 --log-level=warning --format=esm --outfile=pkg/debug.js
 # pkg/web's glue stays only as the bundles' source; its unused wasm is gone.
 if grep -q "import.meta" pkg/attune.js; then die "pkg/attune.js still reads import.meta"; fi
+# The overlay's import is the browser's own, not the bundler's: esbuild drops the
+# comments that say so (webpack would warn "the request of a dependency is an
+# expression"), so they are put back.
+node -e '
+  const fs = require("fs"); const f = "pkg/attune.mjs"; const code = fs.readFileSync(f, "utf8");
+  const m = /=\(\)=>new URL\("\.\/debug\.js",import\.meta\.url\)\.href/.exec(code);
+  const name = m && /([\w$]+)$/.exec(code.slice(0, m.index))[1];
+  const call = "await import(" + name + "())";
+  if (!name || code.split(call).length !== 2) { console.error("pkg/attune.mjs: the debug overlay import changed: update build.sh"); process.exit(1); }
+  fs.writeFileSync(f, code.replace(call, "await import(/* webpackIgnore: true */ /* @vite-ignore */ " + name + "())"));'
+# What bundlers follow in the ESM entry: exactly the shipped files, as `new URL('./…', import.meta.url)`.
+refs=$(grep -o "new URL(\"[^\"]*\",import.meta.url)" pkg/attune.mjs | sort -u | tr '\n' ' ')
+[[ "$refs" == 'new URL("./attune_bg.wasm",import.meta.url) new URL("./debug.js",import.meta.url) new URL("./sender.js",import.meta.url) ' ]] \
+  || die "pkg/attune.mjs: unexpected import.meta.url references: $refs"
+if grep -q "attune_wasm_bg\\.wasm" pkg/attune.mjs pkg/attune.js; then die "a bundle still names the glue's attune_wasm_bg.wasm"; fi
 
 log "snippet"
 node scripts/minify-snippet.mjs pkg/src/snippet.js pkg/snippet.min.js 1024

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Everything, in order, failing fast: formatting, clippy (native and wasm32), native
 # tests, the collector, the package build (which fails when an entry is over its size
-# budget, scripts/size-budget.json), the Node-side package tests (tests/js) and the
-# browser end-to-end tests against the real collector (tests/e2e). The JS platform
-# layer (pkg/src) is tested through those two; the engine itself natively.
+# budget, scripts/size-budget.json), the Node-side package tests (tests/js), the
+# browser end-to-end tests against the real collector (tests/e2e) and the packaging
+# tests (tests/package: the npm tarball in four bundlers, the script tag from a CDN).
+# The JS platform layer (pkg/src) is tested through those; the engine itself natively.
 # Each stage is bounded in time; the timings are printed at the end and written to
 # target/test-timings.txt. Run `make setup` (or `make test`, which does) first.
 set -euo pipefail
@@ -52,6 +53,10 @@ stage collector      900 cargo build -p attune-collector
 stage build         1200 scripts/build.sh
 stage js-tests       300 node --test --test-timeout=60000 tests/js/
 stage e2e            900 node --test --test-timeout=240000 tests/e2e/
+# The packed package in vite, webpack, esbuild and rollup apps and the script tag
+# from a CDN (tests/package): the bundlers come from the npm registry the first
+# time (pinned by tests/package/fixture/package-lock.json, kept in target/package-fixture).
+stage package        300 node --test --test-timeout=240000 tests/package/
 
 summary
 log "all tests passed"

@@ -29,9 +29,8 @@ cp "$ROOT/pkg/attune.mjs" "$ROOT/pkg/attune.js" "$ROOT/pkg/attune_bg.wasm" "$ROO
   "$ROOT/pkg/debug.js" "$DIR/dist/attune/"
 # The demo's config (6 segments, 9 placements, an experiment), for `attune@demo=1`.
 cp "$ROOT/www/attune.config.json" "$DIR/dist/attune/demo.config.json"
-# A module that loads the ESM entry and exposes the promise of its `init`. Not a
-# static import: attune.mjs awaits the wasm at top level, and the harness's init
-# script (the next module script) would run before this one had finished.
+# A module that loads the ESM entry and exposes the promise of its `init` (the
+# wasm is fetched when init is called), for the harness's init script.
 cat > "$DIR/dist/attune/attune-bench.js" <<'JS'
 window.__attuneP = import('./attune.mjs').then((m) => m.init);
 JS

@@ -386,22 +386,21 @@ impl App {
         if req.method != "GET" && req.method != "HEAD" {
             return Response::text(405, "method not allowed\n").header("Allow", "GET, HEAD");
         }
-        match self.files.lookup(&req.path) {
-            Lookup::Found { body, mime, .. } => {
-                let response = Response::new(200)
-                    .header("Content-Type", mime)
-                    .header("X-Content-Type-Options", "nosniff");
-                // The package is served as a CDN would: readable from any
-                // origin (attune_bg.wasm is fetched by pages of other origins).
-                let response = if req.path.starts_with("/pkg/") {
-                    response.header("Access-Control-Allow-Origin", "*")
-                } else {
-                    response
-                };
-                response.body(body)
-            }
+        let response = match self.files.lookup(&req.path) {
+            Lookup::Found { body, mime, .. } => Response::new(200)
+                .header("Content-Type", mime)
+                .header("X-Content-Type-Options", "nosniff")
+                .body(body),
             Lookup::NotFound => Response::text(404, "not found\n"),
             Lookup::Forbidden(reason) => Response::text(403, &format!("forbidden: {reason}\n")),
+        };
+        // The package is served as a CDN would: readable from any origin
+        // (attune_bg.wasm is fetched by pages of other origins), its errors too,
+        // so that such a page sees a missing file as a 404, not a CORS failure.
+        if req.path.starts_with("/pkg/") {
+            response.header("Access-Control-Allow-Origin", "*")
+        } else {
+            response
         }
     }
 }

@@ -287,8 +287,16 @@ fn cors_preflight_and_headers() {
         (resp.status, resp.header("Allow")),
         (405, Some("POST, OPTIONS"))
     );
-    // Static files are not CORS-enabled.
+    // Static files are not CORS-enabled, but the package is, a missing file of it too.
     assert_eq!(get(addr, "/").header("Access-Control-Allow-Origin"), None);
+    let missing = get(addr, "/pkg/no-such-file.wasm");
+    assert_eq!(
+        (
+            missing.status,
+            missing.header("Access-Control-Allow-Origin")
+        ),
+        (404, Some("*"))
+    );
 }
 
 #[test]

@@ -2,14 +2,16 @@
 // `attune_bg.wasm`): the page gains one global, `window.attune`. It replays
 // the snippet's queue in order, paints a returning visitor's cached decisions
 // before the wasm module is even compiled, and once `init` has resolved every
-// method is the SDK's own.
+// method is the SDK's own. The wasm (`attune_bg.wasm` beside attune.js, or the
+// queued init's `wasm` option) is fetched as soon as this script runs; when it
+// cannot load, `init()` rejects with an AttuneError saying why (src/wasm.js).
 
-import initWasm, * as wasm from '../web/attune_wasm.js';
-import { makeHost, warn } from './core.js';
+import { attuneError, warn } from './core.js';
 import { setSender } from './delivery.js';
 import { applyContent, restore, selectorOf } from './dom.js';
 import { pure } from './pure.js';
 import { start } from './start.js';
+import { checkSource, loadedEngine, loadEngine } from './wasm.js';
 
 const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
   'flush', 'on', 'off', 'render', 'segments', 'decide', 'explain', 'profile', 'attributes',
@@ -22,18 +24,23 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
   const script = document.currentScript;
   const base = (script && script.src) || document.baseURI;
   const here = (name) => new URL(name, base);
-  let loaded = null;
   let sdk = null;
   let initing = null;
   let deferred = []; // calls made after load but before init resolved
   const readyCallbacks = [];
 
-  function load() {
-    if (!loaded) {
-      loaded = initWasm({ module_or_path: here('attune_bg.wasm') }).then(() => { wasm.install(makeHost()); });
+  const queuedInit = queued.filter((i) => i[0] === 'init')[0];
+  const queuedConfig = queuedInit && queuedInit[1] && queuedInit[1][0];
+  /** Loads the engine once from `source` (a bad one rejects). */
+  function load(source) {
+    try {
+      checkSource(source);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return loaded;
+    return loadEngine(source === undefined ? here('attune_bg.wasm') : source, base);
   }
+  const configWasm = (cfg) => (cfg !== null && typeof cfg === 'object' ? cfg.wasm : undefined);
 
   // A worker must come from the page's origin: when attune.js is served from
   // another one (a CDN), the delivery worker is a same-origin blob importing
@@ -54,8 +61,7 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
   let earlyObserver = null;
   function cachedDecisions() {
     try {
-      const init = queued.filter((i) => i[0] === 'init')[0];
-      const cfg = init && init[1] && init[1][0];
+      const cfg = queuedConfig;
       const prefix = (cfg && typeof cfg.storagePrefix === 'string' && cfg.storagePrefix) || 'attune';
       const list = JSON.parse(localStorage.getItem(prefix + ':decisions') || '[]');
       return Array.isArray(list) ? list : [];
@@ -101,7 +107,7 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
     isReady: false,
     init(config) {
       if (initing) return initing;
-      initing = load().then(() => {
+      initing = load(configWasm(config)).then((wasm) => {
         restoreEarly();
         sdk = start(wasm, config);
         // From now on each method is the SDK's own, called directly.
@@ -116,7 +122,9 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
         for (const cb of readyCallbacks.splice(0)) { try { cb(api); } catch (e) { warn(e); } }
         return api;
       });
-      initing.catch(warn);
+      // Handled here (no unhandled rejection when the page ignores it); a later
+      // init() may try again.
+      initing.catch((e) => { initing = null; warn(e); });
       return initing;
     },
     /** `ready(cb)` runs cb(attune) once init has resolved (at once if it has). */
@@ -126,7 +134,11 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
       return api;
     },
     evalCondition(condition, attributes, savedGroups) {
-      if (!fns) fns = pure(wasm);
+      if (!fns) {
+        const wasm = loadedEngine();
+        if (!wasm) throw attuneError({ code: 'not_loaded', path: 'wasm', message: 'wasm: the engine is not loaded yet: call it from attune.ready(cb)' });
+        fns = pure(wasm);
+      }
       return fns.evalCondition(condition, attributes, savedGroups);
     },
   };
@@ -150,7 +162,8 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
     } catch (e) { warn(e); return Promise.resolve(false); }
   };
   window.attune = api;
-  load().catch(warn);
+  // The fetch starts now; init() (queued or later) shares it and reports a failure.
+  load(configWasm(queuedConfig)).catch((e) => { if (!initing) warn(e); });
   try {
     if (/[?&]attune_debug=(1|true)(&|$)/.test(location.search)) api.debug(true);
   } catch (e) { warn(e); }
@@ -161,7 +174,7 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
     const args = item[1] || [];
     try {
       if (name === 'ready') api.ready(args[0]);
-      else if (name === 'init') api.init(args[0]).catch(() => {});
+      else if (name === 'init') api.init(args[0]).then(item.r, item.j).catch(() => {});
       else api[name].apply(api, args).catch(() => {});
     } catch (e) { warn(e); }
   }

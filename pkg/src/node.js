@@ -13,6 +13,9 @@ export async function init(config) {
   return start(wasm, config);
 }
 
+/** Resolves at once: the Node entry's engine is loaded with the module (the browser entry's `load`). */
+export async function load() {}
+
 export const { evalCondition, hash, ConditionSet } = pure(wasm);
 
 /**

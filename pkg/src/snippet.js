@@ -1,6 +1,9 @@
 // The copy-paste snippet: defines `window.attune` as a call queue before the
 // SDK arrives, then loads it asynchronously. Every call made before the script
 // loads is replayed in order once it has. Change SRC to where attune.js lives.
+// `init(config)` returns a promise (never an unhandled rejection) that settles
+// as the SDK's own init does, and rejects with an AttuneError when attune.js
+// cannot load.
 //
 // Anti-flicker: it puts the class `attune-loading` on <html>, which hides the
 // slots ([data-attune-slot]) the SDK has not painted yet (never the page), and
@@ -10,11 +13,11 @@
 // pkg/attune.css itself: for a CSP whose style-src forbids inline styles).
 (function (w, d, src) {
   if (w.attune) return;
-  var q = [];
-  var a = (w.attune = { q: q });
-  var t = d.currentScript;
-  var h = d.documentElement;
-  var c = 'attune-loading';
+  var q = [],
+    a = (w.attune = { q: q }),
+    t = d.currentScript,
+    h = d.documentElement,
+    c = 'attune-loading';
   h.classList.add(c);
   setTimeout(function () {
     h.classList.remove(c);
@@ -28,12 +31,28 @@
     .split(' ')
     .forEach(function (m) {
       a[m] = function () {
-        q.push([m, [].slice.call(arguments)]);
-        return a;
+        var i = [m, [].slice.call(arguments)];
+        q.push(i);
+        if (m != 'init') return a;
+        var p = new Promise(function (r, j) {
+          i.r = r;
+          i.j = j;
+        });
+        p.catch(function () {});
+        return p;
       };
     });
   var s = d.createElement('script');
   s.async = true;
   s.src = src;
+  s.onerror = function () {
+    var e = Error(s.src + ': not loaded (404, network or CSP)');
+    e.name = 'AttuneError';
+    e.code = 'script_unavailable';
+    e.path = s.src;
+    q.forEach(function (i) {
+      i.j && i.j(e);
+    });
+  };
   d.head.appendChild(s);
 })(window, document, '/pkg/attune.js');

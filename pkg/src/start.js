@@ -1,5 +1,5 @@
 // Starting an SDK: the config's collector transforms (functions, which JSON
-// cannot carry) are taken out, the rest crosses to the engine as JSON text with
+// cannot carry) and the JS-side `wasm` option are taken out, the rest crosses to the engine as JSON text with
 // the page's environment, and the SDK instance starts on the new engine.
 
 import { attuneError } from './core.js';
@@ -16,6 +16,7 @@ function takeTransforms(config) {
     return typeof transform === 'function' ? rest : c;
   };
   const out = Object.assign({}, config);
+  delete out.wasm; // which wasm a browser entry loads (src/wasm.js): never the engine's concern
   if (isObj(out.collector)) out.collector = strip(out.collector);
   if (Array.isArray(out.collectors)) out.collectors = out.collectors.map(strip);
   return [out, fns];

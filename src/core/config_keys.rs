@@ -16,7 +16,7 @@ use crate::core::text::cat;
 /// shape marked `!` is checked by its own parser (which disables the item on
 /// an unknown key), so [`unknown_keys`] leaves it alone.
 pub const KEYS: &str = "\
-: affinities antiFlicker autocapture campaign collector collectors consent delivery exposure flushAt flushInterval identity metrics placements privacy profile segmentEvents segments session storagePrefix strict
+: affinities antiFlicker autocapture campaign collector collectors consent delivery exposure flushAt flushInterval identity metrics placements privacy profile segmentEvents segments session storagePrefix strict wasm
 collector: url id headers writeKey format transform forgetUrl
 collectors[]: url id headers writeKey format transform
 delivery: maxEvents maxBytes maxAgeMs batchSize maxBatchEvents batchBytes flushInterval beaconBytes retryBaseMs retryMaxMs maxRetryAfterMs worker engine

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import vm from 'node:vm';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const PKG = join(ROOT, 'pkg');
@@ -203,6 +204,28 @@ test('the browser ESM entry attune.mjs is one self-contained module with the pub
   for (const name of declared) assert.ok(names.includes(name), `index.d.ts declares ${name}, attune.mjs exports it`);
 });
 
+test('importing the browser ESM entry loads nothing; init() and load() fetch the wasm and reject with an AttuneError saying why', async () => {
+  // A fresh module instance per query string (the engine loads once per instance).
+  const entry = (k) => import(`${pathToFileURL(join(PKG, 'attune.mjs')).href}?instance=${k}`);
+  const bytes = readFileSync(join(PKG, 'attune_bg.wasm'));
+  const a = await entry('a');
+  assert.ok(Object.keys(a).includes('load'), 'exports load');
+  assert.throws(() => a.evalCondition({ x: 1 }, { x: 1 }), (e) => e.name === 'AttuneError' && e.code === 'not_loaded' && e.path === 'wasm');
+  // In Node the default URL (file:, beside attune.mjs) cannot be fetched: init rejects, naming it.
+  await assert.rejects(a.init({}), (e) => e.name === 'AttuneError' && e.code === 'wasm_unavailable' && e.path === 'wasm'
+    && e.message.includes(pathToFileURL(join(PKG, 'attune_bg.wasm')).href));
+  await assert.rejects(a.init({ wasm: 42 }), (e) => e.code === 'invalid_config' && e.path === 'wasm');
+  await assert.rejects(a.load(new Uint8Array([0, 1, 2, 3])), (e) => e.code === 'wasm_unavailable' && /magic/.test(e.message));
+  // After failures, the next load may succeed: the bytes.
+  await a.load(bytes);
+  assert.equal(a.evalCondition({ age: { $gte: 18 } }, { age: 21 }), true);
+  assert.equal(new a.ConditionSet([{ x: 1 }, { x: 2 }]).countMatching({ x: 1 }), 1);
+  // A compiled module.
+  const b = await entry('b');
+  await b.load(new WebAssembly.Module(bytes));
+  assert.equal(b.hash('seed', 'value', 2), a.hash('seed', 'value', 2));
+});
+
 test('the delivery worker and the debug overlay are built', () => {
   const sender = readFileSync(join(PKG, 'sender.js'), 'utf8');
   assert.match(sender, /onmessage/);
@@ -244,7 +267,7 @@ test('attune.js is one classic script that defines only window.attune', async ()
   assert.ok(warnings.length >= 1, 'the failed wasm load is reported with console.warn');
 });
 
-test('snippet.min.js parses, stays under 1 KB, hides slots for a bounded time and queues calls before the SDK loads', () => {
+test('snippet.min.js parses, stays under 1 KB, hides slots for a bounded time and queues calls before the SDK loads', async () => {
   const code = readFileSync(join(PKG, 'snippet.min.js'), 'utf8');
   assert.ok(Buffer.byteLength(code) <= 1024, `${Buffer.byteLength(code)} bytes`);
   const appended = [];
@@ -269,11 +292,17 @@ test('snippet.min.js parses, stays under 1 KB, hides slots for a bounded time an
   assert.ok(!classes.has('attune-loading'), 'and always ends');
   const style = appended.find((el) => el.tag === 'style');
   assert.match(style?.textContent ?? '', /\.attune-loading \[data-attune-slot\]:not\(\[data-attune-done\]\)\{visibility:hidden\}/);
-  window.attune.init({ a: 1 });
+  const started = window.attune.init({ a: 1 });
+  assert.equal(typeof started.then, 'function', 'init returns a promise');
   window.attune.page();
   window.attune.viewed('hero');
   assert.deepEqual(JSON.parse(JSON.stringify(window.attune.q)), [['init', [{ a: 1 }]], ['page', []], ['viewed', ['hero']]]);
   const scripts = appended.filter((el) => el.tag === 'script');
+  // attune.js failing to load rejects that promise with an AttuneError naming the script.
+  scripts[0].src = 'https://cdn.example/pkg/attune.js';
+  scripts[0].onerror();
+  await assert.rejects(started, (e) => e.name === 'AttuneError' && e.code === 'script_unavailable'
+    && e.path === scripts[0].src && e.message.includes(scripts[0].src));
   assert.equal(scripts.length, 1, 'one script element appended');
   assert.equal(scripts[0].async, true, 'loaded async');
   assert.match(scripts[0].src, /attune\.js$/);
