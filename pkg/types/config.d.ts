@@ -281,4 +281,18 @@ export interface AttuneConfig {
   storagePrefix?: string;
   /** Any config problem (an unknown key, a disabled segment or placement, …) rejects `init` instead of being reported. */
   strict?: boolean;
+  /**
+   * Browser entries only: where the engine's wasm comes from — a URL, a `Response` (or a
+   * promise of one), its bytes or a compiled `WebAssembly.Module` (default: `attune_bg.wasm`
+   * next to the entry). Read by the call that starts the load; never reaches the engine, and
+   * the Node entry ignores it.
+   */
+  wasm?: WasmSource;
 }
+
+/**
+ * What `init({ wasm })` and `load(wasm)` accept. (TypeScript's `WebAssembly.Module` is an empty
+ * interface, so the compiler accepts any object here; anything else is rejected at run time with
+ * an `invalid_config` error at `wasm`.)
+ */
+export type WasmSource = string | URL | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WebAssembly.Module;

@@ -7,7 +7,7 @@
  * tag's `window.attune` is declared in `attune/global`.
  */
 
-import type { AttuneConfig, Condition, Json } from './config.js';
+import type { AttuneConfig, Condition, Json, WasmSource } from './config.js';
 import type { Attune } from './sdk.js';
 
 export * from './config.js';
@@ -22,6 +22,14 @@ export * from './sdk.js';
 export declare function init(config: AttuneConfig): Promise<Attune>;
 
 /**
+ * Loads the engine for the pure functions (`evalCondition`, `hash`, `ConditionSet`) without
+ * starting an SDK; `init` loads it too. In the browser they throw an {@link AttuneError}
+ * `not_loaded` until one of the two has resolved; a wasm that cannot be fetched or compiled
+ * rejects with `wasm_unavailable`. Loading twice is harmless. In Node it resolves at once.
+ */
+export declare function load(wasm?: WasmSource): Promise<void>;
+
+/**
  * Opens (or with `on === false` closes) the debug overlay for `sdk`; its code (`debug.js`)
  * is loaded only on the first call. Resolves to whether the overlay is open. In Node, where
  * there is no page to show it on, it does nothing and resolves to `false`.
@@ -29,7 +37,8 @@ export declare function init(config: AttuneConfig): Promise<Attune>;
 export declare function debug(sdk: Attune, on?: boolean): Promise<boolean>;
 
 /**
- * Evaluates a GrowthBook-compatible condition against attributes (no `init` needed).
+ * Evaluates a GrowthBook-compatible condition against attributes (no SDK needed; in the
+ * browser after `init` or `load` has resolved).
  * Conditions compiled by earlier calls are kept (up to 1,024 and 1 MiB of JSON text, found
  * by their JSON text; all are dropped when full), and so are the last attributes, so
  * repeated calls neither recompile nor reparse; an object changed between calls is read

@@ -10,7 +10,10 @@ export interface AttuneError extends Error {
   name: 'AttuneError';
   /**
    * Stable machine-readable code: `invalid_config`, `invalid_input`, `event_too_large`,
-   * `storage_unavailable`, `storage_corrupt`, `collector_rejected`, `remote_failed`, `wasm_unavailable`.
+   * `storage_unavailable`, `storage_corrupt`, `collector_rejected`, `remote_failed`, `wasm_unavailable`
+   * (the wasm could not be fetched or compiled: the message names the URL and the likely cause),
+   * `not_loaded` (a pure function called before `init` or `load`), `script_unavailable` (the
+   * script tag's `attune.js` failed to load).
    */
   code: string;
   /** JSON path of the offending value (e.g. `segments.vip.when.$and[1].visits.$gt`, `colector`), storage key or URL. */

@@ -1,10 +1,14 @@
 // Misuses the declarations must reject: each line below `// @ts-expect-error` has to be a
 // type error, or tsc fails this file with "Unused '@ts-expect-error' directive".
 /// <reference types="attune/global" />
-import { ConditionSet, evalCondition, hash, init } from 'attune';
+import { ConditionSet, evalCondition, hash, init, load } from 'attune';
 import type { Attune, AttuneConfig } from 'attune';
 
 export async function misuses(sdk: Attune): Promise<void> {
+  // (`wasm: 42` is not rejected here: lib.dom's `WebAssembly.Module` is an empty interface,
+  // which any value but null and undefined satisfies; init rejects it at run time.)
+  // @ts-expect-error load takes one wasm source
+  await load('/a.wasm', '/b.wasm');
   // @ts-expect-error a misspelled top-level key
   await init({ colector: { url: '/v1/batch' } });
   // @ts-expect-error an unknown collector key

@@ -1,6 +1,6 @@
 // Every documented call and config key, as a TypeScript consumer writes them: must
 // compile under `tsc --strict` (tests/js/types.test.mjs, moduleResolution bundler and node16).
-import { ConditionSet, debug, evalCondition, hash, init } from 'attune';
+import { ConditionSet, debug, evalCondition, hash, init, load } from 'attune';
 import type {
   Attune, AttuneConfig, AttuneError, AttuneEvent, ConsentState, Decision, DeliveryReport, Explanation,
   FlushResult, Inspection, Json,
@@ -58,9 +58,13 @@ const config: AttuneConfig = {
   identity: { cookie: { domain: '.example.com', sameSite: 'Lax', secure: true, days: 365 } },
   storagePrefix: 'attune',
   strict: true,
+  wasm: '/assets/attune_bg.wasm',
 };
 
 export async function everyCall(): Promise<void> {
+  await load();
+  await load(new URL('https://cdn.example.com/attune_bg.wasm'));
+  await init({ ...config, wasm: new Uint8Array(8) });
   const sdk: Attune = await init(config);
   await init({ autocapture: false, identity: { cookie: true } });
   sdk.page();
