@@ -19,9 +19,9 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-/// The wasm module's allocator: talc, growing the linear memory as it needs.
-/// The module runs on one thread (the page's), so no lock is needed.
+pub mod wasm_alloc;
+
+/// The wasm module's allocator (see [`wasm_alloc`]), growing the linear memory as it needs.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-// SAFETY: wasm32-unknown-unknown without atomics is single-threaded.
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: wasm_alloc::Classes = wasm_alloc::Classes::new();
