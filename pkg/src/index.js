@@ -7,12 +7,15 @@
 import initWasm, * as wasm from '../web/attune_wasm.js';
 import { attuneError, makeHost } from './core.js';
 import { setSender } from './delivery.js';
+import { warmStorage } from './page.js';
 import { pure } from './pure.js';
 import { start } from './start.js';
 
 let failure = null;
 try {
-  await initWasm({ module_or_path: new URL('attune_bg.wasm', import.meta.url) });
+  const loading = initWasm({ module_or_path: new URL('attune_bg.wasm', import.meta.url) });
+  warmStorage(); // start-up: while the wasm loads
+  await loading;
   wasm.install(makeHost());
 } catch (e) {
   failure = attuneError({ code: 'wasm_unavailable', path: 'attune_bg.wasm', message: 'attune_bg.wasm: ' + ((e && e.message) || e) });

@@ -8,12 +8,25 @@ import initWasm, * as wasm from '../web/attune_wasm.js';
 import { makeHost, warn } from './core.js';
 import { setSender } from './delivery.js';
 import { applyContent, restore, selectorOf } from './dom.js';
+import { warmStorage } from './page.js';
 import { pure } from './pure.js';
 import { start } from './start.js';
 
 const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
   'flush', 'on', 'off', 'render', 'segments', 'decide', 'explain', 'profile', 'attributes',
   'consentState', 'inspect', 'viewed', 'clicked'];
+
+/**
+ * Start-up: what the wasm is instantiated from. The snippet (snippet.js) may
+ * have started compiling it already (`stub.wasm`, a promise of a
+ * WebAssembly.Module for `url`); if that failed, its own fetch of `url`.
+ */
+function wasmSource(stub, url) {
+  const early = stub && stub.wasm;
+  if (!early || typeof early.then !== 'function') return url;
+  const own = () => fetch(url);
+  return Promise.resolve(early).then((m) => (m instanceof WebAssembly.Module ? m : own()), own);
+}
 
 (function () {
   const stub = window.attune;
@@ -30,10 +43,14 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
 
   function load() {
     if (!loaded) {
-      loaded = initWasm({ module_or_path: here('attune_bg.wasm') }).then(() => { wasm.install(makeHost()); });
+      loaded = initWasm({ module_or_path: wasmSource(stub, here('attune_bg.wasm')) }).then(() => { wasm.install(makeHost()); });
     }
     return loaded;
   }
+  // Start-up: the wasm fetch starts before anything else here (storage reads,
+  // the early paint), so they overlap it.
+  load().catch(warn);
+  warmStorage();
 
   // A worker must come from the page's origin: when attune.js is served from
   // another one (a CDN), the delivery worker is a same-origin blob importing
@@ -150,7 +167,6 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
     } catch (e) { warn(e); return Promise.resolve(false); }
   };
   window.attune = api;
-  load().catch(warn);
   try {
     if (/[?&]attune_debug=(1|true)(&|$)/.test(location.search)) api.debug(true);
   } catch (e) { warn(e); }
