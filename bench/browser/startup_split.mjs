@@ -13,9 +13,14 @@
 // The wasm exports are timed by wrapping the instance's exports before the bindings
 // see them, so the figures include nothing the SDK itself does not do.
 //
-//   node bench/browser/startup_split.mjs [--runs 12] [--eager]      (after `make build`)
+//   node bench/browser/startup_split.mjs [--runs 12] [--eager] [--pkg DIR]      (after `make build`)
+// Pages: `script` (<script src=attune.js>, as the peer benchmark includes it),
+// `snippet` (the README's inline snippet, which starts the wasm compile itself)
+// and `esm` (import { init } from attune.mjs).
 // `--eager` runs Chromium with V8's lazy wasm compilation off: the difference in
 // time inside wasm is what compiling functions on their first call costs.
+// `--pkg DIR` (relative to the repo) serves another build's files as /pkg/ (a
+// before/after comparison).
 // Prints medians and writes target/bench-startup.json.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +29,8 @@ import { launchBrowser, ROOT, startCollector } from '../../tests/e2e/helpers.mjs
 const i = process.argv.indexOf('--runs');
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 12;
 const extraArgs = process.argv.includes('--eager') ? ['--js-flags=--no-wasm-lazy-compilation'] : [];
+const p = process.argv.indexOf('--pkg');
+const PKG = p > 0 ? process.argv[p + 1] : 'pkg';
 
 const www = join(ROOT, 'target', 'bench-startup');
 mkdirSync(www, { recursive: true });
@@ -88,6 +95,9 @@ const pages = {
   script: (origin) => `<!doctype html><meta charset="utf-8">${PROBE}
 <script src="/pkg/attune.js"></script>
 <script>attune.init(${cfg(origin)}).then(function () { __split.ready = performance.now(); }, function (e) { __split.error = String(e); });</script>`,
+  snippet: (origin) => `<!doctype html><meta charset="utf-8">${PROBE}
+<script>${readFileSync(join(ROOT, PKG, 'snippet.min.js'), 'utf8')}</script>
+<script>attune.init(${cfg(origin)}); attune.ready(function () { __split.ready = performance.now(); });</script>`,
   esm: (origin) => `<!doctype html><meta charset="utf-8">${PROBE}
 <script type="module">
 import { init } from '/pkg/attune.mjs';
@@ -100,7 +110,7 @@ const median = (xs) => {
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
 };
 
-const collector = await startCollector({ www: 'target/bench-startup' });
+const collector = await startCollector({ www: 'target/bench-startup', pkg: PKG });
 const results = {};
 try {
   for (const [name, html] of Object.entries(pages)) {
@@ -167,14 +177,14 @@ try {
 }
 
 const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
-console.log(`medians of ${RUNS} fresh loads (ms)${extraArgs.length ? ' with ' + extraArgs.join(' ') : ''}`);
-console.log('entry     init   js fetched  js run  wasm fetch (starts at)  compile+inst (done at)  in wasm  storage  first paint');
+console.log(`medians of ${RUNS} fresh loads (ms) of ${PKG}${extraArgs.length ? ' with ' + extraArgs.join(' ') : ''}`);
+console.log('entry      init   js fetched  js run  wasm fetch (starts at)  compile+inst (done at)  in wasm  storage  first paint');
 for (const [name, r] of Object.entries(results)) {
-  console.log(`${name.padEnd(6)} ${f(r.initMs).padStart(7)} ${f(r.jsFetchMs).padStart(11)} ${f(r.jsRunMs).padStart(7)} ${f(r.wasmFetchMs).padStart(11)} (${f(r.wasmFetchStartMs)}) ${f(r.compileMs).padStart(13)} (${f(r.compiledAtMs)}) ${f(r.inWasmMs).padStart(8)} ${f(r.storageMs).padStart(8)} ${f(r.firstPaintMs).padStart(12)}`);
+  console.log(`${name.padEnd(7)} ${f(r.initMs).padStart(7)} ${f(r.jsFetchMs).padStart(11)} ${f(r.jsRunMs).padStart(7)} ${f(r.wasmFetchMs).padStart(11)} (${f(r.wasmFetchStartMs)}) ${f(r.compileMs).padStart(13)} (${f(r.compiledAtMs)}) ${f(r.inWasmMs).padStart(8)} ${f(r.storageMs).padStart(8)} ${f(r.firstPaintMs).padStart(12)}`);
   console.log(`  storage: ${f(r.storageCalls)} calls, ${f(r.storageMs)} ms (cookie ${f(r.cookieMs)}); first localStorage call at ${f(r.storageFirstAtMs)} took ${f(r.storageFirstMs)}; Core.new less its storage calls (config compile, profile read): ${f(r.configCompileMs)}`);
   const top = Object.entries(r.wasmMs).sort((a, b) => b[1] - a[1]).slice(0, 5);
   console.log(`  first..last call: ${Object.entries(r.timeline).sort((a, b) => a[1][0] - b[1][0]).map(([k, [a, b]]) => `${k} ${f(a)}..${f(b)}`).join(', ')}`);
   console.log(`  in wasm: ${top.map(([k, ms]) => `${k} ${f(ms)}`).join(', ')}${r.errors.length ? `  ERRORS: ${r.errors.join('; ')}` : ''}`);
 }
 mkdirSync(join(ROOT, 'target'), { recursive: true });
-writeFileSync(join(ROOT, 'target/bench-startup.json'), JSON.stringify({ date: new Date().toISOString(), extraArgs, results }, null, 1));
+writeFileSync(join(ROOT, 'target/bench-startup.json'), JSON.stringify({ date: new Date().toISOString(), pkg: PKG, extraArgs, results }, null, 1));
