@@ -90,19 +90,21 @@ const PROBE = `<script>
 })();
 </script>`;
 
+// Some content, so the page has a first paint.
+const BODY = '<p>Product page</p>';
 const cfg = (origin) => JSON.stringify({ ...config, collector: { url: `${origin}/v1/batch` } });
 const pages = {
   script: (origin) => `<!doctype html><meta charset="utf-8">${PROBE}
 <script src="/pkg/attune.js"></script>
-<script>attune.init(${cfg(origin)}).then(function () { __split.ready = performance.now(); }, function (e) { __split.error = String(e); });</script>`,
+<script>attune.init(${cfg(origin)}).then(function () { __split.ready = performance.now(); }, function (e) { __split.error = String(e); });</script>${BODY}`,
   snippet: (origin) => `<!doctype html><meta charset="utf-8">${PROBE}
 <script>${readFileSync(join(ROOT, PKG, 'snippet.min.js'), 'utf8')}</script>
-<script>attune.init(${cfg(origin)}); attune.ready(function () { __split.ready = performance.now(); });</script>`,
+<script>attune.init(${cfg(origin)}); attune.ready(function () { __split.ready = performance.now(); });</script>${BODY}`,
   esm: (origin) => `<!doctype html><meta charset="utf-8">${PROBE}
 <script type="module">
 import { init } from '/pkg/attune.mjs';
 init(${cfg(origin)}).then(function () { __split.ready = performance.now(); }, function (e) { __split.error = String(e); });
-</script>`,
+</script>${BODY}`,
 };
 
 const median = (xs) => {
