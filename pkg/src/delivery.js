@@ -141,7 +141,9 @@ export class Delivery {
         this.sdk._resume();
       });
     }
-    this.changed(null);
+    // The start's first write (the page view) goes in the next task, after
+    // init has resolved: nothing is sent before it is written.
+    this.changed(null, true);
   }
 
   /** Milliseconds left of the write window (≤ 0: a write may go now). */
@@ -149,8 +151,8 @@ export class Delivery {
     return PERSIST_COALESCE_MS - (Date.now() - this.lastPersist);
   }
 
-  /** After a change: persist (coalesced) and plan; reports `delivery` totals. */
-  changed(state) {
+  /** After a change: persist (coalesced; `nextTask`: not before the next task) and plan; reports `delivery` totals. */
+  changed(state, nextTask) {
     if (state) this.state = state;
     this.report();
     if (this.queued) return;
@@ -159,8 +161,8 @@ export class Delivery {
     const wait = this.window();
     const go = () => { this.persistNow(); this.plan(); };
     // (A timer may fire a millisecond early by Date.now().)
-    if (wait <= 1) queueMicrotask(go);
-    else this.persistTimer = setTimeout(go, Math.ceil(wait));
+    if (wait <= 1 && !nextTask) queueMicrotask(go);
+    else this.persistTimer = setTimeout(go, Math.max(0, Math.ceil(wait)));
   }
 
   /** Writes queued events (and, locked and coalesced, the profile) to storage now. */

@@ -9,6 +9,7 @@
 
 import { attuneError } from './core.js';
 import { setSender } from './delivery.js';
+import { warmStorage } from './page.js';
 import { pure } from './pure.js';
 import { start } from './start.js';
 import { checkSource, loadedEngine, loadEngine } from './wasm.js';
@@ -47,7 +48,9 @@ export async function load(wasm) {
 export async function init(config) {
   const source = config !== null && typeof config === 'object' ? config.wasm : undefined;
   checkSource(source);
-  const m = await loadEngine(source === undefined ? wasmUrl() : source, import.meta.url);
+  const loading = loadEngine(source === undefined ? wasmUrl() : source, import.meta.url);
+  warmStorage(); // start-up: while the wasm loads
+  const m = await loading;
   return start(m, config);
 }
 

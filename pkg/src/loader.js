@@ -9,6 +9,7 @@
 import { attuneError, warn } from './core.js';
 import { setSender } from './delivery.js';
 import { applyContent, restore, selectorOf } from './dom.js';
+import { warmStorage } from './page.js';
 import { pure } from './pure.js';
 import { start } from './start.js';
 import { checkSource, loadedEngine, loadEngine } from './wasm.js';
@@ -16,6 +17,18 @@ import { checkSource, loadedEngine, loadEngine } from './wasm.js';
 const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
   'flush', 'on', 'off', 'render', 'segments', 'decide', 'explain', 'profile', 'attributes',
   'consentState', 'inspect', 'viewed', 'clicked'];
+
+/**
+ * Start-up: what the wasm is instantiated from. The snippet (snippet.js) may
+ * have started compiling it already (`stub.wasm`, a promise of a
+ * WebAssembly.Module for `url`); if that failed, its own fetch of `url`.
+ */
+function wasmSource(stub, url) {
+  const early = stub && stub.wasm;
+  if (!early || typeof early.then !== 'function') return url;
+  const own = () => fetch(url, { credentials: 'same-origin' });
+  return Promise.resolve(early).then((m) => (m instanceof WebAssembly.Module ? m : own()), own);
+}
 
 (function () {
   const stub = window.attune;
@@ -38,9 +51,14 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
     } catch (e) {
       return Promise.reject(e);
     }
-    return loadEngine(source === undefined ? here('attune_bg.wasm') : source, base);
+    return loadEngine(source === undefined ? wasmSource(stub, here('attune_bg.wasm')) : source, base);
   }
   const configWasm = (cfg) => (cfg !== null && typeof cfg === 'object' ? cfg.wasm : undefined);
+  // Start-up: the wasm fetch starts before anything else here (storage reads,
+  // the early paint), so they overlap it; init() (queued or later) shares it
+  // and reports a failure.
+  load(configWasm(queuedConfig)).catch((e) => { if (!initing) warn(e); });
+  warmStorage();
 
   // A worker must come from the page's origin: when attune.js is served from
   // another one (a CDN), the delivery worker is a same-origin blob importing
@@ -162,8 +180,6 @@ const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consen
     } catch (e) { warn(e); return Promise.resolve(false); }
   };
   window.attune = api;
-  // The fetch starts now; init() (queued or later) shares it and reports a failure.
-  load(configWasm(queuedConfig)).catch((e) => { if (!initing) warn(e); });
   try {
     if (/[?&]attune_debug=(1|true)(&|$)/.test(location.search)) api.debug(true);
   } catch (e) { warn(e); }

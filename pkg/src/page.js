@@ -43,6 +43,21 @@ export function environment() {
   return env;
 }
 
+/**
+ * Start-up: opens the page's cookie jar and localStorage while the wasm loads.
+ * A page's first `document.cookie` and first `localStorage` call wait for the
+ * browser process (1–5 ms each in headless Chromium 156), later ones are
+ * answered in the page. Reads only what the engine reads at start anyway;
+ * returns how many characters and keys it saw (0 where blocked).
+ */
+export function warmStorage() {
+  let n = 0;
+  if (!hasWindow) return n;
+  try { n += document.cookie.length; } catch (_) { /* blocked */ }
+  try { n += localStorage.length; } catch (_) { /* blocked */ }
+  return n;
+}
+
 /** `document.cookie`, or '' where cookies are blocked. */
 export function readCookie() {
   try { return document.cookie; } catch (_) { return ''; }

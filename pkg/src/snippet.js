@@ -55,4 +55,10 @@
     });
   };
   d.head.appendChild(s);
+  // Start-up: the wasm beside attune.js is fetched and compiled from now on,
+  // while attune.js loads (attune.js uses it, or fetches it itself if this failed).
+  try {
+    a.wasm = WebAssembly.compileStreaming(fetch(new URL('attune_bg.wasm', s.src)));
+    a.wasm['catch'](function () {});
+  } catch (e) {}
 })(window, document, '/pkg/attune.js');

@@ -105,10 +105,12 @@ export function chromiumConfig() {
 /**
  * Launches headless Chromium with a fresh temporary profile. Resolves to
  * `{ context, newPage(), close() }` (a persistent context: reloads keep localStorage).
+ * `extraArgs`: more Chromium flags (a benchmark's experiments, e.g. V8 flags).
  */
-export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
+export async function launchBrowser({ timeoutMs = 30_000, extraArgs = [] } = {}) {
   const { chromium } = await import('playwright-core');
-  const { executablePath, args } = chromiumConfig();
+  const { executablePath, args: base } = chromiumConfig();
+  const args = [...base, ...extraArgs];
   const userDataDir = mkdtempSync(join(tmpdir(), 'attune-e2e-chromium-'));
   let context;
   try {
