@@ -7,7 +7,7 @@
 #   pkg/web/             wasm-bindgen --target web glue (input of the two bundles; its wasm is not shipped)
 #   pkg/sender.js        the delivery worker (pkg/src/sender.js, minified)
 #   pkg/debug.js         the debug overlay, loaded on demand (pkg/src/debug.js, minified)
-#   pkg/snippet.min.js   the copy-paste snippet (pkg/src/snippet.js, minified, <= 1024 B)
+#   pkg/snippet.min.js   the copy-paste snippet (pkg/src/snippet.js, minified, <= 1100 B)
 # The wasm is built with the pinned nightly (std rebuilt for size, panics abort
 # without formatting), optimised with binaryen's wasm-opt from node_modules and
 # checked to still compile, link and instantiate. Then the size of what each
@@ -125,7 +125,7 @@ refs=$(grep -o "new URL(\"[^\"]*\",import.meta.url)" pkg/attune.mjs | sort -u | 
 if grep -q "attune_wasm_bg\\.wasm" pkg/attune.mjs pkg/attune.js; then die "a bundle still names the glue's attune_wasm_bg.wasm"; fi
 
 log "snippet"
-node scripts/minify-snippet.mjs pkg/src/snippet.js pkg/snippet.min.js 1024
+node scripts/minify-snippet.mjs pkg/src/snippet.js pkg/snippet.min.js 1100
 
 node scripts/sizes.mjs target/sizes.json
 log "build ok in $(elapsed "$t0")s"

@@ -16,34 +16,34 @@
   var q = [],
     a = (w.attune = { q: q }),
     t = d.currentScript,
-    h = d.documentElement,
+    l = d.documentElement.classList,
+    H = d.head,
+    n = function () {},
     c = 'attune-loading';
-  h.classList.add(c);
+  l.add(c);
   setTimeout(function () {
-    h.classList.remove(c);
+    l.remove(c);
   }, +(t && t.getAttribute('data-attune-timeout')) || 300);
-  if (!(t && t.hasAttribute('data-attune-css'))) {
-    var st = d.createElement('style');
-    st.textContent = '.' + c + ' [data-attune-slot]:not([data-attune-done]){visibility:hidden}';
-    d.head.appendChild(st);
-  }
+  if (!(t && t.hasAttribute('data-attune-css')))
+    H.appendChild(d.createElement('style')).textContent =
+      '.' + c + ' [data-attune-slot]:not([data-attune-done]){visibility:hidden}';
   'init page track identify group alias reset consent forget flush on off ready render debug viewed clicked'
     .split(' ')
     .forEach(function (m) {
       a[m] = function () {
-        var i = [m, [].slice.call(arguments)];
+        var i = [m, Array.from(arguments)];
         q.push(i);
         if (m != 'init') return a;
         var p = new Promise(function (r, j) {
           i.r = r;
           i.j = j;
         });
-        p.catch(function () {});
+        p.catch(n);
         return p;
       };
     });
   var s = d.createElement('script');
-  s.async = true;
+  s.async = 1;
   s.src = src;
   s.onerror = function () {
     var e = Error(s.src + ': not loaded (404, network or CSP)');
@@ -54,11 +54,10 @@
       i.j && i.j(e);
     });
   };
-  d.head.appendChild(s);
+  H.appendChild(s);
   // Start-up: the wasm beside attune.js is fetched and compiled from now on,
   // while attune.js loads (attune.js uses it, or fetches it itself if this failed).
   try {
-    a.wasm = WebAssembly.compileStreaming(fetch(new URL('attune_bg.wasm', s.src)));
-    a.wasm['catch'](function () {});
+    (a.wasm = WebAssembly.compileStreaming(fetch(new URL('attune_bg.wasm', s.src)))).catch(n);
   } catch (e) {}
 })(window, document, '/pkg/attune.js');

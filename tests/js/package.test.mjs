@@ -267,9 +267,9 @@ test('attune.js is one classic script that defines only window.attune', async ()
   assert.ok(warnings.length >= 1, 'the failed wasm load is reported with console.warn');
 });
 
-test('snippet.min.js parses, stays under 1 KB, hides slots for a bounded time and queues calls before the SDK loads', async () => {
+test('snippet.min.js parses, stays within 1,100 B, hides slots for a bounded time and queues calls before the SDK loads', async () => {
   const code = readFileSync(join(PKG, 'snippet.min.js'), 'utf8');
-  assert.ok(Buffer.byteLength(code) <= 1024, `${Buffer.byteLength(code)} bytes`);
+  assert.ok(Buffer.byteLength(code) <= 1100, `${Buffer.byteLength(code)} bytes`);
   const appended = [];
   const classes = new Set();
   const timers = [];
