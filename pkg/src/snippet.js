@@ -43,7 +43,7 @@
       };
     });
   var s = d.createElement('script');
-  s.async = 1;
+  s.async = true;
   s.src = src;
   s.onerror = function () {
     var e = Error(s.src + ': not loaded (404, network or CSP)');

@@ -278,7 +278,7 @@ test('snippet.min.js parses, stays within 1,100 B, hides slots for a bounded tim
   script.hasAttribute = (n) => n in script.attrs;
   const document = {
     createElement: (tag) => ({ tag }),
-    head: { appendChild: (el) => appended.push(el) },
+    head: { appendChild: (el) => (appended.push(el), el) },
     documentElement: { classList: { add: (c) => classes.add(c), remove: (c) => classes.delete(c) } },
     currentScript: script,
   };
@@ -307,7 +307,7 @@ test('snippet.min.js parses, stays within 1,100 B, hides slots for a bounded tim
   assert.equal(scripts[0].async, true, 'loaded async');
   assert.match(scripts[0].src, /attune\.js$/);
   // With data-attune-css (a CSP without inline styles), no <style> and a default timeout of 300 ms.
-  const bare = { ...document, head: { appendChild: (el) => appended.push(el) }, currentScript: { getAttribute: () => null, hasAttribute: (n) => n === 'data-attune-css' } };
+  const bare = { ...document, head: { appendChild: (el) => (appended.push(el), el) }, currentScript: { getAttribute: () => null, hasAttribute: (n) => n === 'data-attune-css' } };
   appended.length = 0;
   timers.length = 0;
   vm.runInNewContext(code, { window: {}, document: bare, setTimeout: (f, ms) => timers.push([f, ms]) });
