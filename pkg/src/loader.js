@@ -51,8 +51,15 @@ function wasmSource(stub, url) {
     } catch (e) {
       return Promise.reject(e);
     }
-    return loadEngine(source === undefined ? wasmSource(stub, here('attune_bg.wasm')) : source, base);
+    if (source !== undefined) return loadEngine(source, base);
+    // The default source is made once (it may be the snippet's compile, or a
+    // fetch already started): later calls share the load in flight.
+    if (!defaultSource) defaultSource = wasmSource(stub, here('attune_bg.wasm'));
+    const p = loadEngine(defaultSource, base);
+    p.catch(() => { defaultSource = here('attune_bg.wasm'); }); // a retry fetches anew
+    return p;
   }
+  let defaultSource = null;
   const configWasm = (cfg) => (cfg !== null && typeof cfg === 'object' ? cfg.wasm : undefined);
   // Start-up: the wasm fetch starts before anything else here (storage reads,
   // the early paint), so they overlap it; init() (queued or later) shares it
