@@ -14,21 +14,28 @@
 // view. Clicks inside painted slots are reported; a MutationObserver paints
 // slots added later before the browser draws them.
 
+import { TAGS, nodeAttr, slotAttr } from './allow.js';
+
 /** Class on <html> that hides undecided slots (set by the snippet or the page). */
 export const HIDING = 'attune-loading';
 
-/** Whether an attribute from stored or engine content may be set (checked again here). */
-export function safeAttr(name, value) {
-  return !/^on/i.test(name) && name !== 'style' && name !== 'srcdoc'
-    && !(/^(href|src|action|formaction|xlink:href)$/i.test(name) && /^[\s\u0000-\u001f]*(javascript|data|vbscript):/i.test(value));
-}
-
-/** Builds one sanitised node (`"text"` or `{tag, attrs: [[k, v]], children}`). */
-export function buildNode(n) {
+/**
+ * Builds one sanitised node (`"text"` or `{tag, attrs: [[k, v]], children}`),
+ * checked again against the sanitiser's allowlists (allow.js): a tag outside
+ * them is dropped with its content, an attribute outside them is not set, and
+ * nothing nests deeper than the sanitiser's 32 levels. Returns null when dropped.
+ */
+export function buildNode(n, depth = 0) {
   if (typeof n === 'string') return document.createTextNode(n);
+  if (!n || typeof n.tag !== 'string' || TAGS.indexOf(n.tag) < 0 || depth > 32) return null;
   const el = document.createElement(n.tag);
-  for (const a of n.attrs || []) if (safeAttr(a[0], a[1])) el.setAttribute(a[0], a[1]);
-  for (const c of n.children || []) el.appendChild(buildNode(c));
+  for (const a of Array.isArray(n.attrs) ? n.attrs : []) {
+    if (Array.isArray(a) && nodeAttr(n.tag, a[0], a[1])) el.setAttribute(a[0], a[1]);
+  }
+  for (const c of Array.isArray(n.children) ? n.children : []) {
+    const child = buildNode(c, depth + 1);
+    if (child) el.appendChild(child);
+  }
   return el;
 }
 
@@ -37,11 +44,14 @@ export function applyContent(el, c) {
   if (typeof c.text === 'string') el.textContent = c.text;
   if (Array.isArray(c.nodes)) {
     while (el.firstChild) el.removeChild(el.firstChild);
-    for (const n of c.nodes) el.appendChild(buildNode(n));
+    for (const n of c.nodes) {
+      const node = buildNode(n);
+      if (node) el.appendChild(node);
+    }
   }
   const attrs = c.attributes || {};
   for (const k in attrs) {
-    if (safeAttr(k, attrs[k]) && k !== 'class' && k !== 'hidden') el.setAttribute(k, attrs[k]);
+    if (slotAttr(k, attrs[k])) el.setAttribute(k, attrs[k]);
   }
   if (c.classes) {
     for (const x of c.classes.add || []) el.classList.add(x);
