@@ -14,23 +14,39 @@
 // view. Clicks inside painted slots are reported; a MutationObserver paints
 // slots added later before the browser draws them.
 
-import { TAGS, nodeAttr, slotAttr } from './allow.js';
-
 /** Class on <html> that hides undecided slots (set by the snippet or the page). */
 export const HIDING = 'attune-loading';
 
+/** Whether an attribute of the engine's sanitised content may be set (checked again here). */
+function laxAttr(name, value) {
+  return !/^on/i.test(name) && name !== 'style' && name !== 'srcdoc'
+    && !(/^(href|src|action|formaction|xlink:href)$/i.test(name) && /^[\s\u0000-\u001f]*(javascript|data|vbscript):/i.test(value));
+}
+// The checks in force: the engine's output needs only the lax ones; the
+// script tag's loader, which paints untrusted cached decisions, installs the
+// sanitiser's allowlists (allow.js) with `strictChecks`, so the ESM entry
+// does not carry them.
+let checks = {
+  tag: (t) => typeof t === 'string',
+  node: (tag, name, value) => laxAttr(name, value),
+  slot: (name, value) => laxAttr(name, value) && name !== 'class' && name !== 'hidden',
+};
+
+/** Installs stricter checks (`{tag(t), node(tag, name, value), slot(name, value)}`) for every later paint. */
+export function strictChecks(c) { checks = c; }
+
 /**
  * Builds one sanitised node (`"text"` or `{tag, attrs: [[k, v]], children}`),
- * checked again against the sanitiser's allowlists (allow.js): a tag outside
- * them is dropped with its content, an attribute outside them is not set, and
+ * checked again (`checks`): a tag that fails is dropped with its content, an
+ * attribute that fails is not set, and
  * nothing nests deeper than the sanitiser's 32 levels. Returns null when dropped.
  */
 export function buildNode(n, depth = 0) {
   if (typeof n === 'string') return document.createTextNode(n);
-  if (!n || typeof n.tag !== 'string' || TAGS.indexOf(n.tag) < 0 || depth > 32) return null;
+  if (!n || !checks.tag(n.tag) || depth > 32) return null;
   const el = document.createElement(n.tag);
   for (const a of Array.isArray(n.attrs) ? n.attrs : []) {
-    if (Array.isArray(a) && nodeAttr(n.tag, a[0], a[1])) el.setAttribute(a[0], a[1]);
+    if (Array.isArray(a) && checks.node(n.tag, a[0], a[1])) el.setAttribute(a[0], a[1]);
   }
   for (const c of Array.isArray(n.children) ? n.children : []) {
     const child = buildNode(c, depth + 1);
@@ -51,7 +67,7 @@ export function applyContent(el, c) {
   }
   const attrs = c.attributes || {};
   for (const k in attrs) {
-    if (slotAttr(k, attrs[k])) el.setAttribute(k, attrs[k]);
+    if (checks.slot(k, attrs[k])) el.setAttribute(k, attrs[k]);
   }
   if (c.classes) {
     for (const x of c.classes.add || []) el.classList.add(x);

@@ -8,7 +8,8 @@
 
 import { attuneError, warn } from './core.js';
 import { setSender } from './delivery.js';
-import { applyContent, restore, selectorOf } from './dom.js';
+import { TAGS, nodeAttr, slotAttr } from './allow.js';
+import { applyContent, restore, selectorOf, strictChecks } from './dom.js';
 import { warmStorage } from './page.js';
 import { pure } from './pure.js';
 import { start, wasmOption } from './start.js';
@@ -75,6 +76,7 @@ function wasmSource(stub, url) {
   // They are painted from that cache before the wasm module is compiled, and
   // put back exactly as they were right before the engine's own first paint
   // (same task: no frame in between).
+  strictChecks({ tag: (t) => TAGS.indexOf(t) >= 0, node: nodeAttr, slot: slotAttr });
   const early = []; // [element, original clone]
   let earlyObserver = null;
   // The cache is the visitor's storage, which one XSS could have written: a
