@@ -17,18 +17,41 @@
 /** Class on <html> that hides undecided slots (set by the snippet or the page). */
 export const HIDING = 'attune-loading';
 
-/** Whether an attribute from stored or engine content may be set (checked again here). */
-export function safeAttr(name, value) {
+/** Whether an attribute of the engine's sanitised content may be set (checked again here). */
+function laxAttr(name, value) {
   return !/^on/i.test(name) && name !== 'style' && name !== 'srcdoc'
     && !(/^(href|src|action|formaction|xlink:href)$/i.test(name) && /^[\s\u0000-\u001f]*(javascript|data|vbscript):/i.test(value));
 }
+// The checks in force: the engine's output needs only the lax ones; the
+// script tag's loader, which paints untrusted cached decisions, installs the
+// sanitiser's allowlists (allow.js) with `strictChecks`, so the ESM entry
+// does not carry them.
+let checks = {
+  tag: (t) => typeof t === 'string',
+  node: (tag, name, value) => laxAttr(name, value),
+  slot: (name, value) => laxAttr(name, value) && name !== 'class' && name !== 'hidden',
+};
 
-/** Builds one sanitised node (`"text"` or `{tag, attrs: [[k, v]], children}`). */
-export function buildNode(n) {
+/** Installs stricter checks (`{tag(t), node(tag, name, value), slot(name, value)}`) for every later paint. */
+export function strictChecks(c) { checks = c; }
+
+/**
+ * Builds one sanitised node (`"text"` or `{tag, attrs: [[k, v]], children}`),
+ * checked again (`checks`): a tag that fails is dropped with its content, an
+ * attribute that fails is not set, and
+ * nothing nests deeper than the sanitiser's 32 levels. Returns null when dropped.
+ */
+export function buildNode(n, depth = 0) {
   if (typeof n === 'string') return document.createTextNode(n);
+  if (!n || !checks.tag(n.tag) || depth > 32) return null;
   const el = document.createElement(n.tag);
-  for (const a of n.attrs || []) if (safeAttr(a[0], a[1])) el.setAttribute(a[0], a[1]);
-  for (const c of n.children || []) el.appendChild(buildNode(c));
+  for (const a of Array.isArray(n.attrs) ? n.attrs : []) {
+    if (Array.isArray(a) && checks.node(n.tag, a[0], a[1])) el.setAttribute(a[0], a[1]);
+  }
+  for (const c of Array.isArray(n.children) ? n.children : []) {
+    const child = buildNode(c, depth + 1);
+    if (child) el.appendChild(child);
+  }
   return el;
 }
 
@@ -37,11 +60,14 @@ export function applyContent(el, c) {
   if (typeof c.text === 'string') el.textContent = c.text;
   if (Array.isArray(c.nodes)) {
     while (el.firstChild) el.removeChild(el.firstChild);
-    for (const n of c.nodes) el.appendChild(buildNode(n));
+    for (const n of c.nodes) {
+      const node = buildNode(n);
+      if (node) el.appendChild(node);
+    }
   }
   const attrs = c.attributes || {};
   for (const k in attrs) {
-    if (safeAttr(k, attrs[k]) && k !== 'class' && k !== 'hidden') el.setAttribute(k, attrs[k]);
+    if (checks.slot(k, attrs[k])) el.setAttribute(k, attrs[k]);
   }
   if (c.classes) {
     for (const x of c.classes.add || []) el.classList.add(x);

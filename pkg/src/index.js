@@ -11,7 +11,7 @@ import { attuneError } from './core.js';
 import { setSender } from './delivery.js';
 import { warmStorage } from './page.js';
 import { pure } from './pure.js';
-import { start } from './start.js';
+import { start, wasmOption } from './start.js';
 import { checkSource, loadedEngine, loadEngine } from './wasm.js';
 
 // Batches are sent from the package's delivery worker, off the main thread.
@@ -46,7 +46,7 @@ export async function load(wasm) {
 
 /** Starts Attune with `config`; resolves to the SDK instance. */
 export async function init(config) {
-  const source = config !== null && typeof config === 'object' ? config.wasm : undefined;
+  const source = wasmOption(config);
   checkSource(source);
   const loading = loadEngine(source === undefined ? wasmUrl() : source, import.meta.url);
   warmStorage(); // start-up: while the wasm loads

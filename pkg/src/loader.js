@@ -8,10 +8,11 @@
 
 import { attuneError, warn } from './core.js';
 import { setSender } from './delivery.js';
-import { applyContent, restore, selectorOf } from './dom.js';
+import { TAGS, nodeAttr, slotAttr } from './allow.js';
+import { applyContent, restore, selectorOf, strictChecks } from './dom.js';
 import { warmStorage } from './page.js';
 import { pure } from './pure.js';
-import { start } from './start.js';
+import { start, wasmOption } from './start.js';
 import { checkSource, loadedEngine, loadEngine } from './wasm.js';
 
 const METHODS = ['page', 'track', 'identify', 'group', 'alias', 'reset', 'consent', 'forget',
@@ -60,7 +61,7 @@ function wasmSource(stub, url) {
     return p;
   }
   let defaultSource = null;
-  const configWasm = (cfg) => (cfg !== null && typeof cfg === 'object' ? cfg.wasm : undefined);
+  const configWasm = wasmOption; // never throws: start() reports a config it cannot read
   // Start-up: the wasm fetch starts before anything else here (storage reads,
   // the early paint), so they overlap it; init() (queued or later) shares it
   // and reports a failure.
@@ -82,24 +83,41 @@ function wasmSource(stub, url) {
   // They are painted from that cache before the wasm module is compiled, and
   // put back exactly as they were right before the engine's own first paint
   // (same task: no frame in between).
+  strictChecks({ tag: (t) => TAGS.indexOf(t) >= 0, node: nodeAttr, slot: slotAttr });
   const early = []; // [element, original clone]
   let earlyObserver = null;
+  // The cache is the visitor's storage, which one XSS could have written: a
+  // cached entry paints only a slot the queued config declares, at that
+  // placement's own selector (never a cached one), and its content passes the
+  // sanitiser's allowlists again (dom.js, allow.js).
   function cachedDecisions() {
     try {
       const cfg = queuedConfig;
       const prefix = (cfg && typeof cfg.storagePrefix === 'string' && cfg.storagePrefix) || 'attune';
       const list = JSON.parse(localStorage.getItem(prefix + ':decisions') || '[]');
-      return Array.isArray(list) ? list : [];
+      const slots = new Map();
+      for (const p of Array.isArray(cfg && cfg.placements) ? cfg.placements : []) {
+        if (p && typeof p.slot === 'string' && p.slot && !slots.has(p.slot)) {
+          slots.set(p.slot, selectorOf({ slot: p.slot, selector: typeof p.selector === 'string' ? p.selector : '' }));
+        }
+      }
+      const out = [];
+      for (const d of Array.isArray(list) ? list : []) {
+        if (d && typeof d.slot === 'string' && slots.has(d.slot) && d.content && typeof d.content === 'object') {
+          out.push({ selector: slots.get(d.slot), content: d.content });
+        }
+      }
+      return out;
     } catch (_) { return []; }
   }
   function paintEarly(list) {
     for (const d of list) {
       let els;
-      try { els = document.querySelectorAll(selectorOf(d)); } catch (_) { continue; }
+      try { els = document.querySelectorAll(d.selector); } catch (_) { continue; }
       for (const el of els) {
         if (el.hasAttribute('data-attune-done') || early.some((e) => e[0] === el)) continue;
         early.push([el, el.cloneNode(true)]);
-        try { applyContent(el, d.content || {}); } catch (_) { /* stale cache: the engine repaints */ }
+        try { applyContent(el, d.content); } catch (_) { /* stale cache: the engine repaints */ }
         el.setAttribute('data-attune-done', '');
       }
     }

@@ -14,11 +14,21 @@ export function pure(wasm) {
   const slots = new Map(); // condition text → slot
   let lastAttributes, lastGroups;
 
-  /** Evaluates a condition against attributes, as GrowthBook's `evalCondition` (never throws for a malformed condition). */
+  /**
+   * Evaluates a condition against attributes, as GrowthBook's `evalCondition`;
+   * never throws. Input that is not JSON the engine reads (a cycle, a BigInt,
+   * nesting deeper than 128 levels, a lone surrogate) evaluates to false
+   * (docs/rules.md).
+   */
   function evalCondition(condition, attributes, savedGroups) {
-    const c = toJson(condition, 'condition');
-    const a = toJson(attributes, 'attributes');
-    const g = savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups');
+    let c, a, g;
+    try {
+      c = toJson(condition, 'condition');
+      a = toJson(attributes, 'attributes');
+      g = savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups');
+    } catch (_) {
+      return false;
+    }
     let slot = slots.get(c);
     if (slot === undefined) {
       slot = wasm.compileCondition(c);

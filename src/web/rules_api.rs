@@ -27,12 +27,14 @@ pub const SLOTS: usize = 1024;
 pub const TEXT_BYTES: usize = 1 << 20;
 
 /// The one-off cache: compiled conditions by slot, the length of their text,
-/// and the attributes and saved groups of the last call.
+/// and the attributes and saved groups of the last call (`None` when that
+/// text was not JSON the engine reads: nested deeper than 128 levels, a lone
+/// surrogate; every condition is then `false`).
 struct Cache {
     slots: Vec<Condition>,
     bytes: usize,
-    attributes: Value,
-    saved_groups: Value,
+    attributes: Option<Value>,
+    saved_groups: Option<Value>,
 }
 
 thread_local! {
@@ -40,8 +42,8 @@ thread_local! {
         RefCell::new(Cache {
             slots: Vec::new(),
             bytes: 0,
-            attributes: Value::Null,
-            saved_groups: Value::Null,
+            attributes: None,
+            saved_groups: None,
         })
     };
 }
@@ -79,25 +81,29 @@ pub fn compile_condition(condition: &str) -> u32 {
 pub fn set_attributes(attributes: &str, saved_groups: &str) {
     CACHE.with(|cache| {
         if let Ok(mut c) = cache.try_borrow_mut() {
-            c.attributes = arg(attributes);
-            c.saved_groups = arg(saved_groups);
+            c.attributes = Value::parse(attributes).ok();
+            c.saved_groups = Value::parse(saved_groups).ok();
         }
     });
 }
 
 /// Evaluates the condition compiled in `slot` against the attributes last
-/// set; `false` for a slot that holds none.
+/// set; `false` for a slot that holds none and for unreadable attributes or
+/// saved groups (a condition whose text is unreadable compiled as `null`,
+/// which is `false` too: GrowthBook throws on it).
 #[wasm_bindgen(js_name = evalSlot)]
 pub fn eval_slot(slot: u32) -> bool {
     CACHE.with(|cache| {
         let Ok(c) = cache.try_borrow() else {
             return false;
         };
-        let groups = c.saved_groups.as_object();
+        let (Some(attributes), Some(groups)) = (&c.attributes, &c.saved_groups) else {
+            return false;
+        };
         usize::try_from(slot)
             .ok()
             .and_then(|i| c.slots.get(i))
-            .is_some_and(|cond| cond.eval(&c.attributes, groups))
+            .is_some_and(|cond| cond.eval(attributes, groups.as_object()))
     })
 }
 
