@@ -3,6 +3,15 @@
 
 import { answer, inputError, toJson } from './core.js';
 
+/** `Array.isArray` that answers false for a revoked Proxy instead of throwing. */
+function isArray(v) {
+  try {
+    return Array.isArray(v);
+  } catch (_) {
+    return false;
+  }
+}
+
 /** The pure functions over the instantiated engine module `wasm`. */
 export function pure(wasm) {
   // The engine keeps the conditions compiled by earlier calls (up to 1,024 and
@@ -54,7 +63,7 @@ export function pure(wasm) {
   /** Many conditions compiled once (as segments are), evaluated together. */
   class ConditionSet {
     constructor(conditions, savedGroups) {
-      if (!Array.isArray(conditions)) throw inputError('conditions', 'expected an array');
+      if (!isArray(conditions)) throw inputError('conditions', 'expected an array');
       this._set = answerSet(wasm.ConditionSet.create(toJson(conditions, 'conditions'),
         savedGroups === undefined ? 'null' : toJson(savedGroups, 'savedGroups')));
     }

@@ -14,9 +14,13 @@ const HOLD_MAX = 50000;
 
 const EVENTS = ['error', 'segment:enter', 'segment:exit', 'profile', 'delivery'];
 
-/** A plain object (not null, not an array). */
+/** A plain object (not null, not an array; a revoked Proxy is neither). */
 export function isObj(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  try {
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  } catch (_) {
+    return false;
+  }
 }
 
 /** JSON of an optional object argument (`undefined`/`null`: absent). */
